@@ -1,0 +1,163 @@
+"""Stage 3, filter by audience: the one place where classification decides what is seen.
+
+A view is a plain tree of dicts and lists holding only the records an audience may see, with
+references to unseen items removed, texts in one language and made inert (``mdtext``), and
+no classification left in it except ``marked`` on the first record of a confidential passage.
+Templates and writers only ever receive a view.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from . import schema as s
+from .mdtext import safe_markdown
+from .model import Content
+
+
+class Audience(Enum):
+    """Who reads an output; the value is the highest level that audience may see."""
+
+    PUBLIC = s.PUBLIC
+    INTERNAL = s.INTERNAL
+    CONFIDENTIAL = s.CONFIDENTIAL
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+
+SECTION_KEYS = {
+    "analysis.yaml": "analysis",
+    "strategic-objectives.yaml": "objectives",
+    "cluster-contributions.yaml": "clusters",
+    "partners.yaml": "partners",
+    "monitoring.yaml": "monitoring",
+}
+
+
+class _Filter:
+    def __init__(self, content: Content, audience: Audience, lang: str) -> None:
+        self.content = content
+        self.max_level = audience.value
+        self.lang = lang
+        self.first_lang = content.languages[0]
+        self.visible = self._visible_ids()
+        self.highest = 0
+
+    def _visible_ids(self) -> set[str]:
+        """Ids of records this audience may see, their ancestors included in the test."""
+        seen: set[str] = set()
+
+        def visit(node: Any, parent_ok: bool) -> None:
+            if isinstance(node, list):
+                for item in node:
+                    visit(item, parent_ok)
+            elif isinstance(node, dict) and "_kind" in node:
+                ok = parent_ok and self.sees(node)
+                if ok and node.get("id") and node["_kind"] in s.RECORDS and "id" in node:
+                    seen.add(node["id"])
+                for key, value in node.items():
+                    if not key.startswith("_"):
+                        visit(value, ok)
+
+        visit(list(self.content.sections.values()), True)
+        visit(self.content.operation.get("hct_members", []), True)
+        return seen
+
+    def sees(self, record: dict[str, Any]) -> bool:
+        return record["_level"] <= self.max_level or bool(s.RECORDS[record["_kind"]].is_file)
+
+    def record(self, record: dict[str, Any], parent_level: int) -> dict[str, Any] | None:
+        rec = s.RECORDS[record["_kind"]]
+        level = record["_level"]
+        if not rec.is_file and level > self.max_level:
+            return None
+        out: dict[str, Any] = {}
+        if rec.classified and not rec.is_file:
+            self.highest = max(self.highest, level)
+            out["marked"] = level >= s.CONFIDENTIAL > parent_level
+        scalars_visible = level <= self.max_level
+        for name, ftype in rec.fields.items():
+            value = record[name]
+            if rec.is_file and not scalars_visible and not isinstance(ftype, s.Items | s.Record):
+                value = None
+            out[name] = self.value(ftype, value, level if not rec.is_file else -1)
+        return out
+
+    def value(self, ftype: Any, value: Any, level: int) -> Any:
+        if value is None:
+            return [] if s.is_list_type(ftype) else None
+        if isinstance(ftype, s.Record):
+            return self.record(value, level)
+        if isinstance(ftype, s.Items):
+            kept = (self.record(item, level) for item in value)
+            return [item for item in kept if item is not None]
+        if isinstance(ftype, s.Text):
+            return self.text(value)
+        if isinstance(ftype, s.TextList):
+            return [self.text(v) for v in value]
+        if isinstance(ftype, s.Ref):
+            return self.refs(ftype, value)
+        if isinstance(ftype, s.Actor):
+            return self.actors(ftype, value)
+        return value
+
+    def text(self, value: str | dict[str, str]) -> str:
+        if isinstance(value, dict):
+            value = value.get(self.lang) or value[self.first_lang]
+        return safe_markdown(value)
+
+    def refs(self, ftype: s.Ref, value: Any) -> Any:
+        if not ftype.many:
+            return value if value in self.visible else None
+        return [v for v in value if v in self.visible]
+
+    def actors(self, ftype: s.Actor, value: Any) -> Any:
+        names = [self.actor_name(v) for v in (value if ftype.many else [value])]
+        shown = [n for n in names if n is not None]
+        return shown if ftype.many else (shown[0] if shown else None)
+
+    def actor_name(self, value: str) -> str | None:
+        """An id is shown as its member's or partner's name, if this audience may see it."""
+        target = self.content.index.get(value)
+        if target is None or target["_kind"] not in s.ACTOR_KINDS:
+            return safe_markdown(value)
+        if value not in self.visible:
+            return None
+        return self.text(target["name"])
+
+
+def view(content: Content, audience: Audience, lang: str | None = None) -> dict[str, Any]:
+    """What one audience may see of the content, in one language."""
+    flt = _Filter(content, audience, lang or content.languages[0])
+    out: dict[str, Any] = {"operation": flt.record(content.operation, 0) if content.operation else {}}
+    for file_name, key in SECTION_KEYS.items():
+        section = content.section(file_name)
+        rec = s.FILES[file_name]
+        out[key] = flt.record(section, -1) if section else flt.value(rec, None, -1) or _empty(rec)
+    out["audience"] = audience.slug
+    out["lang"] = flt.lang
+    out["highest_level"] = s.LEVELS[flt.highest]
+    out["index"] = _index(out)
+    return out
+
+
+def _empty(rec: s.Record) -> dict[str, Any]:
+    return {name: [] if s.is_list_type(t) else None for name, t in rec.fields.items()}
+
+
+def _index(tree: Any, found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Visible items by id, for templates that follow a reference."""
+    found = {} if found is None else found
+    if isinstance(tree, dict):
+        if isinstance(tree.get("id"), str) and "marked" in tree:
+            found[tree["id"]] = tree
+        for key, value in tree.items():
+            if key != "index":
+                _index(value, found)
+    elif isinstance(tree, list):
+        for item in tree:
+            _index(item, found)
+    return found

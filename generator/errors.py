@@ -1,0 +1,78 @@
+"""One exception tree for everything a drafter can get wrong, so the CLI prints it without a traceback."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import click
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding in the content, pinned to the place a drafter has to open to fix it."""
+
+    file: Path
+    line: int | None
+    path: str
+    message: str
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = display_path(self.file)
+        if self.line:
+            where += f":{self.line}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        if self.severity is Severity.WARNING:
+            text = f"{where}: warning: " + text[len(where) + 2 :]
+        if self.hint:
+            text += f" {self.hint}"
+        return text
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to where the drafter stands read better in a terminal and in an editor."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith(".." + os.sep + "..") else rel
+
+
+def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
+    """Click's 'Did you mean' for a mistyped id, field or enum value."""
+    matches = difflib.get_close_matches(str(value), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"Did you mean '{matches[0]}'?" if matches else None
+
+
+class ProtdocsError(click.ClickException):
+    """A mistake the user can fix: printed as 'Error: ...', exit status 1, no traceback."""
+
+
+class ValidationFailed(ProtdocsError):
+    """The content has errors; every one of them is listed, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        super().__init__(f"{len(errors)} problem(s) in the content; nothing was built.")
+
+
+class LeakFound(ProtdocsError):
+    """Non-public text reached a public output: the build is refused."""
+
+    exit_code = 3
+
+
+class BuildFailed(ProtdocsError):
+    """An output could not be produced (pandoc, Word post-processing, the site)."""

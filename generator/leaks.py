@@ -1,0 +1,282 @@
+"""The leak check: prove, after every build, that no output holds text its audience may not see.
+
+Every file under an output folder is read as text the way a reader or a search engine would
+(each XML part of a .docx, HTML without tags, every string of a JSON search index, gzipped
+sitemaps) and searched for the word sequences of every item above that folder's audience.
+Word sequences that also occur in text the audience may see (public items, the templates'
+fixed wording, the vocabulary) are not distinctive and are not searched for, so a finding is
+always a real copy of non-public wording, even when Word split it across runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import schema as s
+from .audience import Audience, view
+from .model import Content, walk_records
+from .render import TEMPLATES
+
+SHINGLE = 5  # words; long enough to be distinctive, short enough to catch a copied clause
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TAG = re.compile(r"<[^>]*>")
+_XML_BREAK = re.compile(r"</w:p>|<w:tab/>|<w:br/>|</w:tc>|</a:p>|<w:cr/>")
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_GETTEXT = re.compile(r"""_\(\s*(["'])(.*?)\1\s*\)""", re.DOTALL)
+_TEXT_SUFFIXES = {".md", ".txt", ".csv", ".xml", ".html", ".htm", ".json", ".js", ".css"}
+_TEXT_SUFFIXES |= {".svg", ".map", ".yml", ".yaml"}
+_ZIP_SUFFIXES = {".docx", ".xlsx", ".pptx", ".zip"}
+
+# Output folders (relative to build/OP) and the highest level each may hold.
+FOLDER_AUDIENCE = {
+    "public": Audience.PUBLIC,
+    "site": Audience.PUBLIC,
+    "internal/annexes": Audience.INTERNAL,
+    "site-internal": Audience.INTERNAL,
+    "internal": Audience.CONFIDENTIAL,
+}
+
+
+def tokens(text: str) -> list[str]:
+    """Words as a reader sees them: entities decoded, case and Unicode forms folded."""
+    return _WORD.findall(unicodedata.normalize("NFKC", html.unescape(text)).casefold())
+
+
+def ngrams(words: list[str], sizes: Iterable[int]) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)}
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One non-public field, by the item that holds it, and its distinctive word sequences."""
+
+    item: str
+    level: int
+    field: str
+    where: str
+    phrases: frozenset[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    secret: Secret
+    output: Path
+
+    def __str__(self) -> str:
+        return (
+            f"{self.output}: text of {self.secret.item} ({self.secret.field}, "
+            f"{s.LEVELS[self.secret.level]}, {self.secret.where}) appears in this file"
+        )
+
+
+class LeakChecker:
+    """Built once per content; checks any number of output folders."""
+
+    def __init__(self, content: Content, template_dir: Path = TEMPLATES) -> None:
+        self.content = content
+        self.template_dir = template_dir
+
+    @cached_property
+    def fixed_wording(self) -> list[str]:
+        texts = [label for labels in s.vocabulary().values() for label in map(str, labels.values())]
+        for path in sorted(self.template_dir.glob("**/*.j2")):
+            source = path.read_text(encoding="utf-8")
+            texts.extend(m.group(2) for m in _GETTEXT.finditer(source))
+            texts.append(_JINJA.sub(" ", source))
+        return texts
+
+    def allowed(self, audience: Audience) -> set[tuple[str, ...]]:
+        """Every word sequence an audience may legitimately find in its outputs."""
+        if audience not in self._allowed:
+            texts = list(self.fixed_wording)
+            for lang in self.content.languages:
+                texts.extend(_strings(view(self.content, audience, lang)))
+            grams: set[tuple[str, ...]] = set()
+            for text in texts:
+                grams |= ngrams(tokens(text), range(1, SHINGLE + 1))
+            self._allowed[audience] = grams
+        return self._allowed[audience]
+
+    @cached_property
+    def _allowed(self) -> dict[Audience, set[tuple[str, ...]]]:
+        return {}
+
+    def secrets(self, audience: Audience) -> list[Secret]:
+        """The distinctive wording of every item above ``audience``."""
+        allowed = self.allowed(audience)
+        found = []
+        for record in _records(self.content):
+            if record["_level"] <= audience.value:
+                continue
+            for field, words in _record_texts(record):
+                phrases = _distinctive(words, allowed)
+                if phrases:
+                    found.append(Secret(_label(record), record["_level"], field, _where(record), phrases))
+        return found
+
+    def check(self, op_dir: Path) -> list[Finding]:
+        """Every finding in every output folder of one operation's build."""
+        findings: list[Finding] = []
+        for path in sorted(p for p in op_dir.rglob("*") if p.is_file()):
+            audience = audience_of(path.relative_to(op_dir))
+            findings.extend(self.check_file(path, audience))
+        return findings
+
+    def check_file(self, path: Path, audience: Audience) -> Iterator[Finding]:
+        words = tokens(" ".join(read_text_parts(path)))
+        if not words:
+            return
+        present = ngrams(words, range(1, SHINGLE + 1))
+        vendored = "assets" in path.parts
+        for secret in self._secrets_for(audience):
+            for phrase in secret.phrases:
+                if vendored and len(phrase) < 3:
+                    continue
+                if phrase in present:
+                    yield Finding(secret, path)
+                    break
+
+    def _secrets_for(self, audience: Audience) -> list[Secret]:
+        if audience not in self._secret_cache:
+            self._secret_cache[audience] = self.secrets(audience)
+        return self._secret_cache[audience]
+
+    @cached_property
+    def _secret_cache(self) -> dict[Audience, list[Secret]]:
+        return {}
+
+
+def audience_of(relative: Path) -> Audience:
+    """The audience of a file from the output folder it sits in; unknown folders count as public."""
+    text = relative.as_posix()
+    for folder in sorted(FOLDER_AUDIENCE, key=len, reverse=True):
+        if text == folder or text.startswith(folder + "/"):
+            return FOLDER_AUDIENCE[folder]
+    return Audience.PUBLIC
+
+
+def read_text_parts(path: Path) -> list[str]:
+    """The text a person, Word or a search engine could get out of one output file."""
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix == ".gz":
+        return _text_of(path.stem, gzip.decompress(data))
+    if suffix in _ZIP_SUFFIXES:
+        with zipfile.ZipFile(path) as archive:
+            return [
+                part
+                for name in archive.namelist()
+                if not name.endswith("/")
+                for part in _text_of(name, archive.read(name))
+            ]
+    return _text_of(path.name, data)
+
+
+def _text_of(name: str, data: bytes) -> list[str]:
+    suffix = Path(name).suffix.lower()
+    if suffix not in _TEXT_SUFFIXES and suffix != ".rels":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return []
+    else:
+        text = data.decode("utf-8", errors="replace")
+    if suffix == ".json":
+        try:
+            return [_strip_markup(t) for t in _strings(json.loads(text))]
+        except json.JSONDecodeError:
+            pass
+    if suffix in (".xml", ".rels", ".html", ".htm", ".svg"):
+        return [_strip_markup(text)]
+    return [text]
+
+
+def _strip_markup(text: str) -> str:
+    """XML/HTML to text: runs of one paragraph join up, paragraphs and cells are separated."""
+    text = _XML_BREAK.sub(" ", text)
+    text = re.sub(r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>", " ", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key != "index":
+                yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _records(content: Content) -> Iterator[dict[str, Any]]:
+    """Every classified record, each labelled with its own id or its nearest ancestor's."""
+
+    def visit(node: Any, owner: str | None) -> Iterator[dict[str, Any]]:
+        if isinstance(node, list):
+            for item in node:
+                yield from visit(item, owner)
+        elif isinstance(node, dict) and "_kind" in node:
+            kind = node["_kind"].replace("_", " ")
+            label = node.get("id") or (f"{kind} in {owner}" if owner else kind)
+            if not s.RECORDS[node["_kind"]].is_file:
+                yield {**node, "_label": label}
+            for key, value in node.items():
+                if not key.startswith("_"):
+                    yield from visit(value, node.get("id") or owner)
+
+    for name, section in content.sections.items():
+        yield from visit(section, None)
+        # A file's own fields (such as the analysis context) carry the file's default level.
+        yield {**section, "_label": f"{name} (file-level text)"}
+
+
+def _record_texts(record: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
+    rec = s.RECORDS[record["_kind"]]
+    for field in s.free_text_fields(rec):
+        for text in _texts(record.get(field)):
+            yield field, tokens(text)
+    if rec.has_id and record.get("id") and not rec.is_file:
+        yield "id", tokens(record["id"]) if re.search(r"\d", record["id"]) else []
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        yield from (v for v in value.values() if isinstance(v, str))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def _distinctive(words: list[str], allowed: set[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """Shingles of the text that no visible text shares; a short text is one phrase."""
+    words = [w for w in words if w]
+    if not words:
+        return frozenset()
+    if len(words) < SHINGLE:
+        phrase = tuple(words)
+        if len(phrase) == 1 and len(phrase[0]) < 2:
+            return frozenset()
+        return frozenset() if phrase in allowed else frozenset({phrase})
+    return frozenset(g for g in ngrams(words, [SHINGLE]) if g not in allowed)
+
+
+def _label(record: dict[str, Any]) -> str:
+    return record["_label"]
+
+
+def _where(record: dict[str, Any]) -> str:
+    return f"{Path(record['_file']).name}:{record['_line']}"

@@ -1,0 +1,58 @@
+"""The validated content of one operation: normalised records that carry their classification.
+
+Every record is a plain dict holding every field of its kind (absent optional fields as ``None``
+or ``[]``) plus four bookkeeping keys: ``_kind``, ``_level`` (index into ``schema.LEVELS``),
+``_file`` and ``_line``. Only the audience filter reads ``_level``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, Severity
+
+META_KEYS = ("_kind", "_level", "_file", "_line")
+
+
+@dataclass
+class Content:
+    folder: Path
+    operation: dict[str, Any]
+    sections: dict[str, dict[str, Any]]
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.operation.get("languages") or ["en"])
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A file's record, or an empty one when the drafter has not written that file yet."""
+        return self.sections.get(name, {})
+
+
+def is_record(value: Any) -> bool:
+    return isinstance(value, dict) and "_kind" in value
+
+
+def walk_records(node: Any) -> Iterator[dict[str, Any]]:
+    """Every record below ``node``, parents before children."""
+    if is_record(node):
+        yield node
+        for key, value in node.items():
+            if not key.startswith("_"):
+                yield from walk_records(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from walk_records(item)

@@ -1,0 +1,100 @@
+"""Stage 4, render: a view and a Jinja2 template make one Markdown document.
+
+Content text arrives already inert (see ``mdtext``) and is passed as data, so ``{{ ... }}`` in a
+drafter's text is printed, never evaluated. ``StrictUndefined`` turns a template typo into an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
+
+from . import schema as s
+from .documents import Document
+from .errors import BuildFailed
+from .mdtext import one_line
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What every document prints on its first page besides the content."""
+
+    date: dt.date
+    tool_version: str
+
+
+def build_date() -> dt.date:
+    """The build date, from SOURCE_DATE_EPOCH when set so that rebuilds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _label(value: Any, vocab: str) -> str:
+    labels = s.vocabulary()[vocab]
+    return labels.get(value, str(value)) if value is not None else ""
+
+
+def _number(value: Any, lang: str = "en") -> str:
+    return "" if value is None else format_decimal(value, locale=lang)
+
+
+def _compact(value: Any, lang: str = "en") -> str:
+    if value is None:
+        return "—"
+    return format_compact_decimal(value, format_type="short", locale=lang, fraction_digits=1)
+
+
+def _percent(value: float | None, lang: str = "en") -> str:
+    return "—" if value is None else format_percent(value, locale=lang)
+
+
+def _yaml_string(value: str) -> str:
+    """A YAML double-quoted scalar: safe for any text in a front-matter block."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
+
+
+@cache
+def environment(template_dir: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        label=_label,
+        cell=lambda v: one_line(str(v)) if v is not None else "",
+        number=_number,
+        compact=_compact,
+        percent=_percent,
+        yaml_string=_yaml_string,
+    )
+    return env
+
+
+def render(doc: Document, view: dict[str, Any], info: BuildInfo, template_dir: Path = TEMPLATES) -> str:
+    """One document's Markdown; a template mistake is reported with its file and line."""
+    env = environment(template_dir)
+    try:
+        template = env.get_template(doc.template)
+        return template.render(v=view, doc=doc, build=info, lookup=view["index"].get)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildFailed(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from exc
+    except jinja2.UndefinedError as exc:
+        raise BuildFailed(f"templates/{doc.template}: {exc.message}") from exc

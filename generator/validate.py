@@ -1,0 +1,489 @@
+"""Stage 2, validate: check the loaded trees against the schema, the references and the
+classification rules, collecting every problem, and return the normalised content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import schema as s
+from .errors import Problem, Severity, did_you_mean
+from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
+from .model import Content, walk_records
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
+
+
+@dataclass
+class _Where:
+    """The place a value came from: enough to point a drafter at it."""
+
+    file: Path
+    line: int
+    path: str
+
+    def child(self, name: str, line: int) -> _Where:
+        return _Where(self.file, line, f"{self.path}.{name}" if self.path else name)
+
+
+@dataclass
+class _PendingRef:
+    where: _Where
+    value: str
+    kinds: tuple[str, ...]
+    holder: list[Any] | dict[str, Any]
+    key: Any
+    actor: bool = False
+
+
+class _Walker:
+    """Walks one operation's trees; records problems instead of stopping at the first."""
+
+    def __init__(self, languages: list[str], default_level: int) -> None:
+        self.languages = languages
+        self.default_level = default_level
+        self.problems: list[Problem] = []
+        self.index: dict[str, dict[str, Any]] = {}
+        self.refs: list[_PendingRef] = []
+
+    # -- reporting ---------------------------------------------------------------------------
+    def error(self, where: _Where, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(where.file, where.line, where.path, message, hint))
+
+    def warn(self, where: _Where, message: str, hint: str | None = None) -> None:
+        self.problems.append(
+            Problem(where.file, where.line, where.path, message, hint, Severity.WARNING)
+        )
+
+    # -- records -----------------------------------------------------------------------------
+    def record(
+        self, rec: s.Record, raw: Any, where: _Where, inherited: int, parent_is_default: bool
+    ) -> dict[str, Any] | None:
+        if not isinstance(raw, YMap):
+            self.error(where, f"expected a mapping of fields, got {_shown(raw)}")
+            return None
+        level = self.level(rec, raw, where, inherited, parent_is_default) if rec.classified else 0
+        out: dict[str, Any] = {"_kind": rec.kind, "_level": level, "_file": str(where.file)}
+        out["_line"] = raw.line
+        for key in raw:
+            if key not in rec.fields and not (key == "classification" and rec.classified):
+                self.error(
+                    where.child(str(key), raw.line_of(key)),
+                    f"unknown field '{key}' in {rec.kind.replace('_', ' ')}",
+                    did_you_mean(key, rec.fields) or f"Allowed fields: {', '.join(rec.fields)}.",
+                )
+        for name, ftype in rec.fields.items():
+            value = raw.get(name)
+            if value is None or value == "":
+                out[name] = [] if s.is_list_type(ftype) else None
+                if name in rec.required:
+                    self.error(where.child(name, raw.line), f"missing required field '{name}'")
+                continue
+            child = where.child(name, raw.line_of(name))
+            out[name] = self.value(ftype, value, child, level, rec.is_file)
+            if isinstance(ftype, s.Ref | s.Actor):
+                self.queue_refs(ftype, out, name, child)
+        if rec.has_id and isinstance(out.get("id"), str):
+            self.register(out, where.child("id", raw.line_of("id")))
+        return out
+
+    def level(
+        self, rec: s.Record, raw: YMap, where: _Where, inherited: int, parent_is_default: bool
+    ) -> int:
+        """Effective classification: explicit, else inherited; some kinds never below confidential."""
+        floor = (
+            s.CONFIDENTIAL if rec.at_least_confidential and rec.at_least_confidential(raw) else 0
+        )
+        explicit = raw.get("classification")
+        if explicit is None:
+            return max(inherited, floor)
+        here = where.child("classification", raw.line_of("classification"))
+        if explicit not in s.LEVELS:
+            self.error(
+                here,
+                f"'{explicit}' is not a classification level",
+                did_you_mean(explicit, s.LEVELS) or f"Use one of: {', '.join(s.LEVELS)}.",
+            )
+            return max(inherited, s.CONFIDENTIAL)
+        level = s.LEVELS.index(explicit)
+        if level < floor:
+            self.error(
+                here,
+                f"{_kind_phrase(rec, raw)} is confidential at least and cannot be marked '{explicit}'",
+                "Remove the classification line (it is then confidential), "
+                "or mark it confidential or strictly-confidential.",
+            )
+            return floor
+        if level < inherited and not parent_is_default and not rec.is_file:
+            self.error(
+                here,
+                f"marked '{explicit}' inside an item that is '{s.LEVELS[inherited]}'",
+                "A child may be stricter than its parent, never looser: "
+                "move it out or mark the parent less strictly.",
+            )
+            return inherited
+        return level
+
+    def items(self, rec: s.Record, raw: Any, where: _Where, level: int, is_default: bool) -> list:
+        if not isinstance(raw, YList):
+            self.error(where, f"expected a list of {rec.kind.replace('_', ' ')} items")
+            return []
+        out = []
+        for i, item in enumerate(raw):
+            label = item.get("id") if isinstance(item, YMap) and "id" in item else i
+            child = _Where(where.file, raw.line_of(i), f"{where.path}[{label}]")
+            value = self.record(rec, item, child, level, is_default)
+            if value is not None:
+                out.append(value)
+        return out
+
+    # -- values ------------------------------------------------------------------------------
+    def value(self, ftype: Any, raw: Any, where: _Where, level: int, in_file: bool) -> Any:
+        if isinstance(ftype, s.Record):
+            return self.record(ftype, raw, where, level, in_file)
+        if isinstance(ftype, s.Items):
+            return self.items(ftype.record, raw, where, level, in_file)
+        checker = getattr(self, f"check_{type(ftype).__name__.lower()}")
+        return checker(ftype, raw, where)
+
+    def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
+        if isinstance(raw, bool) or isinstance(raw, YList):
+            self.error(where, f"expected text, got {_shown(raw)}")
+            return None
+        if isinstance(raw, int | float):
+            return str(raw)
+        if isinstance(raw, YMap):
+            return self.translations(raw, where)
+        return raw
+
+    def translations(self, raw: YMap, where: _Where) -> dict[str, str] | None:
+        """A text given per language: the first language is required, the others fall back."""
+        out: dict[str, str] = {}
+        for lang, text in raw.items():
+            here = where.child(str(lang), raw.line_of(lang))
+            if lang not in self.languages:
+                self.warn(
+                    here,
+                    f"language '{lang}' is not in operation.yaml languages; ignored",
+                    f"The operation's languages are: {', '.join(self.languages)}.",
+                )
+            elif not isinstance(text, str | int | float) or isinstance(text, bool):
+                self.error(here, f"expected text, got {_shown(text)}")
+            else:
+                out[lang] = str(text)
+        first = self.languages[0]
+        if first not in out:
+            self.error(where, f"no text in the source language '{first}'")
+            return None
+        for lang in self.languages[1:]:
+            if lang not in out:
+                self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
+        return out
+
+    def check_textlist(self, _: s.TextList, raw: Any, where: _Where) -> list:
+        if not isinstance(raw, YList):
+            self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
+            return []
+        return [
+            self.check_text(
+                s.Text(inline=True), item, _Where(where.file, raw.line_of(i), where.path)
+            )
+            for i, item in enumerate(raw)
+        ]
+
+    def check_choice(self, ftype: s.Choice, raw: Any, where: _Where) -> Any:
+        allowed = list(s.vocabulary()[ftype.vocab])
+        if raw in allowed and not isinstance(raw, bool):
+            return raw
+        self.error(
+            where,
+            f"'{raw}' is not one of {', '.join(map(str, allowed))}",
+            did_you_mean(str(raw), map(str, allowed)),
+        )
+        return None
+
+    def check_choicelist(self, ftype: s.ChoiceList, raw: Any, where: _Where) -> list:
+        if not isinstance(raw, YList):
+            self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
+            return []
+        checked = (
+            self.check_choice(s.Choice(ftype.vocab), item, where.child(str(i), raw.line_of(i)))
+            for i, item in enumerate(raw)
+        )
+        return [value for value in checked if value is not None]
+
+    def check_integer(self, ftype: s.Integer, raw: Any, where: _Where) -> int | None:
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            self.error(where, f"expected a whole number, got {_shown(raw)}", "Write digits only.")
+            return None
+        low, high = ftype.minimum, ftype.maximum
+        if (low is not None and raw < low) or (high is not None and raw > high):
+            bounds = f"{low}-{high}" if high is not None else f"{low} or more"
+            self.error(where, f"{raw} is not in {bounds}")
+            return None
+        return raw
+
+    def check_number(self, _: s.Number, raw: Any, where: _Where) -> float | int | None:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            self.error(where, f"expected a number, got {_shown(raw)}")
+            return None
+        return raw
+
+    def check_boolean(self, _: s.Boolean, raw: Any, where: _Where) -> bool | None:
+        if not isinstance(raw, bool):
+            self.error(where, f"expected true or false, got {_shown(raw)}")
+            return None
+        return raw
+
+    def check_when(self, ftype: s.When, raw: Any, where: _Where) -> str | None:
+        text = str(raw)
+        ok = {
+            "date": _is_date(text),
+            "month": _is_date(text) or bool(_MONTH.match(text)),
+            "period": bool(_PERIOD.match(text)),
+        }[ftype.shape]
+        if not ok:
+            example = {"date": "2027-03-31", "month": "2027-03", "period": "2027-H1, 2027-Q2"}
+            self.error(
+                where,
+                f"'{text}' is not a valid {ftype.shape}",
+                f"Write e.g. {example[ftype.shape]}.",
+            )
+            return None
+        return text
+
+    def check_slug(self, _: s.Slug, raw: Any, where: _Where) -> str | None:
+        if isinstance(raw, float):
+            self.error(where, f"{raw} reads as a number", f'Put it in quotes: "{raw}".')
+            return None
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or not _ID.match(str(raw)):
+            self.error(
+                where, f"{_shown(raw)} is not a valid id", "Use letters, digits, - and _ only."
+            )
+            return None
+        return str(raw)
+
+    def check_ref(self, ftype: s.Ref, raw: Any, where: _Where) -> Any:
+        return self.id_values(ftype.many, raw, where)
+
+    def check_actor(self, ftype: s.Actor, raw: Any, where: _Where) -> Any:
+        return self.id_values(ftype.many, raw, where)
+
+    def id_values(self, many: bool, raw: Any, where: _Where) -> Any:
+        if many and not isinstance(raw, YList):
+            self.error(where, f"expected a list of ids, got {_shown(raw)}", f"Write [{raw}].")
+            return []
+        if not many:
+            return self.one_id(raw, where)
+        values = (self.one_id(v, where.child(str(i), raw.line_of(i))) for i, v in enumerate(raw))
+        return [v for v in values if v is not None]
+
+    def one_id(self, raw: Any, where: _Where) -> str | None:
+        if isinstance(raw, YMap | YList) or isinstance(raw, bool):
+            self.error(where, f"expected an id, got {_shown(raw)}")
+            return None
+        return str(raw)
+
+    def check_languages(self, _: s.Languages, raw: Any, where: _Where) -> list:
+        allowed = list(s.vocabulary()["language"])
+        if not isinstance(raw, YList) or not raw:
+            self.error(where, "expected a list of language codes", "Write e.g. [en, fr].")
+            return ["en"]
+        return [
+            v for v in (self.check_choice(s.Choice("language"), x, where) for x in raw) if v
+        ] or allowed[:1]
+
+    # -- ids and references ------------------------------------------------------------------
+    def register(self, record: dict[str, Any], where: _Where) -> None:
+        ident = record["id"]
+        if ident in self.index:
+            first = self.index[ident]
+            self.error(
+                where,
+                f"id '{ident}' is used twice (also {_rel(first['_file'])}:{first['_line']})",
+                "Ids must be unique across the operation: rename one.",
+            )
+            return
+        self.index[ident] = record
+
+    def queue_refs(self, ftype: s.Ref | s.Actor, out: dict, name: str, where: _Where) -> None:
+        kinds = ftype.kinds if isinstance(ftype, s.Ref) else s.ACTOR_KINDS
+        actor = isinstance(ftype, s.Actor)
+        if isinstance(out[name], list):
+            for i, value in enumerate(out[name]):
+                self.refs.append(_PendingRef(where, value, kinds, out[name], i, actor))
+        elif out[name] is not None:
+            self.refs.append(_PendingRef(where, out[name], kinds, out, name, actor))
+
+    def resolve_refs(self) -> None:
+        for ref in self.refs:
+            target = self.index.get(ref.value)
+            if ref.actor:
+                self.check_actor_text(ref, target)
+            elif target is None:
+                candidates = [k for k, v in self.index.items() if v["_kind"] in ref.kinds]
+                self.error(
+                    ref.where,
+                    f"unknown id '{ref.value}'",
+                    did_you_mean(ref.value, candidates)
+                    or f"Known {ref.kinds[0]} ids: {', '.join(candidates) or 'none yet'}.",
+                )
+            elif target["_kind"] not in ref.kinds:
+                self.error(
+                    ref.where,
+                    f"'{ref.value}' is a {target['_kind'].replace('_', ' ')}, "
+                    f"not a {ref.kinds[0].replace('_', ' ')}",
+                )
+
+    def check_actor_text(self, ref: _PendingRef, target: dict | None) -> None:
+        """Free text is allowed for lead/support; a near-miss of a real id is probably a typo."""
+        if target is not None and target["_kind"] in s.ACTOR_KINDS:
+            return
+        actors = [k for k, v in self.index.items() if v["_kind"] in s.ACTOR_KINDS]
+        guess = did_you_mean(ref.value, actors)
+        if guess and " " not in ref.value:
+            self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, YMap):
+        return "a mapping"
+    if isinstance(value, YList):
+        return "a list"
+    return repr(value)
+
+
+def _rel(path: str) -> str:
+    from .errors import display_path
+
+    return display_path(Path(path))
+
+
+def _kind_phrase(rec: s.Record, raw: YMap) -> str:
+    if rec.kind == "action":
+        return "a private-diplomacy action"
+    if rec.kind == "source":
+        return "a source from affected people"
+    return {"actor": "a threat actor", "advocacy_risk": "an advocacy risk"}.get(rec.kind, rec.kind)
+
+
+# -- cross-field rules ---------------------------------------------------------------------------
+def _check_rules(walker: _Walker, content: Content) -> None:
+    for record in walk_records(list(content.sections.values())):
+        rule = _RULES.get(record["_kind"])
+        if rule:
+            rule(walker, record)
+    priorities = [r for r in content.section("analysis.yaml").get("risks", []) if r["priority"]]
+    for extra in priorities[3:]:
+        walker.error(
+            _at(extra, "priority"),
+            f"more than 3 priority risks ({', '.join(r['id'] for r in priorities)})",
+            "Benchmark 1 asks for 1-3 priority risks: set priority: false on the others.",
+        )
+
+
+def _at(record: dict[str, Any], field: str) -> _Where:
+    return _Where(
+        Path(record["_file"]), record["_line"], f"{record.get('id') or record['_kind']}.{field}"
+    )
+
+
+def _risk_rule(walker: _Walker, risk: dict[str, Any]) -> None:
+    if risk["priority"] and not risk["prioritisation"]:
+        walker.error(
+            _at(risk, "prioritisation"),
+            "a priority risk needs its prioritisation",
+            "Add prioritisation: {acute: ..., reasonable_expectation: ...}.",
+        )
+
+
+def _people_rule(walker: _Walker, people: dict[str, Any]) -> None:
+    total = people["total"]
+    parts = [people[k] for k in ("women", "men", "girls", "boys") if people[k] is not None]
+    if total is not None and sum(parts) > total:
+        walker.error(
+            _at(people, "total"),
+            f"women + men + girls + boys = {sum(parts)}, more than the total {total}",
+        )
+    if total is not None and (people["with_disability"] or 0) > total:
+        walker.error(_at(people, "with_disability"), f"more than the total {total}")
+
+
+def _capacity_rule(walker: _Walker, capacity: dict[str, Any]) -> None:
+    if capacity["duty_bearer_willingness"] and capacity["holder"] not in (
+        "duty-bearer",
+        "national-authority",
+    ):
+        walker.error(
+            _at(capacity, "duty_bearer_willingness"),
+            "only a duty-bearer or national-authority capacity has a willingness",
+        )
+
+
+def _timeframe_rule(walker: _Walker, timeframe: dict[str, Any]) -> None:
+    start, end = timeframe["start"], timeframe["end"]
+    if start and end and end < start:
+        walker.error(_at(timeframe, "end"), f"ends ({end}) before it starts ({start})")
+
+
+_RULES = {
+    "risk": _risk_rule,
+    "people": _people_rule,
+    "capacity": _capacity_rule,
+    "timeframe": _timeframe_rule,
+}
+
+
+# -- entry point ---------------------------------------------------------------------------------
+def validate(loaded: LoadedContent) -> Content:
+    """Check every loaded file; the result lists all problems, errors and warnings alike."""
+    op_raw = loaded.files.get(OPERATION_FILE)
+    languages, default_level = _operation_basics(op_raw)
+    walker = _Walker(languages, default_level)
+    content = Content(loaded.folder, {}, {}, walker.index, walker.problems)
+    walker.problems.extend(loaded.problems)
+    for name in CONTENT_FILES:
+        raw = loaded.files.get(name)
+        if raw is None:
+            continue
+        top = _Where(raw.file, 1, "")
+        record = walker.record(s.FILES[name], raw, top, default_level, True)
+        if record is not None:
+            content.sections[name] = record
+    content.operation = content.sections.pop(OPERATION_FILE, {})
+    walker.resolve_refs()
+    _check_rules(walker, content)
+    for record in walk_records(content.operation.get("hct_members", [])):
+        record["_level"] = 0
+    return content
+
+
+def _operation_basics(raw: YMap | None) -> tuple[list[str], int]:
+    """Languages and default level are needed before any other file can be read."""
+    languages = ["en"]
+    level = s.INTERNAL
+    if raw is not None:
+        langs = raw.get("languages")
+        if isinstance(langs, list) and langs and all(isinstance(x, str) for x in langs):
+            languages = list(langs)
+        if raw.get("default_classification") in s.LEVELS:
+            level = s.LEVELS.index(raw["default_classification"])
+    return languages, level
+
+
+def load_and_validate(folder: Path) -> Content:
+    return validate(load_operation(folder))

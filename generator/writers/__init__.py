@@ -1,0 +1,28 @@
+"""Stage 5, write: each output format behind one small writer, all writing atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
+    """Let ``produce`` write a temporary file beside ``target``, then rename it into place.
+
+    A crash or an error never leaves a half-written output under the final name.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        produce(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(target: Path, text: str) -> None:
+    write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,134 @@
+"""Word output: pandoc turns the Markdown into .docx with the reference styles, then python-docx
+does what pandoc cannot (classification banners, deliberate document properties, landscape pages),
+and the zip is rewritten with fixed dates and without parts that could carry stray metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+from docx import Document as open_docx
+from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from ..errors import BuildFailed
+from . import write_atomically
+
+REFERENCE_DOC = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
+# Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
+MARKDOWN_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans"
+_DROPPED_PARTS = ("docProps/custom.xml", "word/comments.xml")
+
+
+@dataclass(frozen=True)
+class DocxMeta:
+    """Every property Word shows under File > Info, set on purpose."""
+
+    title: str
+    subject: str
+    author: str
+    category: str
+    banner: str
+    timestamp: dt.datetime
+    landscape: bool = False
+
+
+def write_docx(markdown: str, target: Path, meta: DocxMeta, resources: Path) -> None:
+    def produce(tmp: Path) -> None:
+        _pandoc(markdown, tmp, resources)
+        _finish(tmp, meta)
+        _normalise_zip(tmp, meta.timestamp)
+
+    write_atomically(target, produce)
+
+
+def _pandoc(markdown: str, out: Path, resources: Path) -> None:
+    try:
+        pypandoc.convert_text(
+            markdown,
+            "docx",
+            format=MARKDOWN_FORMAT,
+            outputfile=str(out),
+            extra_args=["--reference-doc", str(REFERENCE_DOC), f"--resource-path={resources}"],
+        )
+    except RuntimeError as exc:
+        raise BuildFailed(f"pandoc could not write {out.name}: {exc}") from exc
+
+
+def _finish(path: Path, meta: DocxMeta) -> None:
+    doc = open_docx(str(path))
+    for section in doc.sections:
+        if meta.landscape:
+            _landscape(section)
+        _banner(section.header, meta.banner, page_number=False)
+        _banner(section.footer, meta.banner, page_number=True)
+    props = doc.core_properties
+    props.author = props.last_modified_by = meta.author
+    props.title, props.subject, props.category = meta.title, meta.subject, meta.category
+    props.keywords = props.comments = props.content_status = ""
+    props.identifier = props.language = props.version = ""
+    props.created = props.modified = meta.timestamp.replace(tzinfo=None)
+    props.revision = 1
+    doc.save(str(path))
+
+
+def _landscape(section) -> None:
+    if section.orientation != WD_ORIENT.LANDSCAPE:
+        width, height = section.page_width, section.page_height
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = height, width
+
+
+def _banner(part, text: str, page_number: bool) -> None:
+    part.is_linked_to_previous = False
+    paragraph = part.paragraphs[0] if part.paragraphs else part.add_paragraph()
+    paragraph.text = text
+    paragraph.style = "Classification banner"
+    if page_number:
+        paragraph.add_run(" · ")
+        _page_field(paragraph.add_run())
+
+
+def _page_field(run) -> None:
+    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def _normalise_zip(path: Path, timestamp: dt.datetime) -> None:
+    """Fixed entry dates and order (reproducible builds), and no custom or comment parts."""
+    stamp = timestamp.timetuple()[:6]
+    with zipfile.ZipFile(path) as src:
+        entries = [(i.filename, src.read(i.filename)) for i in src.infolist()]
+    dropped = set(_DROPPED_PARTS)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in entries:
+            if name in dropped:
+                continue
+            if name.endswith(".rels") or name == "[Content_Types].xml":
+                data = _drop_references(data, dropped)
+            info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            out.writestr(info, data)
+
+
+def _drop_references(xml: bytes, dropped: set[str]) -> bytes:
+    text = xml.decode("utf-8")
+    for part in dropped:
+        leaf = part.split("/", 1)[1]
+        text = re.sub(rf'<Relationship [^>]*Target="/?(?:{re.escape(part)}|{re.escape(leaf)})"[^>]*/>', "", text)
+        text = re.sub(rf'<Override [^>]*PartName="/{re.escape(part)}"[^>]*/>', "", text)
+    return text.encode("utf-8")
