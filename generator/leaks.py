@@ -24,6 +24,7 @@ from typing import Any
 
 from . import schema as s
 from .audience import Audience, view
+from .documents import DOCUMENTS
 from .model import Content, walk_records
 from .render import TEMPLATES
 
@@ -37,11 +38,11 @@ _TEXT_SUFFIXES = {".md", ".txt", ".csv", ".xml", ".html", ".htm", ".json", ".js"
 _TEXT_SUFFIXES |= {".svg", ".map", ".yml", ".yaml"}
 _ZIP_SUFFIXES = {".docx", ".xlsx", ".pptx", ".zip"}
 
-# Output folders (relative to build/OP) and the highest level each may hold.
+# Output folders (relative to build/OP) and the highest level a file in them may hold, for
+# files that are not one of the registered documents (charts, site pages, search index).
 FOLDER_AUDIENCE = {
     "public": Audience.PUBLIC,
     "site": Audience.PUBLIC,
-    "internal/annexes": Audience.INTERNAL,
     "site-internal": Audience.INTERNAL,
     "internal": Audience.CONFIDENTIAL,
 }
@@ -157,8 +158,11 @@ class LeakChecker:
 
 
 def audience_of(relative: Path) -> Audience:
-    """The audience of a file from the output folder it sits in; unknown folders count as public."""
+    """The audience of an output: its document's, else its folder's; unknown counts as public."""
     text = relative.as_posix()
+    for doc in DOCUMENTS:
+        if text.startswith(f"{doc.folder}/{doc.slug}."):
+            return doc.audience
     for folder in sorted(FOLDER_AUDIENCE, key=len, reverse=True):
         if text == folder or text.startswith(folder + "/"):
             return FOLDER_AUDIENCE[folder]
