@@ -132,7 +132,9 @@ class _Filter:
 def view(content: Content, audience: Audience, lang: str | None = None) -> dict[str, Any]:
     """What one audience may see of the content, in one language."""
     flt = _Filter(content, audience, lang or content.languages[0])
-    out: dict[str, Any] = {"operation": flt.record(content.operation, 0) if content.operation else {}}
+    out: dict[str, Any] = {
+        "operation": flt.record(content.operation, 0) if content.operation else {}
+    }
     for file_name, key in SECTION_KEYS.items():
         section = content.section(file_name)
         rec = s.FILES[file_name]

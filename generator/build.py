@@ -19,10 +19,10 @@ from pathlib import Path
 from . import schema as s
 from .audience import Audience, view
 from .documents import DOCUMENTS, Document
-from .errors import LeakFound, ValidationFailed
+from .errors import BuildFailed, LeakFound, ValidationFailed
 from .leaks import LeakChecker
 from .model import Content
-from .render import BuildInfo, build_date, render
+from .render import TEMPLATES, BuildInfo, build_date, render
 from .validate import load_and_validate
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
@@ -51,19 +51,27 @@ def validated(content_dir: Path, strict: bool = False) -> Content:
     return content
 
 
-def build(content_dir: Path, out_dir: Path, progress: Progress = lambda _: None) -> BuildResult:
+def build(
+    content_dir: Path,
+    out_dir: Path,
+    progress: Progress = lambda _: None,
+    documents: tuple[Document, ...] = DOCUMENTS,
+    template_dir: Path = TEMPLATES,
+) -> BuildResult:
     content = validated(content_dir)
     op_id = content.operation["id"]
     final = out_dir / op_id
     staging = out_dir / f".staging-{op_id}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        written = write_outputs(content, staging, progress)
-        findings = LeakChecker(content).check(staging)
+        written = write_outputs(content, staging, documents, template_dir)
+        findings = LeakChecker(content, template_dir).check(staging)
         if findings:
+            quarantine(staging)
             _reject(staging, out_dir / f".rejected-{op_id}")
             raise LeakFound(
-                "confidentiality check failed; the build was not published:\n  "
+                f"confidentiality check failed; the build was not published "
+                f"(kept for inspection in {out_dir / f'.rejected-{op_id}'}):\n  "
                 + "\n  ".join(str(f).replace(str(staging), str(final)) for f in findings)
             )
         _swap_in(staging, final)
@@ -76,13 +84,18 @@ def build(content_dir: Path, out_dir: Path, progress: Progress = lambda _: None)
     return result
 
 
-def write_outputs(content: Content, staging: Path, progress: Progress) -> list[Path]:
+def write_outputs(
+    content: Content,
+    staging: Path,
+    documents: tuple[Document, ...] = DOCUMENTS,
+    template_dir: Path = TEMPLATES,
+) -> list[Path]:
     """Render every document and write its Markdown and Word files; pandoc runs in parallel."""
     info = BuildInfo(build_date(), tool_version())
     views = {audience: view(content, audience) for audience in Audience}
     jobs = []
-    for doc in DOCUMENTS:
-        markdown = render(doc, views[doc.audience], info)
+    for doc in documents:
+        markdown = render(doc, views[doc.audience], info, template_dir)
         base = staging / doc.folder / doc.slug
         write_text(base.with_suffix(".md"), markdown)
         jobs.append((doc, markdown, base.with_suffix(".docx")))
@@ -128,10 +141,42 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _reject(staging: Path, rejected: Path) -> None:
-    """Keep a refused build for inspection, in a form nobody would mistake for a release."""
-    shutil.rmtree(rejected, ignore_errors=True)
+QUARANTINE_SUFFIX = ".LEAKED-DO-NOT-PUBLISH"
+
+
+def quarantine(op_dir: Path) -> list[Path]:
+    """Rename the public folders so nobody can publish them by mistake after a leak."""
+    moved = []
     for name in ("public", "site"):
-        if (staging / name).exists():
-            os.replace(staging / name, staging / f"{name}.LEAKED-DO-NOT-PUBLISH")
+        folder = op_dir / name
+        if folder.exists():
+            target = op_dir / f"{name}{QUARANTINE_SUFFIX}"
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(folder, target)
+            moved.append(target)
+    return moved
+
+
+def _reject(staging: Path, rejected: Path) -> None:
+    """Keep a refused build for inspection, beside the build and never under its name."""
+    shutil.rmtree(rejected, ignore_errors=True)
     os.replace(staging, rejected)
+
+
+def check_leaks(content_dir: Path, out_dir: Path) -> Path:
+    """Check an existing build (perhaps edited by hand); quarantine it on a finding."""
+    content = validated(content_dir)
+    op_dir = out_dir / content.operation["id"]
+    if not op_dir.is_dir():
+        raise BuildFailed(
+            f"{op_dir}: no build to check",
+        )
+    findings = LeakChecker(content).check(op_dir)
+    if findings:
+        moved = quarantine(op_dir)
+        raise LeakFound(
+            "confidentiality check failed:\n  "
+            + "\n  ".join(map(str, findings))
+            + "".join(f"\nrenamed to {m} so it cannot be published" for m in moved)
+        )
+    return op_dir

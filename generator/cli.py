@@ -48,7 +48,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.command()
 @CONTENT_OPTION
-@click.option("--strict", is_flag=True, help="Treat warnings (e.g. missing translations) as errors.")
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (e.g. missing translations) as errors."
+)
 def validate(content_dir: Path, strict: bool) -> None:
     """Check the content files and list every problem, each as FILE:LINE: field: message.
 
@@ -81,3 +83,20 @@ def build(content_dir: Path, out_dir: Path) -> None:
         _print_problems(exc.problems)
         raise
 
+
+@main.command("check-leaks")
+@CONTENT_OPTION
+@OUT_OPTION
+def check_leaks(content_dir: Path, out_dir: Path) -> None:
+    """Check an existing build for non-public text in public files.
+
+    Reads every file under build/OP/ (Word parts, Markdown, site pages, search index) the way a
+    reader would. On a finding it names the item, its classification and the file, renames the
+    public folders to *.LEAKED-DO-NOT-PUBLISH and exits with status 3.
+    """
+    try:
+        op_dir = pipeline.check_leaks(content_dir, out_dir)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    click.secho(f"{op_dir}: no non-public text found in public outputs", fg="green")

@@ -122,7 +122,9 @@ class LeakChecker:
             for field, words in _record_texts(record):
                 phrases = _distinctive(words, allowed)
                 if phrases:
-                    found.append(Secret(_label(record), record["_level"], field, _where(record), phrases))
+                    found.append(
+                        Secret(_label(record), record["_level"], field, _where(record), phrases)
+                    )
         return found
 
     def check(self, op_dir: Path) -> list[Finding]:
@@ -158,15 +160,21 @@ class LeakChecker:
 
 
 def audience_of(relative: Path) -> Audience:
-    """The audience of an output: its document's, else its folder's; unknown counts as public."""
+    """The audience of an output: its folder's, narrowed by its document's if registered.
+
+    A public folder stays public whatever the registry says, so a document registered with
+    the wrong audience is still checked as public.
+    """
     text = relative.as_posix()
-    for doc in DOCUMENTS:
-        if text.startswith(f"{doc.folder}/{doc.slug}."):
-            return doc.audience
+    folder_audience = Audience.PUBLIC
     for folder in sorted(FOLDER_AUDIENCE, key=len, reverse=True):
         if text == folder or text.startswith(folder + "/"):
-            return FOLDER_AUDIENCE[folder]
-    return Audience.PUBLIC
+            folder_audience = FOLDER_AUDIENCE[folder]
+            break
+    for doc in DOCUMENTS:
+        if text.startswith(f"{doc.folder}/{doc.slug}."):
+            return min(doc.audience, folder_audience, key=lambda a: a.value)
+    return folder_audience
 
 
 def read_text_parts(path: Path) -> list[str]:
@@ -208,7 +216,9 @@ def _text_of(name: str, data: bytes) -> list[str]:
 def _strip_markup(text: str) -> str:
     """XML/HTML to text: runs of one paragraph join up, paragraphs and cells are separated."""
     text = _XML_BREAK.sub(" ", text)
-    text = re.sub(r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>", " ", text)
+    text = re.sub(
+        r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>", " ", text
+    )
     return html.unescape(_TAG.sub("", text))
 
 

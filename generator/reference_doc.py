@@ -73,7 +73,9 @@ def _table_style(doc) -> None:
     if tblpr is None:
         tblpr = OxmlElement("w:tblPr")
         style.element.append(tblpr)
-    _border(tblpr, "w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), "8EA9C1")
+    _border(
+        tblpr, "w:tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), "8EA9C1"
+    )
     first = OxmlElement("w:tblStylePr")
     first.set(qn("w:type"), "firstRow")
     rpr = OxmlElement("w:rPr")
@@ -92,7 +94,13 @@ def make_reference_doc(target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         default = Path(tmp) / "default.docx"
         subprocess.run(
-            [pypandoc.get_pandoc_path(), "-o", str(default), "--print-default-data-file", "reference.docx"],
+            [
+                pypandoc.get_pandoc_path(),
+                "-o",
+                str(default),
+                "--print-default-data-file",
+                "reference.docx",
+            ],
             check=True,
         )
         doc = Document(str(default))

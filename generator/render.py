@@ -88,7 +88,9 @@ def environment(template_dir: Path = TEMPLATES) -> jinja2.Environment:
     return env
 
 
-def render(doc: Document, view: dict[str, Any], info: BuildInfo, template_dir: Path = TEMPLATES) -> str:
+def render(
+    doc: Document, view: dict[str, Any], info: BuildInfo, template_dir: Path = TEMPLATES
+) -> str:
     """One document's Markdown; a template mistake is reported with its file and line."""
     env = environment(template_dir)
     try:

@@ -129,6 +129,10 @@ def _drop_references(xml: bytes, dropped: set[str]) -> bytes:
     text = xml.decode("utf-8")
     for part in dropped:
         leaf = part.split("/", 1)[1]
-        text = re.sub(rf'<Relationship [^>]*Target="/?(?:{re.escape(part)}|{re.escape(leaf)})"[^>]*/>', "", text)
+        text = re.sub(
+            rf'<Relationship [^>]*Target="/?(?:{re.escape(part)}|{re.escape(leaf)})"[^>]*/>',
+            "",
+            text,
+        )
         text = re.sub(rf'<Override [^>]*PartName="/{re.escape(part)}"[^>]*/>', "", text)
     return text.encode("utf-8")
