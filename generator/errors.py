@@ -36,7 +36,7 @@ class Problem:
         if self.severity is Severity.WARNING:
             text = f"{where}: warning: " + text[len(where) + 2 :]
         if self.hint:
-            text += f" {self.hint}"
+            text += f"{'' if text.endswith(('.', '?', ')')) else '.'} {self.hint}"
         return text
 
 

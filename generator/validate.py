@@ -88,7 +88,7 @@ class _Walker:
             child = where.child(name, raw.line_of(name))
             out[name] = self.value(ftype, value, child, level, rec.is_file)
             if isinstance(ftype, s.Ref | s.Actor):
-                self.queue_refs(ftype, out, name, child)
+                self.queue_refs(ftype, out, name, child, value)
         if rec.has_id and isinstance(out.get("id"), str):
             self.register(out, where.child("id", raw.line_of("id")))
         return out
@@ -213,7 +213,7 @@ class _Walker:
             self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
             return []
         checked = (
-            self.check_choice(s.Choice(ftype.vocab), item, where.child(str(i), raw.line_of(i)))
+            self.check_choice(s.Choice(ftype.vocab), item, _item(where, raw, i))
             for i, item in enumerate(raw)
         )
         return [value for value in checked if value is not None]
@@ -281,7 +281,7 @@ class _Walker:
             return []
         if not many:
             return self.one_id(raw, where)
-        values = (self.one_id(v, where.child(str(i), raw.line_of(i))) for i, v in enumerate(raw))
+        values = (self.one_id(v, _item(where, raw, i)) for i, v in enumerate(raw))
         return [v for v in values if v is not None]
 
     def one_id(self, raw: Any, where: _Where) -> str | None:
@@ -312,12 +312,16 @@ class _Walker:
             return
         self.index[ident] = record
 
-    def queue_refs(self, ftype: s.Ref | s.Actor, out: dict, name: str, where: _Where) -> None:
+    def queue_refs(
+        self, ftype: s.Ref | s.Actor, out: dict, name: str, where: _Where, raw: Any
+    ) -> None:
         kinds = ftype.kinds if isinstance(ftype, s.Ref) else s.ACTOR_KINDS
         actor = isinstance(ftype, s.Actor)
         if isinstance(out[name], list):
             for i, value in enumerate(out[name]):
-                self.refs.append(_PendingRef(where, value, kinds, out[name], i, actor))
+                line = raw.line_of(i) if isinstance(raw, YList) else where.line
+                here = _Where(where.file, line, f"{where.path}[{i}]")
+                self.refs.append(_PendingRef(here, value, kinds, out[name], i, actor))
         elif out[name] is not None:
             self.refs.append(_PendingRef(where, out[name], kinds, out, name, actor))
 
@@ -349,6 +353,10 @@ class _Walker:
         guess = did_you_mean(ref.value, actors)
         if guess and " " not in ref.value:
             self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
+
+
+def _item(where: _Where, raw: YList, index: int) -> _Where:
+    return _Where(where.file, raw.line_of(index), f"{where.path}[{index}]")
 
 
 def _is_date(text: str) -> bool:

@@ -1,0 +1,56 @@
+"""Shared fixtures: a CLI runner, a writable copy of the example operation, one shared build."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import BuildResult, build
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "content"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the example operation that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> int:
+    """Edit a content file as a drafter would; returns the 1-based line of the edit."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def line_of(path: Path, needle: str) -> int:
+    text = path.read_text(encoding="utf-8")
+    assert needle in text, f"{needle!r} not in {path.name}"
+    return text[: text.index(needle)].count("\n") + 1
+
+
+@pytest.fixture
+def edit() -> Callable[..., int]:
+    return replace_in
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The example operation built once for all read-only end-to-end tests."""
+    out = tmp_path_factory.mktemp("build")
+    return build(EXAMPLE, out)

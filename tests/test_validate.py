@@ -1,0 +1,273 @@
+"""Every rule of the content spec, broken once, with the message a drafter sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import line_of, replace_in
+
+
+def validate(runner: CliRunner, content: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(main, ["validate", "--content", str(content), *extra])
+    return result.exit_code, result.output
+
+
+def expect_error(runner: CliRunner, content: Path, expected: str) -> str:
+    code, output = validate(runner, content)
+    assert code == 1, output
+    assert expected in output, output
+    assert "nothing was built" in output
+    return output
+
+
+def test_example_is_valid(runner: CliRunner, content: Path) -> None:
+    code, output = validate(runner, content)
+    assert code == 0, output
+    assert "valid" in output
+
+
+def test_yaml_syntax_error_names_file_and_line(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    line = replace_in(path, "    trend: stable", "    trend: [stable")
+    output = expect_error(runner, content, "YAML syntax error")
+    assert f"analysis.yaml:{line + 1}:" in output or f"analysis.yaml:{line}:" in output
+
+
+def test_unknown_field_suggests_the_right_one(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    line = replace_in(path, "    people_at_risk: 97000", "    people_at_rsk: 97000")
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line}: risks[R6].people_at_rsk: unknown field 'people_at_rsk' in risk. "
+        "Did you mean 'people_at_risk'?",
+    )
+
+
+def test_unknown_id_suggests_closest(runner: CliRunner, content: Path) -> None:
+    path = content / "strategic-objectives.yaml"
+    line = line_of(path, "priority_risks: [R1]")
+    replace_in(path, "priority_risks: [R1]", "priority_risks: [R11]")
+    expect_error(
+        runner,
+        content,
+        f"strategic-objectives.yaml:{line}: strategic_objectives[SO1].priority_risks[0]: "
+        "unknown id 'R11'. Did you mean 'R1'?",
+    )
+
+
+def test_reference_to_wrong_kind(runner: CliRunner, content: Path) -> None:
+    replace_in(
+        content / "strategic-objectives.yaml", "priority_risks: [R1]", "priority_risks: [T1]"
+    )
+    expect_error(runner, content, "'T1' is a threat, not a risk")
+
+
+def test_wrong_enum_lists_allowed_values(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    line = replace_in(path, "    trend: stable", "    trend: stabel")
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line}: threats[T4].trend: 'stabel' is not one of increasing, stable, "
+        "decreasing, unknown. Did you mean 'stable'?",
+    )
+
+
+def test_duplicate_id_names_both_places(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    first = line_of(path, "  - id: T1")
+    line = replace_in(path, "  - id: T2", "  - id: T1")
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line}: threats[T1].id: id 'T1' is used twice "
+        f"(also {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
+        f":{first})",
+    )
+
+
+def test_python_tag_is_refused_and_not_executed(
+    runner: CliRunner, content: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "executed"
+    path = content / "partners.yaml"
+    text = path.read_text(encoding="utf-8")
+    payload = f'evil: !!python/object/apply:os.system ["touch {marker}"]\n'
+    path.write_text(payload + text, encoding="utf-8")
+    output = expect_error(runner, content, "partners.yaml:1: the YAML tag !!python/object/apply")
+    assert "not allowed" in output
+    assert not marker.exists()
+
+
+def test_duplicate_key_is_an_error(runner: CliRunner, content: Path) -> None:
+    """A second classification line would otherwise silently publish the item."""
+    path = content / "analysis.yaml"
+    line = replace_in(
+        path,
+        "  - id: T6\n    classification: internal\n",
+        "  - id: T6\n    classification: internal\n    classification: public\n",
+    )
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line + 2}: classification: key given twice (first on line {line + 1})",
+    )
+
+
+def test_looser_child_is_an_error(runner: CliRunner, content: Path) -> None:
+    path = content / "strategic-objectives.yaml"
+    replace_in(
+        path,
+        "  - id: SO1\n    classification: public",
+        "  - id: SO1\n    classification: confidential",
+    )
+    line = line_of(path, "      - id: A2\n        classification: public") + 1
+    expect_error(
+        runner,
+        content,
+        f"strategic-objectives.yaml:{line}: strategic_objectives[SO1].actions[A2].classification: "
+        "marked 'public' inside an item that is 'confidential'",
+    )
+
+
+def test_file_default_is_not_a_parent(runner: CliRunner, content: Path) -> None:
+    """partners.yaml defaults to internal; an item marked public in it is fine."""
+    code, output = validate(runner, content)
+    assert code == 0, output
+    assert "classification: internal" in (content / "partners.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "what"),
+    [
+        (
+            "strategic-objectives.yaml",
+            "      - id: A8\n        classification: confidential",
+            "      - id: A8\n        classification: internal",
+            "a private-diplomacy action is confidential at least and cannot be marked 'internal'",
+        ),
+        (
+            "analysis.yaml",
+            '{name: "Brask municipal council land committee", type: authority}',
+            '{name: "Brask municipal council land committee", type: authority, classification: public}',
+            "a threat actor is confidential at least and cannot be marked 'public'",
+        ),
+        (
+            "analysis.yaml",
+            "  - id: S3\n    classification: confidential",
+            "  - id: S3\n    classification: public",
+            "a source from affected people is confidential at least and cannot be marked 'public'",
+        ),
+    ],
+)
+def test_confidential_at_least_kinds(
+    runner: CliRunner, content: Path, file: str, old: str, new: str, what: str
+) -> None:
+    replace_in(content / file, old, new)
+    expect_error(runner, content, what)
+
+
+def test_advocacy_risk_cannot_be_internal(runner: CliRunner, content: Path) -> None:
+    path = content / "strategic-objectives.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("advocacy_risks:")
+    item = text.index("- ", start)
+    path.write_text(
+        text[:item]
+        + "- classification: internal\n"
+        + " " * (item - text.rfind("\n", 0, item) - 1)
+        + "  "
+        + text[item + 2 :],
+        encoding="utf-8",
+    )
+    expect_error(
+        runner, content, "an advocacy risk is confidential at least and cannot be marked 'internal'"
+    )
+
+
+def test_unmarked_confidential_kinds_are_confidential(content: Path) -> None:
+    """A1 is private diplomacy inside a public objective and carries no classification."""
+    from generator.schema import CONFIDENTIAL
+    from generator.validate import load_and_validate
+
+    loaded = load_and_validate(content)
+    assert loaded.index["A1"]["_level"] == CONFIDENTIAL
+    assert loaded.index["SO1"]["_level"] == 0
+    actors = loaded.index["T1"]["actors"]
+    assert all(a["_level"] >= CONFIDENTIAL for a in actors)
+
+
+def test_more_than_three_priorities(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    text = path.read_text(encoding="utf-8")
+    extra = "    priority: true\n    prioritisation: {acute: Acute., reasonable_expectation: Expected.}\n"
+    text = text.replace("    priority: false\n", extra)
+    path.write_text(text, encoding="utf-8")
+    expect_error(runner, content, "more than 3 priority risks")
+
+
+def test_priority_needs_prioritisation(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "analysis.yaml", "    priority: false\n", "    priority: true\n")
+    expect_error(runner, content, "a priority risk needs its prioritisation")
+
+
+def test_parts_above_total(runner: CliRunner, content: Path) -> None:
+    path = content / "analysis.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("total:")
+    end = text.index("\n", start)
+    number = text[start:end].split(":")[1].split(",")[0].strip(" }")
+    path.write_text(
+        text[:start] + f"total: {int(number) - 1}" + text[start + 7 + len(number) :],
+        encoding="utf-8",
+    )
+    expect_error(runner, content, f"more than the total {int(number) - 1}")
+
+
+def test_all_problems_are_listed_at_once(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "analysis.yaml", "    trend: stable", "    trend: stabel")
+    replace_in(
+        content / "strategic-objectives.yaml", "priority_risks: [R1]", "priority_risks: [R11]"
+    )
+    code, output = validate(runner, content)
+    assert code == 1
+    assert "stabel" in output and "R11" in output
+    assert "2 problem(s)" in output
+
+
+def test_unknown_yaml_file_is_a_warning(runner: CliRunner, content: Path) -> None:
+    (content / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    code, output = validate(runner, content)
+    assert code == 0
+    assert "notes.yaml: warning: unknown content file, ignored" in output
+    code, output = validate(runner, content, "--strict")
+    assert code == 1
+
+
+def test_missing_translation_falls_back_with_warning(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "operation.yaml", "languages: [en]", "languages: [en, fr]")
+    path = content / "analysis.yaml"
+    line = replace_in(
+        path,
+        '    name: "Displacement Tracking Matrix, flood round 4"',
+        '    name: {en: "Displacement Tracking Matrix, flood round 4", de: "Matrix"}',
+    )
+    code, output = validate(runner, content)
+    assert code == 0, output
+    assert f"analysis.yaml:{line}: warning: sources[S2].name: no 'fr' translation" in output
+    assert "language 'de' is not in operation.yaml languages; ignored" in output
+
+
+def test_version_written_as_number(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "operation.yaml", 'version: "2027.1-draft"', "version: 2027.10")
+    expect_error(runner, content, "reads as a number")
+
+
+def test_dates_and_periods(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "monitoring.yaml", "period: 2027-H1", "period: 2027-H3")
+    expect_error(runner, content, "'2027-H3' is not a valid period")
