@@ -1,0 +1,166 @@
+"""The confidentiality guarantee: a leak is found wherever it hides, and the build refuses it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pypandoc
+import pytest
+import yaml
+from click.testing import CliRunner
+from docx import Document as WordDocument
+
+from generator.audience import Audience
+from generator.build import QUARANTINE_SUFFIX, BuildResult, build
+from generator.cli import main
+from generator.documents import Document
+from generator.errors import LeakFound
+from generator.leaks import LeakChecker
+from generator.validate import load_and_validate
+from tests.conftest import EXAMPLE, FIXTURES
+
+OP = "norvania-2027"
+
+
+def threat(ident: str) -> dict:
+    analysis = yaml.safe_load((EXAMPLE / "analysis.yaml").read_text(encoding="utf-8"))
+    return next(t for t in analysis["threats"] if t["id"] == ident)
+
+
+T6_TEXT = " ".join(threat("T6")["text"].split())  # internal
+ACTOR = threat("T3")["actors"][0]["name"]  # confidential at least
+
+
+@pytest.fixture(scope="module")
+def checker() -> LeakChecker:
+    return LeakChecker(load_and_validate(EXAMPLE))
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return build(EXAMPLE, tmp_path / "out").op_dir
+
+
+def leaky(audience: Audience) -> tuple[Document, ...]:
+    return (Document("hno-protection-analysis", "leaky.md.j2", audience, "public", "Leaky"),)
+
+
+@pytest.mark.parametrize("audience", [Audience.INTERNAL, Audience.CONFIDENTIAL])
+def test_wrong_template_fails_the_build(tmp_path: Path, audience: Audience) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(LeakFound) as caught:
+        build(EXAMPLE, out, documents=leaky(audience), template_dir=FIXTURES / "leaky-templates")
+    message = caught.value.message
+    assert "T6 (text, internal, analysis.yaml:" in message
+    assert f"{OP}/public/hno-protection-analysis.md" in message
+    assert f"{OP}/public/hno-protection-analysis.docx" in message
+    if audience is Audience.CONFIDENTIAL:
+        assert "actor in T3 (name, confidential" in message
+        assert "A1 (text, confidential" in message
+    assert not (out / OP).exists(), "a leaked build must never be swapped in"
+    rejected = out / f".rejected-{OP}"
+    assert (rejected / f"public{QUARANTINE_SUFFIX}").is_dir()
+    assert not (rejected / "public").exists()
+
+
+def test_wrong_template_keeps_previous_good_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = build(EXAMPLE, out).op_dir / "public/hrp-protection-section.docx"
+    before = good.read_bytes()
+    with pytest.raises(LeakFound):
+        build(
+            EXAMPLE,
+            out,
+            documents=leaky(Audience.INTERNAL),
+            template_dir=FIXTURES / "leaky-templates",
+        )
+    assert good.read_bytes() == before
+
+
+def _docx_with(path: Path, place: str, secret: str) -> None:
+    """A Word file hiding ``secret`` in one place a reader might not look."""
+    if place == "footnote":
+        pypandoc.convert_text(
+            f"Ordinary text.[^1]\n\n[^1]: {secret}\n",
+            "docx",
+            format="markdown",
+            outputfile=str(path),
+        )
+        return
+    doc = WordDocument()
+    doc.add_paragraph("Ordinary public text.")
+    if place == "split-runs":
+        words = secret.split()
+        paragraph = doc.add_paragraph()
+        for i, word in enumerate(words):
+            run = paragraph.add_run(word + (" " if i < len(words) - 1 else ""))
+            run.bold = i % 2 == 0
+    elif place == "header":
+        doc.sections[0].header.paragraphs[0].text = secret
+    elif place == "table-cell":
+        table = doc.add_table(rows=2, cols=2)
+        table.cell(1, 1).text = secret
+    elif place == "properties":
+        doc.core_properties.subject = secret
+    doc.save(str(path))
+
+
+@pytest.mark.parametrize("place", ["split-runs", "header", "table-cell", "footnote", "properties"])
+def test_finds_text_wherever_word_puts_it(checker: LeakChecker, built: Path, place: str) -> None:
+    target = built / "public" / f"edited-{place}.docx"
+    _docx_with(target, place, T6_TEXT)
+    findings = checker.check(built)
+    assert [(f.secret.item, f.secret.field, f.output) for f in findings] == [("T6", "text", target)]
+
+
+def test_finds_a_copied_clause_not_just_whole_text(checker: LeakChecker, built: Path) -> None:
+    clause = " ".join(T6_TEXT.split()[8:16])
+    (built / "public" / "notes.md").write_text(f"Some public text. {clause}.\n", encoding="utf-8")
+    assert [f.secret.item for f in checker.check(built)] == ["T6"]
+
+
+def test_finds_actor_names_in_a_search_index(checker: LeakChecker, built: Path) -> None:
+    index = {"docs": [{"location": "x/", "text": f"<p>{ACTOR}</p>", "title": "x"}]}
+    site = built / "site" / "search"
+    site.mkdir(parents=True)
+    (site / "search_index.json").write_text(json.dumps(index), encoding="utf-8")
+    findings = checker.check(built)
+    assert ("actor in T3", 2) in [(f.secret.item, f.secret.level) for f in findings]
+    assert {f.output.name for f in findings} == {"search_index.json"}
+
+
+def test_internal_text_is_fine_in_the_internal_plan(checker: LeakChecker, built: Path) -> None:
+    shutil.copy(built / "public/hrp-protection-section.docx", built / "internal/copy.docx")
+    assert checker.check(built) == []
+
+
+def test_strictly_confidential_is_found_in_internal_outputs(
+    checker: LeakChecker, built: Path
+) -> None:
+    analysis = yaml.safe_load((EXAMPLE / "analysis.yaml").read_text(encoding="utf-8"))
+    s6 = next(s for s in analysis["sources"] if s["id"] == "S6")
+    (built / "internal" / "annex.md").write_text(s6["name"], encoding="utf-8")
+    findings = checker.check(built)
+    assert [(f.secret.item, f.secret.level) for f in findings] == [("S6", 3)]
+
+
+def test_check_leaks_command_quarantines_a_hand_edited_build(
+    runner: CliRunner, built: Path
+) -> None:
+    md = built / "public/hrp-protection-section.md"
+    md.write_text(md.read_text(encoding="utf-8") + f"\n{T6_TEXT}\n", encoding="utf-8")
+    args = ["check-leaks", "--content", str(EXAMPLE), "--out", str(built.parent)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 3, result.output
+    assert "text of T6 (text, internal" in result.output
+    assert "hrp-protection-section.md" in result.output
+    assert not (built / "public").exists()
+    assert (built / f"public{QUARANTINE_SUFFIX}").is_dir()
+
+
+def test_check_leaks_passes_a_clean_build(runner: CliRunner, example_build: BuildResult) -> None:
+    args = ["check-leaks", "--content", str(EXAMPLE), "--out", str(example_build.op_dir.parent)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,194 @@
+"""Property: for any classification of any operation, public outputs hold exactly the public items.
+
+Each generated item carries a unique marker word. The test computes each item's level itself,
+from the rules of the content spec, independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import string
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.build import build
+from tests.docx_text import all_text
+
+LEVELS = ["public", "internal", "confidential", "strictly-confidential"]
+
+
+@dataclass
+class Op:
+    """Generated content plus the expected level of every marker."""
+
+    draw: st.DataObject
+    markers: dict[str, int] = field(default_factory=dict)
+    shown_if: dict[str, str] = field(default_factory=dict)  # marker -> marker it depends on
+
+    def marker(self, level: int) -> str:
+        n = len(self.markers)
+        word = "zq" + "".join(string.ascii_lowercase[(n // 26**i) % 26] for i in range(3))
+        self.markers[word] = level
+        return word
+
+    def level(self, inherited: int, strict_parent: bool, floor: int = 0) -> tuple[int, dict]:
+        """Draw a classification that obeys the rules; return (effective level, yaml fields)."""
+        lowest = max(inherited if strict_parent else 0, floor)
+        choices: list[int | None] = [None, *range(lowest, 4)]
+        chosen = self.draw.draw(st.sampled_from(choices))
+        if chosen is None:
+            return max(inherited, floor), {}
+        return chosen, {"classification": LEVELS[chosen]}
+
+    def item(self, prefix: str, n: int, inherited: int, strict_parent: bool, floor: int = 0):
+        level, extra = self.level(inherited, strict_parent, floor)
+        return level, {"id": f"{prefix}{n}", **extra}
+
+
+def generate(draw: st.DataObject) -> tuple[Op, dict[str, dict]]:
+    op = Op(draw)
+    default = draw.draw(st.sampled_from(range(4)))
+    files: dict[str, dict] = {}
+
+    def file_level(name: str) -> int:
+        level, extra = op.level(default, strict_parent=False)
+        files[name] = dict(extra)
+        return level
+
+    analysis_level = file_level("analysis.yaml")
+    threats = []
+    for n in range(draw.draw(st.integers(1, 3))):
+        level, t = op.item("T", n, analysis_level, False)
+        t["text"] = f"Threat {op.marker(level)} in the north."
+        t["trend"] = "stable"
+        if draw.draw(st.booleans()):
+            a_level, a = op.level(level, True, floor=2)
+            t["actors"] = [{"name": f"Group {op.marker(a_level)}", "type": "other", **a}]
+        threats.append(t)
+    risks = []
+    for n in range(draw.draw(st.integers(1, 3))):
+        level, r = op.item("R", n, analysis_level, False)
+        r.update(category="gender-based-violence", title=f"Risk {op.marker(level)} title")
+        r["threats"] = [t["id"] for t in threats]
+        risks.append(r)
+    sources = []
+    for n in range(draw.draw(st.integers(0, 2))):
+        kind = draw.draw(st.sampled_from(["inside-hct", "affected-people"]))
+        floor = 2 if kind == "affected-people" else 0
+        level, src = op.item("S", n, analysis_level, False, floor)
+        src.update(name=f"Source {op.marker(level)} survey", type=kind)
+        sources.append(src)
+    files["analysis.yaml"].update(threats=threats, risks=risks, sources=sources)
+
+    so_file_level = file_level("strategic-objectives.yaml")
+    objectives = []
+    for n in range(draw.draw(st.integers(1, 2))):
+        level, so = op.item("SO", n, so_file_level, False)
+        so["title"] = f"Objective {op.marker(level)} reduce harm"
+        so["priority_risks"] = [risks[0]["id"]]
+        o_level, outcome = op.item(f"O{n}x", 0, level, True)
+        outcome.update(horizon="interim", text=f"Outcome {op.marker(o_level)} reached")
+        so["outcomes"] = [outcome]
+        so["actions"] = []
+        for k in range(draw.draw(st.integers(1, 3))):
+            modality = draw.draw(st.sampled_from(["programming", "private-diplomacy"]))
+            floor = 2 if modality == "private-diplomacy" else 0
+            a_level, act = op.item(f"A{n}x", k, level, True, floor)
+            act.update(area="threat", modality=modality, text=f"Action {op.marker(a_level)} done")
+            if draw.draw(st.booleans()):
+                r_level, r_extra = op.level(a_level, True, floor=2)
+                act["advocacy_risks"] = [
+                    {"risk": f"Risk of {op.marker(r_level)} access", **r_extra}
+                ]
+            so["actions"].append(act)
+        objectives.append(so)
+    files["strategic-objectives.yaml"].update(strategic_objectives=objectives)
+
+    cl_file_level = file_level("cluster-contributions.yaml")
+    clusters = []
+    for n in range(draw.draw(st.integers(1, 2))):
+        level, cl = op.item("cl", n, cl_file_level, False)
+        cl_marker = op.marker(level)
+        cl["name"] = f"Cluster {cl_marker}"
+        cl["contributions"] = []
+        for k in range(draw.draw(st.integers(0, 2))):
+            c_level, c = op.item(f"C{n}x", k, level, True)
+            c_marker = op.marker(c_level)
+            c.update(
+                area="vulnerability", text=f"Contribution {c_marker} given", risks=[risks[0]["id"]]
+            )
+            cl["contributions"].append(c)
+            if c_level == 0:
+                op.shown_if.pop(cl_marker, None)
+        if not any(op.markers[c["text"].split()[1]] == 0 for c in cl["contributions"]):
+            op.shown_if[cl_marker] = "needs a public contribution"
+        clusters.append(cl)
+    files["cluster-contributions.yaml"].update(clusters=clusters)
+
+    pa_file_level = file_level("partners.yaml")
+    partners = []
+    for n in range(draw.draw(st.integers(0, 2))):
+        level, p = op.item("pa", n, pa_file_level, False)
+        p.update(
+            name=f"Partner {op.marker(level)}",
+            type="other",
+            complementarity=f"Works {op.marker(level)} together",
+        )
+        partners.append(p)
+    files["partners.yaml"].update(partners=partners)
+
+    mo_file_level = file_level("monitoring.yaml")
+    indicators = []
+    for n in range(draw.draw(st.integers(0, 2))):
+        level, i = op.item("I", n, mo_file_level, False)
+        i.update(dimension="threat", text=f"Indicator {op.marker(level)} count")
+        indicators.append(i)
+    files["monitoring.yaml"].update(indicators=indicators)
+
+    files["operation.yaml"] = {
+        "id": "prop-op",
+        "country": "Testland",
+        "plan_year": 2027,
+        "title": "Testland plan",
+        "version": "1",
+        "languages": ["en"],
+        "default_classification": LEVELS[default],
+        "hct_members": [{"id": "m1", "name": "Agency One", "type": "un-agency"}],
+    }
+    return op, files
+
+
+def _texts(folder: Path) -> str:
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".docx":
+            parts.append(all_text(path))
+        elif path.is_file():
+            parts.append(path.read_bytes().decode("utf-8", errors="replace"))
+    return " ".join(parts).lower()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_public_outputs_hold_exactly_the_public_items(data: st.DataObject) -> None:
+    op, files = generate(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        content = Path(tmp) / "content"
+        content.mkdir()
+        for name, body in files.items():
+            (content / name).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+        op_dir = build(content, Path(tmp) / "out").op_dir
+        public = _texts(op_dir / "public")
+        everything = _texts(op_dir)
+        public_docx = " ".join(all_text(p) for p in (op_dir / "public").glob("*.docx")).lower()
+    for marker, level in op.markers.items():
+        if level == 0 and marker not in op.shown_if:
+            assert marker in public_docx, f"public marker {marker} missing from public documents"
+        if level > 0:
+            assert marker not in public, f"{LEVELS[level]} marker {marker} in a public output"
+        if level == 3:
+            assert marker not in everything, f"strictly-confidential marker {marker} in an output"
