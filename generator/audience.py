@@ -139,11 +139,22 @@ def view(content: Content, audience: Audience, lang: str | None = None) -> dict[
         section = content.section(file_name)
         rec = s.FILES[file_name]
         out[key] = flt.record(section, -1) if section else flt.value(rec, None, -1) or _empty(rec)
+    out["data"] = {"people_in_need": _pin_rows(flt, content)}
     out["audience"] = audience.slug
     out["lang"] = flt.lang
     out["highest_level"] = s.LEVELS[flt.highest]
     out["index"] = _index(out)
     return out
+
+
+def _pin_rows(flt: _Filter, content: Content) -> list[dict[str, Any]]:
+    """People-in-need rows of every table this audience may see, tables in file order."""
+    rows: list[dict[str, Any]] = []
+    for name, section in sorted(content.sections.items()):
+        if section["_kind"] == "pin_table":
+            table = flt.record(section, -1)
+            rows.extend(table["rows"] if table else [])
+    return rows
 
 
 def _empty(rec: s.Record) -> dict[str, Any]:

@@ -331,7 +331,13 @@ ENGAGEMENT = _record(
 
 RESULT = Record(
     "result",
-    {"period": When("period"), "value": Number(), "note": Text()},
+    {
+        "period": When("period"),
+        "value": Number(),
+        "female": Number(),
+        "male": Number(),
+        "note": Text(),
+    },
     ("period", "value"),
 )
 INDICATOR = _record(
@@ -448,3 +454,25 @@ def _records_below(rec: Record) -> list[Record]:
 
 
 RECORDS: dict[str, Record] = {r.kind: r for f in FILES.values() for r in _records_below(f)}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Numbers read from a data table, keyed by disaggregation (``total``, ``f_children`` …)."""
+
+
+# Records made from HXL data tables (data/*.csv, data/*.xlsx) rather than typed in YAML.
+PIN_ROW = Record(
+    "pin_row",
+    {
+        "area": Text(inline=True),
+        "group": Text(inline=True),
+        "in_need": Figures(),
+        "targeted": Figures(),
+    },
+)
+PIN_TABLE = Record(
+    "pin_table",
+    {"title": Text(inline=True), "rows": Items(PIN_ROW)},
+)
+RECORDS.update({r.kind: r for r in (PIN_ROW, PIN_TABLE)})

@@ -14,6 +14,7 @@ from . import schema as s
 from .errors import Problem, Severity, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, walk_records
+from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -473,11 +474,85 @@ def validate(loaded: LoadedContent) -> Content:
         if record is not None:
             content.sections[name] = record
     content.operation = content.sections.pop(OPERATION_FILE, {})
+    _add_tables(walker, content)
     walker.resolve_refs()
     _check_rules(walker, content)
     for record in walk_records(content.operation.get("hct_members", [])):
         record["_level"] = 0
     return content
+
+
+def _add_tables(walker: _Walker, content: Content) -> None:
+    """HXL tables: people in need become records of their own, results join their indicator."""
+    seen: dict[tuple[str, str], str] = {}
+    for table in TableReader(walker.problems).read_folder(content.folder / "data"):
+        if table.kind == PEOPLE_IN_NEED:
+            content.sections[f"data/{table.path.name}"] = _pin_record(table)
+            continue
+        for row in table.rows:
+            _merge_result(walker, table, row["result"], seen)
+    for indicator in walker.index.values():
+        if indicator["_kind"] == "indicator":
+            indicator["results"].sort(key=lambda r: r["period"] or "")
+
+
+def _pin_record(table: Table) -> dict[str, Any]:
+    rows = [
+        {"_kind": "pin_row", "_level": table.level, "_file": str(table.path), **row}
+        for row in table.rows
+    ]
+    return {
+        "_kind": "pin_table",
+        "_level": table.level,
+        "_file": str(table.path),
+        "_line": 1,
+        "title": table.title,
+        "rows": rows,
+    }
+
+
+def _merge_result(
+    walker: _Walker, table: Table, result: TableResult, seen: dict[tuple[str, str], str]
+) -> None:
+    cell = result.indicator
+    where = _Where(table.path, cell.row, cell.where)
+    indicator = walker.index.get(cell.value)
+    if indicator is None or indicator["_kind"] != "indicator":
+        known = [k for k, v in walker.index.items() if v["_kind"] == "indicator"]
+        walker.error(
+            where,
+            f"unknown indicator '{cell.value}'",
+            did_you_mean(cell.value, known)
+            or f"Indicators in monitoring.yaml: {', '.join(known)}.",
+        )
+        return
+    here = f"{_rel(str(table.path))}:{cell.row}"
+    for typed in indicator["results"]:
+        if typed["period"] == result.period:
+            walker.error(
+                where,
+                f"the {result.period} result of {cell.value} is also given at "
+                f"{_rel(typed['_file'])}:{typed['_line']}",
+                "Keep one of the two.",
+            )
+            return
+    first = seen.setdefault((cell.value, result.period), here)
+    if first != here:
+        walker.error(where, f"the {result.period} result of {cell.value} is also given at {first}")
+        return
+    indicator["results"].append(
+        {
+            "_kind": "result",
+            "_level": max(indicator["_level"], table.level),
+            "_file": str(table.path),
+            "_line": cell.row,
+            "period": result.period,
+            "value": result.value,
+            "female": result.female,
+            "male": result.male,
+            "note": result.note,
+        }
+    )
 
 
 def _operation_basics(raw: YMap | None) -> tuple[list[str], int]:
