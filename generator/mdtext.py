@@ -39,3 +39,12 @@ def safe_markdown(text: str) -> str:
 def one_line(text: str) -> str:
     """Table cells hold one line: paragraphs are joined and pipes escaped."""
     return re.sub(r"\s*\n\s*", " ", text.strip()).replace("|", "\\|")
+
+
+def plain_text(text: str | None) -> str | None:
+    """Undo the escaping of ``safe_markdown`` for outputs that are not Markdown (CSV)."""
+    if text is None:
+        return None
+    for escaped, raw in (("\\{", "{"), ("\\}", "}"), ("!\\[", "!["), ("&lt;", "<"), ("&amp;", "&")):
+        text = text.replace(escaped, raw)
+    return " ".join(text.split())

@@ -164,7 +164,7 @@ class TableReader:
     def pin_rows(
         self, path: Path, columns: list, rows: list, meta: dict
     ) -> Iterator[dict[str, Any]]:
-        sector = _column(columns, "#sector")
+        sector = _first_column(columns, ("#sector+cluster", "#sector"))
         wanted = str(meta.get("sector") or "protection").casefold()
         area_col = _first_column(
             columns, ("#adm1+name", "#adm2+name", "#adm1", "#adm2", "#loc+name")
@@ -310,6 +310,9 @@ _VALUE_TAGS = {
 }
 
 
+_PLAIN_ONLY = ("#value", "#indicator", "#date")
+
+
 def _guess_kind(columns: list) -> str | None:
     tags = {c.tag for c in columns}
     if "#indicator" in tags:
@@ -319,19 +322,16 @@ def _guess_kind(columns: list) -> str | None:
     return None
 
 
-def _column(columns: list, pattern: str) -> int | None:
-    return _first_column(columns, (pattern,))
-
-
 def _first_column(columns: list, patterns: tuple[str, ...]) -> int | None:
     """The first column matching the most specific pattern that matches any column."""
     for pattern in patterns:
         parsed = hxl.TagPattern.parse(pattern)
-        for i, column in enumerate(columns):
-            if column.tag and parsed.match(column):
-                if pattern in ("#value", "#indicator") and column.attributes & {"f", "m", "code"}:
-                    continue
-                return i
+        matching = [i for i, c in enumerate(columns) if c.tag and parsed.match(c)]
+        if pattern in _PLAIN_ONLY:
+            # A bare #value means the plain column, not #value+baseline or #value+f.
+            matching = [i for i in matching if not columns[i].attributes - {"total", "num"}]
+        if matching:
+            return matching[0]
     return None
 
 
