@@ -17,12 +17,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import schema as s
+from .assess import evaluate
 from .audience import Audience, view
+from .charts import write_indicator_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound, ValidationFailed
 from .leaks import LeakChecker
 from .model import Content
 from .render import TEMPLATES, BuildInfo, build_date, render
+from .site import SITE_FOLDERS, write_site
 from .validate import load_and_validate
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
@@ -59,29 +62,86 @@ def build(
     template_dir: Path = TEMPLATES,
 ) -> BuildResult:
     content = validated(content_dir)
-    op_id = content.operation["id"]
-    final = out_dir / op_id
-    staging = out_dir / f".staging-{op_id}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        written = write_outputs(content, staging, documents, template_dir)
-        findings = LeakChecker(content, template_dir).check(staging)
-        if findings:
-            quarantine(staging)
-            _reject(staging, out_dir / f".rejected-{op_id}")
-            raise LeakFound(
-                f"confidentiality check failed; the build was not published "
-                f"(kept for inspection in {out_dir / f'.rejected-{op_id}'}):\n  "
-                + "\n  ".join(str(f).replace(str(staging), str(final)) for f in findings)
-            )
-        _swap_in(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    result = BuildResult(final, [final / p.relative_to(staging) for p in written])
+    final = out_dir / content.operation["id"]
+    result = _publish(
+        content,
+        final,
+        lambda staging: write_outputs(content, staging, documents, template_dir),
+        template_dir,
+    )
     for path in result.written:
         progress(f"wrote {path}")
     progress(f"leak check passed: no non-public text in {final / 'public'}")
     return result
+
+
+def build_site(
+    content_dir: Path,
+    out_dir: Path,
+    audience: Audience = Audience.PUBLIC,
+    progress: Progress = lambda _: None,
+    documents: tuple[Document, ...] = DOCUMENTS,
+) -> BuildResult:
+    """Only the preview site, into build/OP/site (or site-internal); the rest stays as it is."""
+    content = validated(content_dir)
+    result = publish_site(content, out_dir / content.operation["id"], audience, documents)
+    for path in result.written:
+        progress(f"wrote {path}")
+    progress(f"leak check passed: no text above {audience.slug} in {result.written[0].parent}")
+    return result
+
+
+def publish_site(
+    content: Content,
+    op_dir: Path,
+    audience: Audience,
+    documents: tuple[Document, ...] = DOCUMENTS,
+) -> BuildResult:
+    """Write, leak-check and swap in one preview site under ``op_dir`` (also used by serve)."""
+    folder = SITE_FOLDERS[audience]
+    info = BuildInfo(build_date(), tool_version())
+
+    def write(staging: Path) -> list[Path]:
+        shown = view(content, audience)
+        return write_site(shown, audience, staging / folder, info, documents=documents)
+
+    return _publish(content, op_dir, write, TEMPLATES, parts=(folder,))
+
+
+def _publish(
+    content: Content,
+    final: Path,
+    write: Callable[[Path], list[Path]],
+    template_dir: Path,
+    parts: tuple[str, ...] | None = None,
+) -> BuildResult:
+    """Write into a fresh staging folder, leak-check all of it, then swap it in as ``final``.
+
+    With ``parts``, only those folders of ``final`` are replaced and the rest is left as it was.
+    """
+    staging = final.with_name(f".staging-{final.name}-{os.getpid()}")
+    rejected = final.with_name(f".rejected-{final.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        written = write(staging)
+        findings = LeakChecker(content, template_dir).check(staging)
+        if findings:
+            quarantine(staging)
+            _reject(staging, rejected)
+            raise LeakFound(
+                f"confidentiality check failed; the build was not published "
+                f"(kept for inspection in {rejected}):\n  "
+                + "\n  ".join(str(f).replace(str(staging), str(final)) for f in findings)
+            )
+        if parts is None:
+            _swap_in(staging, final)
+        else:
+            final.mkdir(parents=True, exist_ok=True)
+            for part in parts:
+                _swap_in(staging / part, final / part)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(final, [final / p.relative_to(staging) for p in written])
 
 
 def write_outputs(
@@ -90,18 +150,48 @@ def write_outputs(
     documents: tuple[Document, ...] = DOCUMENTS,
     template_dir: Path = TEMPLATES,
 ) -> list[Path]:
-    """Render every document and write its Markdown and Word files; pandoc runs in parallel."""
+    """Render every document, write its Markdown and Word files and the public preview site.
+
+    Pandoc and MkDocs run in parallel; the list returned names the documents and the site's
+    pages, not the theme's files.
+    """
     info = BuildInfo(build_date(), tool_version())
     views = {audience: view(content, audience) for audience in Audience}
+    confidential = views[Audience.CONFIDENTIAL]
+    confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # for annex 6
     jobs = []
+    rendered = {}
     for doc in documents:
         markdown = render(doc, views[doc.audience], info, template_dir)
         base = staging / doc.folder / doc.slug
         write_text(base.with_suffix(".md"), markdown)
+        if doc.charts:
+            write_indicator_charts(views[doc.audience], base.parent)  # before pandoc embeds them
         jobs.append((doc, markdown, base.with_suffix(".docx")))
+        if doc.audience is Audience.PUBLIC:
+            rendered[doc.slug] = markdown
+    site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
+    public_charts = [
+        staging / d.folder / "charts"
+        for d in documents
+        if d.charts and d.audience is Audience.PUBLIC  # drawn from the same view as the site
+    ]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        site = pool.submit(
+            write_site,
+            views[Audience.PUBLIC],
+            Audience.PUBLIC,
+            site_dir,
+            info,
+            documents=documents,
+            rendered=rendered,
+            charts=public_charts[0] if public_charts else None,
+            template_dir=template_dir,
+        )
         list(pool.map(lambda job: _word(content, info, *job), jobs))
-    return sorted(p for p in staging.rglob("*") if p.is_file())
+        pages = site.result()
+    documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
+    return sorted([*documents_written, *pages])
 
 
 def _word(content: Content, info: BuildInfo, doc: Document, markdown: str, target: Path) -> None:

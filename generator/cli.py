@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
+from . import assess as assessment
 from . import build as pipeline
-from .errors import Problem, Severity, ValidationFailed
+from .audience import Audience
+from .errors import BenchmarkNotMet, Problem, ProtdocsError, Severity, ValidationFailed
+from .serve import Preview
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -100,3 +103,100 @@ def check_leaks(content_dir: Path, out_dir: Path) -> None:
         _print_problems(exc.problems)
         raise
     click.secho(f"{op_dir}: no non-public text found in public outputs", fg="green")
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="A coloured table for the terminal, JSON for other tools, or Markdown (as in annex 6).",
+)
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any item is not met.")
+def assess(content_dir: Path, output_format: str, strict: bool) -> None:
+    """Check the content against every verification item of the three IASC benchmarks.
+
+    Each item is met, partly met or not met, with the ids that show it or what is missing.
+    The same matrix is annex 6 of the HCT action plan.
+    """
+    try:
+        content = pipeline.validated(content_dir)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    results = assessment.assess(content)
+    formats = {
+        "table": assessment.as_table,
+        "json": assessment.as_json,
+        "markdown": assessment.as_markdown,
+    }
+    click.echo(formats[output_format](results))
+    failed = assessment.not_met(results)
+    if strict and failed:
+        ids = ", ".join(r.id for r in failed)
+        raise BenchmarkNotMet(f"{len(failed)} verification item(s) not met: {ids}")
+
+
+AUDIENCE_OPTION = click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="internal adds internal items: written to build/OP/site-internal/, banner on every page.",
+)
+
+
+@main.command()
+@CONTENT_OPTION
+@OUT_OPTION
+@AUDIENCE_OPTION
+def site(content_dir: Path, out_dir: Path, audience: str) -> None:
+    """Build only the preview site of the public text into build/OP/site/.
+
+    A page per public section and annex, a home page, site search; checked for leaks and
+    swapped in whole, leaving the other outputs as they are. The internal preview
+    (--audience internal) goes to build/OP/site-internal/ and is never published.
+    """
+    try:
+        pipeline.build_site(content_dir, out_dir, Audience[audience.upper()], progress=click.echo)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+
+
+@main.command()
+@CONTENT_OPTION
+@AUDIENCE_OPTION
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+def serve(content_dir: Path, audience: str, port: int) -> None:
+    """Preview the site on http://127.0.0.1:PORT/ while you edit; stop it with Ctrl-C.
+
+    The site is rebuilt when a content file or a template changes and the browser reloads.
+    A content error is printed here with its file and line; the last good preview stays up.
+    """
+    preview = Preview(content_dir, Audience[audience.upper()], port, _report, click.echo)
+    try:
+        preview.build()
+    except ProtdocsError as exc:
+        preview.shutdown()
+        if isinstance(exc, ValidationFailed):
+            _print_problems(exc.problems)
+        raise
+
+    def listening(url: str) -> None:
+        click.secho(f"Serving the {audience} preview on {url} (Ctrl-C to stop)", fg="green")
+
+    preview.serve(listening)
+
+
+def _report(exc: ProtdocsError) -> None:
+    if isinstance(exc, ValidationFailed):
+        _print_problems(exc.problems)
+    click.secho(
+        f"Error: {exc.format_message()} The preview still shows the last good build.",
+        fg="red",
+        err=True,
+    )

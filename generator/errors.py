@@ -76,3 +76,7 @@ class LeakFound(ProtdocsError):
 
 class BuildFailed(ProtdocsError):
     """An output could not be produced (pandoc, Word post-processing, the site)."""
+
+
+class BenchmarkNotMet(ProtdocsError):
+    """`protdocs assess --strict`: at least one verification item of the benchmarks is not met."""

@@ -20,6 +20,7 @@ from . import schema as s
 from .documents import Document
 from .errors import BuildFailed
 from .mdtext import one_line
+from .tracking import in_order, indicator_progress, is_overdue, progress_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -84,18 +85,28 @@ def environment(template_dir: Path = TEMPLATES) -> jinja2.Environment:
         compact=_compact,
         percent=_percent,
         yaml_string=_yaml_string,
+        chronological=in_order,
+        progress=lambda indicator: progress_label(indicator_progress(indicator)),
     )
+    env.tests["overdue"] = is_overdue
     return env
 
 
 def render(
-    doc: Document, view: dict[str, Any], info: BuildInfo, template_dir: Path = TEMPLATES
+    doc: Document,
+    view: dict[str, Any],
+    info: BuildInfo,
+    template_dir: Path = TEMPLATES,
+    **extra: Any,
 ) -> str:
-    """One document's Markdown; a template mistake is reported with its file and line."""
+    """One document's Markdown; a template mistake is reported with its file and line.
+
+    ``extra`` reaches the template as is (the site's home page gets its list of pages).
+    """
     env = environment(template_dir)
     try:
         template = env.get_template(doc.template)
-        return template.render(v=view, doc=doc, build=info, lookup=view["index"].get)
+        return template.render(v=view, doc=doc, build=info, lookup=view["index"].get, **extra)
     except jinja2.TemplateSyntaxError as exc:
         raise BuildFailed(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:

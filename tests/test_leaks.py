@@ -124,7 +124,7 @@ def test_finds_a_copied_clause_not_just_whole_text(checker: LeakChecker, built: 
 def test_finds_actor_names_in_a_search_index(checker: LeakChecker, built: Path) -> None:
     index = {"docs": [{"location": "x/", "text": f"<p>{ACTOR}</p>", "title": "x"}]}
     site = built / "site" / "search"
-    site.mkdir(parents=True)
+    site.mkdir(parents=True, exist_ok=True)
     (site / "search_index.json").write_text(json.dumps(index), encoding="utf-8")
     findings = checker.check(built)
     assert ("actor in T3", 2) in [(f.secret.item, f.secret.level) for f in findings]

@@ -1,0 +1,210 @@
+"""Site writer: the public text as a MkDocs (mkdocs-material) preview site, reviewed before layout.
+
+The pages are the Markdown of every public document, rendered from the view of the audience asked
+for (public, or internal for the internal preview), plus a home page. They go into a temporary
+docs folder and MkDocs runs in-process on the project's mkdocs.yml: no subprocess per build.
+MkDocs' logging is held at WARNING, and any warning it logs fails the build: mkdocs.yml keeps
+drafters' links out of its warnings, so what remains (theme, navigation, configuration) is a bug.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import MkDocsException
+
+from .audience import Audience
+from .charts import write_indicator_charts
+from .documents import DOCUMENTS, Document
+from .errors import BuildFailed
+from .render import TEMPLATES, BuildInfo, render
+from .writers import write_text
+
+MKDOCS_YML = TEMPLATES.parent / "mkdocs.yml"
+SITE_FOLDERS = {Audience.PUBLIC: "site", Audience.INTERNAL: "site-internal"}
+INTERNAL_BANNER = "INTERNAL — NOT FOR PUBLICATION"
+HOME = Document("index", "site/home.md.j2", Audience.PUBLIC, "site", "Overview")
+# Pandoc-only syntax in the templates' Markdown, which MkDocs would print as text: fenced divs
+# (`::: {custom-style=...}`), attributes after an image (`{width=4cm}`) and styled spans
+# (`[text]{custom-style=...}`). Content text cannot produce these: its braces are escaped.
+_FENCED_DIV = re.compile(r"^:::.*(?:\n|$)", re.MULTILINE)
+_IMAGE_ATTRIBUTES = re.compile(r"(?<=\))\{[^{}\n]*\}")
+_SPAN = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\{[^{}\n]*\}")
+# Material shows a front-matter subtitle under every nav entry; in Word it is the cover's.
+_SUBTITLE = re.compile(r"\A(---\n(?:(?!---\n).*\n)*?)subtitle: .*\n")
+# The Word cover's facts table opens each document; on a web page the title comes first.
+_COVER = re.compile(
+    r"^(?P<cover>\| \| \|\n\|---\|---\|\n(?:\|.*\n)+)\n*"
+    r"(?P<between>(?:(?!# ).*\n)*?)(?P<h1># .*\n)",
+    re.MULTILINE,
+)
+
+
+def site_documents(documents: tuple[Document, ...] = DOCUMENTS) -> tuple[Document, ...]:
+    """The documents that become pages: the public ones, whatever the preview's audience."""
+    return tuple(doc for doc in documents if doc.audience is Audience.PUBLIC)
+
+
+def write_site(
+    view: dict[str, Any],
+    audience: Audience,
+    site_dir: Path,
+    info: BuildInfo,
+    *,
+    documents: tuple[Document, ...] = DOCUMENTS,
+    rendered: Mapping[str, str] | None = None,
+    charts: Path | None = None,
+    template_dir: Path = TEMPLATES,
+) -> list[Path]:
+    """Build the preview of ``view`` into ``site_dir`` (emptied first); returns its HTML pages.
+
+    A full build passes what it already made from this same view, so nothing is made twice:
+    ``rendered``, the documents' Markdown by slug, and ``charts``, a folder of indicator charts.
+    """
+    if audience not in SITE_FOLDERS:
+        raise ValueError(f"no preview site for the {audience.slug} audience")
+    with tempfile.TemporaryDirectory(prefix="protdocs-docs-") as tmp:
+        docs_dir = Path(tmp)
+        pages = write_pages(view, audience, docs_dir, info, documents, rendered or {}, template_dir)
+        if charts and charts.is_dir():
+            shutil.copytree(charts, docs_dir / "charts")
+        elif any(page.charts for page in pages):
+            write_indicator_charts(view, docs_dir)  # charts/ID.png, as the annex pages expect
+        run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
+    prune_theme(site_dir, view["lang"])
+    return [site_dir / f"{doc.slug}.html" for doc in pages]
+
+
+def write_pages(
+    view: dict[str, Any],
+    audience: Audience,
+    docs_dir: Path,
+    info: BuildInfo,
+    documents: tuple[Document, ...],
+    rendered: Mapping[str, str],
+    template_dir: Path,
+) -> list[Document]:
+    """The home page and one page per public document, as MkDocs Markdown; returns the nav."""
+    # A page carries the preview's classification on its cover, not the public document's.
+    pages = [replace(doc, audience=audience) for doc in site_documents(documents)]
+    home = replace(HOME, audience=audience)
+    write_text(docs_dir / "index.md", site_markdown(render(home, view, info, pages=pages)))
+    for page in pages:
+        markdown = rendered.get(page.slug) if audience is Audience.PUBLIC else None
+        if markdown is None:
+            markdown = render(page, view, info, template_dir)
+        write_text(docs_dir / f"{page.slug}.md", site_markdown(markdown))
+    return [home, *pages]
+
+
+def site_markdown(markdown: str) -> str:
+    """Pandoc Markdown as MkDocs reads it: the front matter stays (MkDocs takes its title)."""
+    markdown = _SUBTITLE.sub(r"\1", markdown, count=1)
+    markdown = _COVER.sub(r"\g<between>\g<h1>\n\g<cover>", markdown, count=1)
+    markdown = _FENCED_DIV.sub("", markdown)
+    markdown = _IMAGE_ATTRIBUTES.sub("", markdown)
+    return _SPAN.sub(r"\1", markdown)
+
+
+def prune_theme(site_dir: Path, lang: str) -> None:
+    """Drop theme files this site never loads: 2 MB that nobody reviews but the leak check reads.
+
+    Source maps are debugging aids; the search worker loads a word segmenter only for Japanese
+    (tinyseg) or Hindi and Thai (wordcut).
+    """
+    for source_map in site_dir.glob("assets/**/*.map"):
+        source_map.unlink()
+    for segmenter, languages in (("tinyseg.js", {"ja"}), ("wordcut.js", {"hi", "th"})):
+        if lang not in languages:
+            (site_dir / "assets" / "javascripts" / "lunr" / segmenter).unlink(missing_ok=True)
+
+
+def site_nav(pages: list[Document]) -> list[dict[str, Any]]:
+    """Home and the sections first, then the annexes under one heading."""
+    nav: list[dict[str, Any]] = []
+    annexes = []
+    for page in pages:
+        entry = {page.title: f"{page.slug}.md"}
+        (annexes if Path(page.folder).name == "annexes" else nav).append(entry)
+    return nav + ([{"Annexes": annexes}] if annexes else [])
+
+
+def site_name(view: dict[str, Any], audience: Audience) -> str:
+    """'Norvania 2027 · Protection preview', safe in the HTML attributes the theme puts it in."""
+    op = view["operation"]
+    country = html.unescape(op["country"]).replace("\\", "")
+    name = f"{country} {op['plan_year']} · Protection preview"
+    if audience is not Audience.PUBLIC:
+        name += f" ({audience.slug.upper()})"
+    return html.escape(name, quote=True)
+
+
+def site_config(
+    view: dict[str, Any], audience: Audience, docs_dir: Path, site_dir: Path, pages: list[Document]
+) -> MkDocsConfig:
+    with mkdocs_logging():
+        config = load_config(
+            config_file=str(MKDOCS_YML),
+            docs_dir=str(docs_dir),
+            site_dir=str(site_dir),
+            site_name=site_name(view, audience),
+            nav=site_nav(pages),
+        )
+    config.theme["language"] = view["lang"]
+    config.extra["classification_banner"] = (
+        INTERNAL_BANNER if audience is not Audience.PUBLIC else None
+    )
+    return config
+
+
+def run_mkdocs(config: MkDocsConfig) -> None:
+    """MkDocs' own build, in-process; its warnings and errors become one BuildFailed."""
+    with mkdocs_logging() as problems:
+        try:
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except (MkDocsException, OSError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise BuildFailed("the preview site could not be built:\n  " + "\n  ".join(problems))
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The preview server's request log is not about the build.
+        if not record.name.startswith("mkdocs.livereload"):
+            self.messages.append(record.getMessage())
+
+
+@contextmanager
+def mkdocs_logging() -> Iterator[list[str]]:
+    """Hold MkDocs at WARNING (no wall of INFO lines) and collect what it warns about."""
+    logger = logging.getLogger("mkdocs")
+    collector = _Collector()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(level)

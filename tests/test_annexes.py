@@ -1,0 +1,250 @@
+"""The Word annexes: the example operation built on a fixed date, opened with python-docx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document as open_docx
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Cm
+
+from generator.assess import Status, evaluate
+from generator.audience import Audience, view
+from generator.build import build, validated
+from generator.charts import write_indicator_charts
+from generator.documents import DOCUMENTS
+from generator.leaks import audience_of
+from generator.render import BuildInfo, render
+from generator.writers.docx import HIGHLIGHT_FILL, DocxMeta, write_docx
+from tests.conftest import EXAMPLE
+from tests.docx_text import all_text, table_with_header
+
+BUILD_DAY = dt.date(2027, 4, 1)
+EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
+PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8"]
+ANNEXES = [d for d in DOCUMENTS if d.slug.startswith("annex-")]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        yield build(EXAMPLE, tmp_path_factory.mktemp("annexes")).op_dir
+
+
+def docx_of(out: Path, folder: str, slug: str) -> Path:
+    return out / folder / f"{slug}.docx"
+
+
+def rows_of(path: Path) -> list[list[str]]:
+    return [
+        [c.text.strip() for c in row.cells] for t in open_docx(str(path)).tables for row in t.rows
+    ]
+
+
+def row_starting(path: Path, text: str):
+    for table in open_docx(str(path)).tables:
+        for row in table.rows:
+            if row.cells[0].text.strip().startswith(text):
+                return row
+    raise AssertionError(f"no row starting with {text!r} in {path.name}")
+
+
+def shading(row) -> set[str | None]:
+    fills = set()
+    for tc in row._tr.tc_lst:
+        shd = tc.tcPr.find(qn("w:shd")) if tc.tcPr is not None else None
+        fills.add(shd.get(qn("w:fill")) if shd is not None else None)
+    return fills
+
+
+# -- where they go and who they are for ---------------------------------------------------------
+def test_annexes_are_registered_once_per_folder() -> None:
+    places = [(d.folder, d.slug) for d in ANNEXES]
+    assert len(places) == len(set(places)) == 9
+    assert all(d.landscape for d in ANNEXES)
+
+
+@pytest.mark.parametrize("doc", ANNEXES, ids=lambda d: f"{d.folder}/{d.slug}")
+def test_leak_check_knows_each_annex_audience(doc) -> None:
+    for suffix in (".docx", ".md"):
+        assert audience_of(Path(doc.folder) / f"{doc.slug}{suffix}") is doc.audience
+
+
+def test_annex_files(out: Path) -> None:
+    public = sorted(p.name for p in (out / "public/annexes").glob("*.docx"))
+    internal = sorted(p.name for p in (out / "internal/annexes").glob("*.docx"))
+    assert public == [
+        "annex-1-cluster-contributions.docx",
+        "annex-2-partners.docx",
+        "annex-3-monitoring-framework.docx",
+    ]
+    assert internal == sorted([*public, *(f"{d.slug}.docx" for d in ANNEXES[6:])])
+    for doc in ANNEXES:
+        assert (out / doc.folder / f"{doc.slug}.md").is_file()
+
+
+def test_public_charts_only_for_public_indicators(out: Path) -> None:
+    public = sorted(p.stem for p in (out / "public/annexes/charts").glob("*.png"))
+    internal = sorted(p.stem for p in (out / "internal/annexes/charts").glob("*.png"))
+    assert public == PUBLIC_INDICATORS
+    assert internal == sorted([*PUBLIC_INDICATORS, "I7"])
+
+
+# -- Word layout --------------------------------------------------------------------------------
+@pytest.mark.parametrize("doc", ANNEXES, ids=lambda d: f"{d.folder}/{d.slug}")
+def test_landscape_repeated_headers_and_table_style(out: Path, doc) -> None:
+    word = open_docx(str(docx_of(out, doc.folder, doc.slug)))
+    for section in word.sections:
+        assert section.orientation == WD_ORIENT.LANDSCAPE
+        assert section.page_width > section.page_height
+        assert abs(section.page_width - Cm(29.7)) < Cm(0.1)  # A4
+    tables = word.tables[1:]  # the first is the cover block, which has no header row
+    assert tables
+    for table in tables:
+        assert table.style.name == "Table"
+        header = table.rows[0]._tr.trPr
+        assert header is not None and header.find(qn("w:tblHeader")) is not None
+
+
+# -- annex 1: cluster contributions --------------------------------------------------------------
+def test_cluster_matrix_areas_and_people_targeted(out: Path) -> None:
+    path = docx_of(out, "public/annexes", "annex-1-cluster-contributions")
+    header = table_with_header(path, "Cluster (lead agencies)")[0]
+    assert header[1:] == [
+        "Reducing the threat",
+        "Reducing vulnerability",
+        "Strengthening capacities",
+    ]
+    food = row_starting(path, "Food Security (WFP, FAO)")
+    cells = [c.text for c in food.cells]
+    assert cells[1] == "—"
+    assert "FS2" in cells[2] and "180,000 people targeted" in cells[2]
+    text = all_text(path)
+    assert "R1: Attacks on civilians and civilian objects in Upper Tarvan and Marisk" in text
+    assert "96,000 people targeted" in text  # FS1, under R2
+
+
+def test_cluster_matrix_internal_items_only_in_internal_version(out: Path) -> None:
+    public = all_text(docx_of(out, "public/annexes", "annex-1-cluster-contributions"))
+    internal = all_text(docx_of(out, "internal/annexes", "annex-1-cluster-contributions"))
+    he2 = "A short list of clinics off the main road corridor"
+    assert he2 not in public and "HE2" not in public and "9,000" not in public
+    assert he2 in internal and "9,000 people targeted" in internal
+
+
+# -- annex 2: partners ---------------------------------------------------------------------------
+def test_partner_annex(out: Path) -> None:
+    public = docx_of(out, "public/annexes", "annex-2-partners")
+    internal = docx_of(out, "internal/annexes", "annex-2-partners")
+    header = table_with_header(public, "Partner")[0]
+    assert header == ["Partner", "Type", "Collaboration", "Risks", "How the HCT works with them"]
+    ohchr = [c.text for c in row_starting(public, "OHCHR Country Office in Norvania").cells]
+    assert ohchr[1:4] == ["UN human rights", "Joint action", "R1, R2"]
+    commission = "Norvanian Commission for Human Rights"
+    assert commission not in all_text(public)
+    assert commission in all_text(internal)
+    for path in (public, internal):  # a confidential partner belongs to the action plan only
+        assert "Tarvan Valley Paralegal Network" not in all_text(path)
+
+
+# -- annex 3: monitoring framework ---------------------------------------------------------------
+def test_monitoring_framework_numbers(out: Path) -> None:
+    path = docx_of(out, "public/annexes", "annex-3-monitoring-framework")
+    i1 = [c.text for c in row_starting(path, "Threat").cells]
+    assert i1[1].startswith("I1 Civilian casualties")
+    assert i1[2:6] == ["640 (2026-12)", "480 (2027-12)", "2026-H2: 640; 2027-H1: 512", "80%"]
+    i4 = [c.text for c in row_starting(path, "Capacity").cells]
+    assert i4[1].startswith("I4 ") and i4[5] == "36%"
+
+
+def test_monitoring_framework_embeds_one_chart_per_indicator(out: Path) -> None:
+    for folder, count in (("public/annexes", 7), ("internal/annexes", 8)):
+        path = docx_of(out, folder, "annex-3-monitoring-framework")
+        shapes = open_docx(str(path)).inline_shapes
+        assert len(shapes) == count
+        assert all(abs(s.width - Cm(6)) < Cm(0.05) for s in shapes)
+        with zipfile.ZipFile(path) as archive:
+            media = {archive.read(n) for n in archive.namelist() if n.startswith("word/media/")}
+        charts = {p.read_bytes() for p in (out / folder / "charts").glob("*.png")}
+        assert media == charts  # the very files the site can use
+
+
+def test_monitoring_framework_internal_indicator_only_internal(out: Path) -> None:
+    i7 = "Officers moved off checkpoint duty"
+    assert i7 not in all_text(docx_of(out, "public/annexes", "annex-3-monitoring-framework"))
+    assert i7 in all_text(docx_of(out, "internal/annexes", "annex-3-monitoring-framework"))
+
+
+def test_charts_are_byte_identical_across_builds(tmp_path: Path) -> None:
+    public = view(validated(EXAMPLE), Audience.PUBLIC)
+    first = write_indicator_charts(public, tmp_path / "a")
+    second = write_indicator_charts(public, tmp_path / "b")
+    assert [p.stem for p in first] == PUBLIC_INDICATORS
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert b"Software" not in first[0].read_bytes()
+
+
+# -- annexes 4-6: part of the confidential action plan -------------------------------------------
+def test_human_rights_engagement_plan(out: Path) -> None:
+    path = docx_of(out, "internal/annexes", "annex-4-human-rights-engagement")
+    h3 = [c.text for c in row_starting(path, "[CONFIDENTIAL] H3").cells]
+    assert h3[1:3] == [
+        "National human rights institution",
+        "Norvanian Commission for Human Rights inquiry into screening detentions at Kaldor",
+    ]
+    assert h3[4:] == ["R6", "OHCHR Country Office in Norvania", "2027-02 – 2027-07"]
+    assert row_starting(path, "H1").cells[1].text == "Special procedures"
+    assert row_starting(path, "A11").cells[1].text == "SO2"
+
+
+def test_action_tracker_marks_overdue_actions(out: Path) -> None:
+    path = docx_of(out, "internal/annexes", "annex-5-action-tracker")
+    a3 = row_starting(path, "A3")
+    assert [c.text for c in a3.cells][4:6] == ["2026-11 – 2027-02", "OVERDUE Delayed"]
+    assert shading(a3) == {HIGHLIGHT_FILL}
+    a10 = row_starting(path, "A10")  # ended in January, but done
+    assert a10.cells[5].text == "Done" and shading(a10) == {None}
+    a5 = row_starting(path, "A5")
+    assert a5.cells[5].text == "Ongoing" and shading(a5) == {None}
+    assert ["12", "1 (A3)"] in rows_of(path)
+    assert (
+        row_starting(path, "[CONFIDENTIAL] A8").cells[3].text.startswith("Humanitarian Coordinator")
+    )
+
+
+def test_self_assessment_annex(out: Path) -> None:
+    path = docx_of(out, "internal/annexes", "annex-6-benchmark-self-assessment")
+    rows = rows_of(path)
+    assert ["13", "0", "0"] in rows
+    found = {r[0]: r for r in rows if re.fullmatch(r"B\d\.\d", r[0])}
+    assert list(found) == [f"B1.{n}" for n in range(1, 7)] + [f"B2.{n}" for n in range(1, 6)] + [
+        "B3.1",
+        "B3.2",
+    ]
+    assert found["B3.1"][2:4] == ["Met", "I1, I2, I3, I4, I5, I6, I7, I8"]
+    assert "V6" not in all_text(path) and "S6" not in all_text(path)  # strictly confidential
+
+
+def test_self_assessment_highlights_unmet_items(tmp_path: Path) -> None:
+    content = validated(EXAMPLE)
+    confidential = view(content, Audience.CONFIDENTIAL)
+    confidential["monitoring"]["capacity_gaps"] = []
+    confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]
+    assert confidential["assessment"][9]["status"] == Status.NOT_MET.value
+    doc = next(d for d in DOCUMENTS if d.slug == "annex-6-benchmark-self-assessment")
+    markdown = render(doc, confidential, BuildInfo(BUILD_DAY, "test"))
+    assert "| B2.4 |" in markdown and '[**Not met**]{custom-style="Row highlight"}' in markdown
+    target = tmp_path / "annex-6.docx"
+    meta = DocxMeta(
+        "t", "s", "a", "Confidential", "banner", dt.datetime(2027, 4, 1, tzinfo=dt.UTC), True
+    )
+    write_docx(markdown, target, meta, resources=tmp_path)
+    assert shading(row_starting(target, "B2.4")) == {HIGHLIGHT_FILL}
+    assert shading(row_starting(target, "B2.5")) == {None}
