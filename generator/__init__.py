@@ -1,1 +1,1 @@
-"""protdocs: protection sections of HNO/HRP and the HCT protection action plan, from content files."""
+"""protdocs: the protection sections of an HNO/HRP and the HCT action plan, from content files."""

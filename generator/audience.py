@@ -150,7 +150,7 @@ def view(content: Content, audience: Audience, lang: str | None = None) -> dict[
 def _pin_rows(flt: _Filter, content: Content) -> list[dict[str, Any]]:
     """People-in-need rows of every table this audience may see, tables in file order."""
     rows: list[dict[str, Any]] = []
-    for name, section in sorted(content.sections.items()):
+    for _name, section in sorted(content.sections.items()):
         if section["_kind"] == "pin_table":
             table = flt.record(section, -1)
             rows.extend(table["rows"] if table else [])

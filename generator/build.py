@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from . import schema as s
 from .assess import evaluate
 from .audience import Audience, view
-from .charts import write_indicator_charts
+from .charts import write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound, ValidationFailed
 from .leaks import LeakChecker
@@ -29,6 +30,7 @@ from .site import SITE_FOLDERS, write_site
 from .validate import load_and_validate
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
+from .writers.hxl import write_indicators_hxl
 
 Progress = Callable[[str], None]
 
@@ -166,10 +168,12 @@ def write_outputs(
         base = staging / doc.folder / doc.slug
         write_text(base.with_suffix(".md"), markdown)
         if doc.charts:
-            write_indicator_charts(views[doc.audience], base.parent)  # before pandoc embeds them
+            write_charts(doc.charts, views[doc.audience], base.parent)  # before pandoc embeds them
         jobs.append((doc, markdown, base.with_suffix(".docx")))
         if doc.audience is Audience.PUBLIC:
             rendered[doc.slug] = markdown
+    for audience in (Audience.PUBLIC, Audience.INTERNAL):
+        write_indicators_hxl(views[audience], staging / hxl_export_path(audience))
     site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
     public_charts = [
         staging / d.folder / "charts"
@@ -185,13 +189,36 @@ def write_outputs(
             info,
             documents=documents,
             rendered=rendered,
-            charts=public_charts[0] if public_charts else None,
+            charts=public_charts,
             template_dir=template_dir,
         )
         list(pool.map(lambda job: _word(content, info, *job), jobs))
         pages = site.result()
     documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
     return sorted([*documents_written, *pages])
+
+
+def hxl_export_path(audience: Audience) -> Path:
+    """Where the monitoring framework's HXL table goes, relative to build/OP."""
+    folder = "public" if audience is Audience.PUBLIC else "internal"
+    return Path(folder) / "data" / "indicators.hxl.csv"
+
+
+def export_hxl(content_dir: Path, out_dir: Path, audience: Audience = Audience.PUBLIC) -> Path:
+    """Write only the indicators' HXL table into an existing or new build, leak-checked first."""
+    content = validated(content_dir)
+    op_dir = out_dir / content.operation["id"]
+    target = op_dir / hxl_export_path(audience)
+    with tempfile.TemporaryDirectory(dir=out_dir if out_dir.exists() else None) as tmp:
+        draft = Path(tmp) / hxl_export_path(audience)
+        write_indicators_hxl(view(content, audience), draft)
+        findings = list(LeakChecker(content).check_file(draft, audience))
+        if findings:
+            raise LeakFound("confidentiality check failed:\n  " + "\n  ".join(map(str, findings)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(draft, draft.with_name(".export.tmp"))
+        os.replace(draft.with_name(".export.tmp"), target)
+    return target
 
 
 def _word(content: Content, info: BuildInfo, doc: Document, markdown: str, target: Path) -> None:

@@ -36,6 +36,15 @@ STYLE: dict[str, Any] = {
 }
 
 
+def write_charts(kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path) -> list[Path]:
+    """The charts a document embeds (``Document.charts``), drawn from its own view."""
+    written: list[Path] = []
+    for kind in kinds:
+        result = CHART_WRITERS[kind](view, folder)
+        written.extend(result if isinstance(result, list) else [result] if result else [])
+    return written
+
+
 def chart_path(folder: Path, indicator_id: str) -> Path:
     """Where an indicator's chart goes, relative paths in Markdown being ``charts/ID.png``."""
     return folder / "charts" / f"{indicator_id}.png"
@@ -49,6 +58,59 @@ def write_indicator_charts(view: Mapping[str, Any], folder: Path) -> list[Path]:
         write_indicator_chart(indicator, target)
         written.append(target)
     return written
+
+
+PIN_CHART = "people-in-need.png"
+AGE_GROUPS = (("children", "Children"), ("adults", "Adults"), ("elderly", "Older people"))
+FEMALE, MALE = "#B5446E", "#1F4E79"
+
+
+def write_pin_chart(view: Mapping[str, Any], folder: Path) -> Path | None:
+    """People in need of protection by sex and age, from the data tables this view holds."""
+    rows = view["data"]["people_in_need"]
+    totals = {key: sum(r["in_need"].get(key, 0) for r in rows) for key in _PIN_KEYS}
+    if not any(totals.values()):
+        return None
+    target = folder / "charts" / PIN_CHART
+    with matplotlib.rc_context(STYLE):
+        figure = draw_pin(totals)
+        write_atomically(target, lambda tmp: _save(figure, tmp))
+    return target
+
+
+_PIN_KEYS = [f"{sex}_{age}" for age, _ in AGE_GROUPS for sex in ("f", "m")]
+
+
+def draw_pin(totals: Mapping[str, float]) -> Figure:
+    """Grouped bars, female and male side by side for each age group."""
+    figure = Figure(figsize=(4.8, 2.2), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.1, 0.14, 0.86, 0.74))
+    for offset, (sex, colour, name) in enumerate((("f", FEMALE, "Female"), ("m", MALE, "Male"))):
+        values = [totals[f"{sex}_{age}"] for age, _ in AGE_GROUPS]
+        xs = [x + (offset - 0.5) * 0.38 for x in range(len(values))]
+        axes.bar(xs, values, width=0.36, color=colour, label=name)
+        for x, value in zip(xs, values, strict=True):
+            axes.annotate(
+                _compact(value),
+                (x, value),
+                xytext=(0, 1.5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+    axes.set_xticks(range(len(AGE_GROUPS)), [label for _, label in AGE_GROUPS])
+    axes.set_ylim(0, max(totals.values()) * 1.2)
+    axes.yaxis.set_major_formatter(lambda value, _: _compact(value))
+    axes.legend(frameon=False, fontsize=8, loc="upper right")
+    return figure
+
+
+def _compact(value: float) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    return f"{value / 1000:.0f}k" if value >= 1000 else f"{value:.0f}"
 
 
 def write_indicator_chart(indicator: Mapping[str, Any], target: Path) -> None:
@@ -113,3 +175,9 @@ def _short(value: float) -> str:
 
 def _save(figure: Figure, path: Path) -> None:
     figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+
+
+CHART_WRITERS: dict[str, Any] = {
+    "indicators": write_indicator_charts,
+    "people-in-need": write_pin_chart,
+}

@@ -192,6 +192,32 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     preview.serve(listening)
 
 
+@main.command()
+@CONTENT_OPTION
+@OUT_OPTION
+@click.option("--hxl", "hxl_format", is_flag=True, required=True, help="Write HXL-tagged CSV.")
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="Which indicators and results to include.",
+)
+def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) -> None:
+    """Export the monitoring framework (indicators and results) as an HXL CSV.
+
+    The file goes to build/OP/public/data/indicators.hxl.csv (or internal/data/ with
+    --audience internal), ready for HDX; it can also be put back in content/data/ as a
+    results table. It is leak-checked before it is written.
+    """
+    try:
+        target = pipeline.export_hxl(content_dir, out_dir, Audience[audience.upper()])
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    click.echo(f"wrote {target}")
+
+
 def _report(exc: ProtdocsError) -> None:
     if isinstance(exc, ValidationFailed):
         _print_problems(exc.problems)

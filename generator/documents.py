@@ -15,7 +15,8 @@ class Document:
     folder: str
     title: str
     landscape: bool = False
-    charts: bool = False  # indicator charts are drawn from this document's view beside it
+    # Charts drawn from this document's view into charts/ beside it: see charts.CHART_WRITERS.
+    charts: tuple[str, ...] = ()
 
     @property
     def classification_label(self) -> str:
@@ -31,7 +32,9 @@ INTERNAL_ANNEX = (Audience.INTERNAL, "internal/annexes")
 PLAN_ANNEX = (Audience.CONFIDENTIAL, "internal/annexes")
 
 
-def _annex(slug: str, title: str, where: tuple[Audience, str], charts: bool = False) -> Document:
+def _annex(
+    slug: str, title: str, where: tuple[Audience, str], charts: tuple[str, ...] = ()
+) -> Document:
     """Annexes are wide tables: landscape pages, one Word file each, a template named by slug."""
     audience, folder = where
     return Document(slug, f"{slug}.md.j2", audience, folder, title, landscape=True, charts=charts)
@@ -44,6 +47,7 @@ DOCUMENTS: tuple[Document, ...] = (
         Audience.PUBLIC,
         "public",
         "Protection analysis",
+        charts=("people-in-need",),
     ),
     Document(
         "hrp-protection-section",
@@ -64,8 +68,18 @@ DOCUMENTS: tuple[Document, ...] = (
     _annex("annex-1-cluster-contributions", "Annex 1: Cluster contribution matrix", INTERNAL_ANNEX),
     _annex("annex-2-partners", "Annex 2: Partner complementarity", PUBLIC_ANNEX),
     _annex("annex-2-partners", "Annex 2: Partner complementarity", INTERNAL_ANNEX),
-    _annex("annex-3-monitoring-framework", "Annex 3: Monitoring framework", PUBLIC_ANNEX, True),
-    _annex("annex-3-monitoring-framework", "Annex 3: Monitoring framework", INTERNAL_ANNEX, True),
+    _annex(
+        "annex-3-monitoring-framework",
+        "Annex 3: Monitoring framework",
+        PUBLIC_ANNEX,
+        ("indicators",),
+    ),
+    _annex(
+        "annex-3-monitoring-framework",
+        "Annex 3: Monitoring framework",
+        INTERNAL_ANNEX,
+        ("indicators",),
+    ),
     # Annexes of the confidential HCT action plan: confidential rows are marked, as in the plan.
     _annex("annex-4-human-rights-engagement", "Annex 4: Human-rights engagement plan", PLAN_ANNEX),
     _annex("annex-5-action-tracker", "Annex 5: Action tracker", PLAN_ANNEX),

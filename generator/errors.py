@@ -1,4 +1,4 @@
-"""One exception tree for everything a drafter can get wrong, so the CLI prints it without a traceback."""
+"""One exception tree for what a drafter can get wrong: printed without a traceback."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from typing import Any
 from . import schema as s
 from .audience import Audience
 from .documents import DOCUMENTS
-from .model import Content, walk_records
+from .model import Content
 from .render import TEMPLATES
 
 SHINGLE = 5  # words; long enough to be distinctive, short enough to catch a copied clause

@@ -56,7 +56,7 @@ class _ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     path: Path
 
 
-# Dates stay ISO strings: the validator checks their shape and a period like 2027-H1 would not parse.
+# Dates stay ISO strings: the validator checks their shape (a period like 2027-H1 is no date).
 _ContentLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

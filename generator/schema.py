@@ -1,4 +1,4 @@
-"""The content format of CONTENT-SPEC.md as data: each kind's fields, types and classification floor.
+"""The content format as data: each kind's fields, their types and its classification floor.
 
 Keeping the format declarative lets one walker check every file the same way and lets the leak
 check know which fields carry free text.

@@ -26,7 +26,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from .audience import Audience
-from .charts import write_indicator_charts
+from .charts import write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
 from .render import TEMPLATES, BuildInfo, render
@@ -65,23 +65,26 @@ def write_site(
     *,
     documents: tuple[Document, ...] = DOCUMENTS,
     rendered: Mapping[str, str] | None = None,
-    charts: Path | None = None,
+    charts: list[Path] | None = None,
     template_dir: Path = TEMPLATES,
 ) -> list[Path]:
     """Build the preview of ``view`` into ``site_dir`` (emptied first); returns its HTML pages.
 
     A full build passes what it already made from this same view, so nothing is made twice:
-    ``rendered``, the documents' Markdown by slug, and ``charts``, a folder of indicator charts.
+    ``rendered``, the documents' Markdown by slug, and ``charts``, the folders of their charts.
     """
     if audience not in SITE_FOLDERS:
         raise ValueError(f"no preview site for the {audience.slug} audience")
     with tempfile.TemporaryDirectory(prefix="protdocs-docs-") as tmp:
         docs_dir = Path(tmp)
         pages = write_pages(view, audience, docs_dir, info, documents, rendered or {}, template_dir)
-        if charts and charts.is_dir():
-            shutil.copytree(charts, docs_dir / "charts")
-        elif any(page.charts for page in pages):
-            write_indicator_charts(view, docs_dir)  # charts/ID.png, as the annex pages expect
+        if charts is not None:
+            for folder in charts:
+                if folder.is_dir():
+                    shutil.copytree(folder, docs_dir / "charts", dirs_exist_ok=True)
+        else:
+            kinds = tuple(dict.fromkeys(k for page in pages for k in page.charts))
+            write_charts(kinds, view, docs_dir)  # charts/*.png, as the pages expect
         run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
     prune_theme(site_dir, view["lang"])
     return [site_dir / f"{doc.slug}.html" for doc in pages]

@@ -98,7 +98,7 @@ class TableReader:
                 None,
                 "",
                 "no HXL hashtag row found",
-                "Add a row of hashtags under the header row, e.g. #adm1+name, #inneed+f, #targeted.",
+                "Add a row of hashtags under the header row, e.g. #adm1+name, #inneed, #targeted.",
             )
             return None
         except (hxl.HXLException, ValueError, KeyError) as exc:
@@ -212,7 +212,8 @@ class TableReader:
                 path,
                 line,
                 tag,
-                f"the disaggregated figures add up to {max(sexed, aged):,}, more than the total {total:,}",
+                f"the disaggregated figures add up to {max(sexed, aged):,}, "
+                f"more than the total {total:,}",
                 "Check the row: parts may not add up to more than the total.",
             )
         return out

@@ -97,7 +97,7 @@ class _Walker:
     def level(
         self, rec: s.Record, raw: YMap, where: _Where, inherited: int, parent_is_default: bool
     ) -> int:
-        """Effective classification: explicit, else inherited; some kinds never below confidential."""
+        """Explicit, else inherited; some kinds are never below confidential."""
         floor = (
             s.CONFIDENTIAL if rec.at_least_confidential and rec.at_least_confidential(raw) else 0
         )
@@ -116,7 +116,8 @@ class _Walker:
         if level < floor:
             self.error(
                 here,
-                f"{_kind_phrase(rec, raw)} is confidential at least and cannot be marked '{explicit}'",
+                f"{_kind_phrase(rec, raw)} is confidential at least "
+                f"and cannot be marked '{explicit}'",
                 "Remove the classification line (it is then confidential), "
                 "or mark it confidential or strictly-confidential.",
             )
@@ -154,7 +155,7 @@ class _Walker:
         return checker(ftype, raw, where)
 
     def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
-        if isinstance(raw, bool) or isinstance(raw, YList):
+        if isinstance(raw, (bool, YList)):
             self.error(where, f"expected text, got {_shown(raw)}")
             return None
         if isinstance(raw, int | float):
@@ -286,7 +287,7 @@ class _Walker:
         return [v for v in values if v is not None]
 
     def one_id(self, raw: Any, where: _Where) -> str | None:
-        if isinstance(raw, YMap | YList) or isinstance(raw, bool):
+        if isinstance(raw, (YMap | YList, bool)):
             self.error(where, f"expected an id, got {_shown(raw)}")
             return None
         return str(raw)

@@ -155,3 +155,53 @@ def test_public_build_leaves_out_a_non_public_table(
         "People in need of protection"
         not in (out / "public/hno-protection-analysis.md").read_text()
     )
+
+
+def test_hno_embeds_the_people_in_need_chart(example_build) -> None:
+    import zipfile
+
+    hno = example_build.op_dir / "public/hno-protection-analysis.docx"
+    with zipfile.ZipFile(hno) as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+    assert len(media) == 1
+    assert (example_build.op_dir / "site/charts/people-in-need.png").is_file()
+
+
+def test_export_hxl_round_trips(runner: CliRunner, content: Path, tmp_path: Path) -> None:
+    """The exported table, put back in data/, gives the same results as the YAML did."""
+    import csv
+
+    import yaml
+
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["export", "--hxl", "--content", str(content), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = out / "norvania-2027/public/data/indicators.hxl.csv"
+    rows = list(csv.reader(exported.read_text(encoding="utf-8").splitlines()))
+    assert rows[1][0] == "#indicator+code"
+    assert {r[0] for r in rows[2:]} == {"I1", "I2", "I3", "I4", "I5", "I6", "I8"}  # I7 is internal
+    before = {
+        i: [(r["period"], r["value"]) for r in load_and_validate(content).index[i]["results"]]
+        for i in ("I1", "I2", "I6")
+    }
+    # Take the results out of monitoring.yaml and the old table, and read them from the export.
+    monitoring = yaml.safe_load((content / "monitoring.yaml").read_text(encoding="utf-8"))
+    for indicator in monitoring["indicators"]:
+        indicator.pop("results", None)
+    (content / "monitoring.yaml").write_text(yaml.safe_dump(monitoring), encoding="utf-8")
+    for name in ("indicator-results.csv", "indicator-results.meta.yaml"):
+        (content / "data" / name).unlink()
+    (content / "data" / "exported.csv").write_bytes(exported.read_bytes())
+    loaded = load_and_validate(content)
+    assert loaded.errors == []
+    after = {i: [(r["period"], r["value"]) for r in loaded.index[i]["results"]] for i in before}
+    assert after == before
+
+
+def test_build_writes_public_and_internal_exports(example_build) -> None:
+    public = (example_build.op_dir / "public/data/indicators.hxl.csv").read_text(encoding="utf-8")
+    internal = (example_build.op_dir / "internal/data/indicators.hxl.csv").read_text(
+        encoding="utf-8"
+    )
+    assert "\nI7," not in public
+    assert "\nI7," in internal
