@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hxl
-from openpyxl.utils import get_column_letter
 
 from . import schema as s
 from .errors import Problem, did_you_mean
@@ -34,6 +32,16 @@ _NUMBER = re.compile(r"^-?(\d{1,3}([, \u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
 
+def column_letter(index: int) -> str:
+    """Spreadsheet column name of a 0-based index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 @dataclass
 class Cell:
     """One value with the place a drafter would look for it in the spreadsheet."""
@@ -47,7 +55,7 @@ class Cell:
     @property
     def where(self) -> str:
         name = f" '{self.header}'" if self.header else ""
-        return f"column {get_column_letter(self.column + 1)}{name} ({self.tag})"
+        return f"column {column_letter(self.column)}{name} ({self.tag})"
 
 
 @dataclass
@@ -88,6 +96,8 @@ class TableReader:
         return [t for t in (self.read(p) for p in paths if not p.name.startswith((".", "~$"))) if t]
 
     def read(self, path: Path) -> Table | None:
+        import hxl  # only operations with data tables pay for the HXL library
+
         meta = self.meta(path)
         try:
             source = hxl.data(io.BytesIO(path.read_bytes()))
@@ -325,6 +335,8 @@ def _guess_kind(columns: list) -> str | None:
 
 def _first_column(columns: list, patterns: tuple[str, ...]) -> int | None:
     """The first column matching the most specific pattern that matches any column."""
+    import hxl
+
     for pattern in patterns:
         parsed = hxl.TagPattern.parse(pattern)
         matching = [i for i, c in enumerate(columns) if c.tag and parsed.match(c)]

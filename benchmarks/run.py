@@ -1,0 +1,158 @@
+"""The build benchmark: ``make bench``.
+
+Measures whole-process runs of ``protdocs`` on synthetic operations at 1x, 10x and 30x the
+example's size, as the median of several runs, and the reference: the external work a build
+cannot avoid (pandoc converting the same Markdown files one by one, and one ``mkdocs build`` of
+the same pages). Prints a table and writes benchmarks/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from synthetic import make
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PROTDOCS = [str(BIN / "protdocs")]
+EDITED_FILE, EDITED_FROM = "analysis.yaml", "Decades of political"
+
+
+def timed(argv: list[str], **kwargs) -> tuple[float, int]:
+    """Seconds and peak memory (KiB, largest process of the run) of one whole-process run."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "sys.stderr.write(r.stderr.decode()[-2000:]) if r.returncode else None\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(r.returncode)\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, **kwargs)
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr}")
+    return elapsed, int(done.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: int, argv: list[str], before=lambda: None) -> dict[str, float]:
+    times, peaks = [], []
+    for _ in range(runs):
+        before()
+        seconds, peak = timed(argv)
+        times.append(seconds)
+        peaks.append(peak)
+    return {"seconds": round(statistics.median(times), 3), "peak_mib": round(max(peaks) / 1024, 1)}
+
+
+def reference(out: Path, work: Path, runs: int) -> dict[str, float]:
+    """pandoc on each Markdown output one by one, then mkdocs build of the public pages."""
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    markdown = sorted((out).rglob("*.md"))
+    docs = work / "ref-docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    docs.mkdir(parents=True)
+    for md in (out / "public").rglob("*.md"):
+        shutil.copy(md, docs / md.name)
+    config = work / "ref-mkdocs.yml"
+    config.write_text(
+        f"site_name: Reference\ndocs_dir: {docs}\nsite_dir: {work / 'ref-site'}\n"
+        "theme: {name: material, font: false}\nplugins: [search]\n"
+        "markdown_extensions: [tables, toc, admonition]\n",
+        encoding="utf-8",
+    )
+    script = " && ".join(
+        [f"'{pandoc}' '{md}' -o '{work / 'ref.docx'}' --resource-path='{md.parent}'" for md in markdown]
+        + [f"'{BIN / 'mkdocs'}' build -q -f '{config}'"]
+    )
+    return median_of(runs, ["bash", "-c", script])
+
+
+def scenario(factor: int, work: Path, runs: int) -> dict[str, dict[str, float]]:
+    content = make(ROOT / "content", work / f"content-{factor}x", factor)
+    out = work / f"out-{factor}x"
+    build = [*PROTDOCS, "build", "--content", str(content), "--out", str(out)]
+    edited = content / EDITED_FILE
+    original = edited.read_text(encoding="utf-8")
+    flip = {"n": 0}
+
+    def change_one_field() -> None:
+        flip["n"] += 1
+        edited.write_text(original.replace(EDITED_FROM, f"Edit {flip['n']}: {EDITED_FROM}", 1), encoding="utf-8")
+
+    results = {"cold_build": median_of(runs, build, before=lambda: shutil.rmtree(out, ignore_errors=True))}
+    subprocess.run(build, check=True, capture_output=True)
+    results["no_change_rebuild"] = median_of(runs, build)
+    results["one_field_rebuild"] = median_of(runs, build, before=change_one_field)
+    edited.write_text(original, encoding="utf-8")
+    subprocess.run(build, check=True, capture_output=True)
+    results["validate"] = median_of(runs, [*PROTDOCS, "validate", "--content", str(content)])
+    op_dir = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    results["reference"] = reference(op_dir, work, runs)
+    results["cold_ratio_to_reference"] = {
+        "ratio": round(results["cold_build"]["seconds"] / results["reference"]["seconds"], 2)
+    }
+    return results
+
+
+TARGETS = {
+    "cold build / reference (1x)": ("1x", "cold_ratio_to_reference", "ratio", 1.3),
+    "no-change rebuild, s (1x)": ("1x", "no_change_rebuild", "seconds", 0.3),
+    "one-field rebuild, s (1x)": ("1x", "one_field_rebuild", "seconds", 1.0),
+}
+
+
+def report(results: dict) -> str:
+    lines = [f"{'size':<5} {'measure':<26} {'median s':>9} {'peak MiB':>9}"]
+    for size, measures in results["sizes"].items():
+        for name, values in measures.items():
+            if "seconds" in values:
+                lines.append(f"{size:<5} {name:<26} {values['seconds']:>9.3f} {values['peak_mib']:>9.1f}")
+            else:
+                lines.append(f"{size:<5} {name:<26} {'ratio ' + str(values['ratio']):>9}")
+    lines.append("")
+    for label, (size, measure, key, limit) in TARGETS.items():
+        if size in results["sizes"]:
+            value = results["sizes"][size][measure][key]
+            lines.append(f"{label:<32} {value:>7} target <= {limit}  {'ok' if value <= limit else 'MISSED'}")
+    if {"1x", "30x"} <= results["sizes"].keys():
+        ratio = results["sizes"]["30x"]["cold_build"]["seconds"] / results["sizes"]["1x"]["cold_build"]["seconds"]
+        peak = results["sizes"]["30x"]["cold_build"]["peak_mib"]
+        lines.append(f"{'cold build 30x / 1x':<32} {ratio:>7.2f} target <= 4  {'ok' if ratio <= 4 else 'MISSED'}")
+        lines.append(f"{'peak memory 30x, MiB':<32} {peak:>7} target < 500  {'ok' if peak < 500 else 'MISSED'}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measure (median)")
+    parser.add_argument("--sizes", default="1,10,30", help="comma-separated size factors")
+    args = parser.parse_args()
+    results: dict = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "runs": args.runs,
+        "sizes": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="protdocs-bench-") as tmp:
+        for factor in (int(f) for f in args.sizes.split(",")):
+            print(f"measuring {factor}x ...", file=sys.stderr, flush=True)
+            results["sizes"][f"{factor}x"] = scenario(factor, Path(tmp), args.runs)
+    text = report(results)
+    print(text)
+    results["date"] = time.strftime("%Y-%m-%d")
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
