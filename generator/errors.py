@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -41,12 +40,11 @@ class Problem:
 
 
 def display_path(path: Path) -> str:
-    """Paths relative to where the drafter stands read better in a terminal and in an editor."""
+    """Relative to where the drafter stands when the file is below it, else absolute."""
     try:
-        rel = os.path.relpath(path)
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
-    return str(path) if rel.startswith(".." + os.sep + "..") else rel
+        return str(Path(path).resolve())
 
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:

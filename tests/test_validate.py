@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
+from generator.errors import display_path
 from tests.conftest import line_of, replace_in
 
 
@@ -85,9 +86,7 @@ def test_duplicate_id_names_both_places(runner: CliRunner, content: Path) -> Non
     expect_error(
         runner,
         content,
-        f"analysis.yaml:{line}: threats[T1].id: id 'T1' is used twice "
-        f"(also {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
-        f":{first})",
+        f"analysis.yaml:{line}: threats[T1].id: id 'T1' is used twice (also {display_path(path)}:{first})",
     )
 
 
