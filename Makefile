@@ -10,7 +10,7 @@ PORT    ?= 8000
 STAMP   := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := all
-.PHONY: all setup validate build site serve browser test lint format check clean reference-doc help
+.PHONY: all setup validate build site serve release browser test lint format check clean reference-doc help
 
 all: validate build ## validate the content, then build every output
 
@@ -31,6 +31,13 @@ build: $(STAMP) ## write the Word and Markdown documents into build/
 site: $(STAMP) ## build only the public preview site into build/OP/site/
 	$(BIN)/protdocs site --content $(CONTENT) --out $(OUT)
 
+# The build time of a release is its content's last commit, so that the same commit gives the same
+# bytes; protdocs release does the same when called directly (SOURCE_DATE_EPOCH wins if set).
+release: $(STAMP) ## bundle release VERSION into build/releases/ (make release VERSION=2027.2 [FORCE=1])
+	@test -n "$(VERSION)" || { echo "make release needs a version: make release VERSION=2027.2 (add FORCE=1 to replace a release)" >&2; exit 2; }
+	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git -C $(CONTENT) log -1 --format=%ct -- . 2>/dev/null)}" \
+	  $(BIN)/protdocs release --content $(CONTENT) --out $(OUT) --version "$(VERSION)" $(if $(filter 1 yes true,$(FORCE)),--force)
+
 serve: $(STAMP) ## preview the public site on http://127.0.0.1:$(PORT)/, rebuilt on every change
 	$(BIN)/protdocs serve --content $(CONTENT) --port $(PORT)
 
@@ -43,6 +50,40 @@ browser: ## install Chromium and ChromeDriver from Debian's packages (once; need
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
+
+# The picture test of the Arabic documents prints them with LibreOffice and renders the page with
+# poppler's pdftoppm, both from Debian's packages.
+.PHONY: doc-tools
+doc-tools: ## install LibreOffice Writer and poppler-utils from Debian's packages (once; needs apt)
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then \
+	  echo "libreoffice and pdftoppm are installed"; \
+	else \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-writer-nogui poppler-utils; \
+	fi
+
+# Translations of the templates' fixed text (generator/locale/LANG/LC_MESSAGES/protdocs.po).
+# protdocs reads the .po files themselves: there is no compiled catalogue to keep in step.
+LOCALES := generator/locale
+.PHONY: translations-extract translations-update translations-check translations-init
+translations-extract: $(STAMP) ## collect every fixed string into generator/locale/protdocs.pot
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --no-wrap --project=protdocs \
+	  -o $(LOCALES)/protdocs.pot .
+
+translations-update: translations-extract ## merge new and changed strings into every .po file
+	$(BIN)/pybabel update -i $(LOCALES)/protdocs.pot -d $(LOCALES) -D protdocs \
+	  --no-wrap --ignore-obsolete
+
+translations-check: $(STAMP) ## compile each catalogue in memory: errors and how much is translated
+	@for po in $(LOCALES)/*/LC_MESSAGES/protdocs.po; do \
+	  echo "$$po"; $(BIN)/pybabel compile --statistics -D protdocs -i $$po -o /dev/null || exit 1; \
+	done
+
+translations-init: translations-extract ## start the catalogue of a new language: make translations-init LOCALE=pt
+	@test -n "$(LOCALE)" || { echo "usage: make translations-init LOCALE=pt" >&2; exit 2; }
+	$(BIN)/pybabel init -i $(LOCALES)/protdocs.pot -d $(LOCALES) -D protdocs -l $(LOCALE) --no-wrap
 
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest -q
@@ -57,8 +98,8 @@ format: $(STAMP) ## reformat the code with ruff
 
 check: lint test ## lint, then test
 
-clean: ## remove build outputs (never touches content/)
-	rm -rf $(OUT)
+clean: ## remove build outputs but keep build/releases/ (never touches content/)
+	@if [ -d $(OUT) ]; then find $(OUT) -mindepth 1 -maxdepth 1 ! -name releases -exec rm -rf {} +; fi
 
 reference-doc: $(STAMP) ## regenerate templates/reference.docx from pandoc's default styles
 	$(BIN)/python -m generator.reference_doc

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import click
 
 from .audience import Audience, view
+from .i18n import N_, Translate, translator
 from .model import Content
 from .render import environment
 from .tracking import is_sub_annual
@@ -27,9 +28,19 @@ AREAS = ("threat", "vulnerability", "capacity")
 ADVOCACY = ("public-advocacy", "private-diplomacy")
 OUTSIDE_HCT = ("outside-hct", "human-rights-mechanism", "government", "un-mission")
 BENCHMARKS = {
-    1: "Analysis and prioritisation",
-    2: "Response planning and implementation",
-    3: "Monitoring, learning and evaluation",
+    1: N_("Analysis and prioritisation"),
+    2: N_("Response planning and implementation"),
+    3: N_("Monitoring, learning and evaluation"),
+}
+_NO_ACTION = {
+    "threat": N_("no action in the area 'threat'"),
+    "vulnerability": N_("no action in the area 'vulnerability'"),
+    "capacity": N_("no action in the area 'capacity'"),
+}
+_NO_INDICATOR = {
+    "threat": N_("{id} has no threat indicator"),
+    "vulnerability": N_("{id} has no vulnerability indicator"),
+    "capacity": N_("{id} has no capacity indicator"),
 }
 
 
@@ -45,10 +56,22 @@ class Status(Enum):
 
 @dataclass(frozen=True)
 class Part:
-    """One thing a rule checks, and what to write when it does not hold."""
+    """One thing a rule checks, and what to write when it does not hold.
+
+    ``missing`` is a catalogue message with ``{name}`` placeholders filled from ``args`` once
+    it is translated, so annex 6 says it in the document's language.
+    """
 
     ok: bool
     missing: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def says(self, translate: Translate) -> str:
+        return translate(self.missing).format(**self.args)
+
+
+def _part(ok: bool, missing: str, **args: Any) -> Part:
+    return Part(ok, missing, args)
 
 
 @dataclass(frozen=True)
@@ -76,13 +99,14 @@ class Result:
     status: Status
     evidence: tuple[str, ...]
     missing: tuple[str, ...]
+    benchmark_title: str = ""  # in the language of the view it was evaluated on
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON and templates; keys and values in a stable order."""
         return {
             "id": self.id,
             "benchmark": self.benchmark,
-            "benchmark_title": BENCHMARKS[self.benchmark],
+            "benchmark_title": self.benchmark_title or BENCHMARKS[self.benchmark],
             "title": self.title,
             "verification": self.verification,
             "status": self.status.value,
@@ -113,7 +137,7 @@ def _each(
     items: Iterable[dict[str, Any]], ok: Callable[[dict[str, Any]], bool], why: str
 ) -> list[Part]:
     """One part per item; ``why`` is formatted with the item's id."""
-    return [Part(ok(i), why.format(id=i["id"])) for i in items]
+    return [_part(ok(i), why, id=i["id"]) for i in items]
 
 
 # -- benchmark 1 --------------------------------------------------------------------------------
@@ -127,11 +151,13 @@ def _disaggregated(vulnerability: dict[str, Any]) -> bool:
 def analysis_coverage(v: View) -> Check:
     a = v["analysis"]
     parts = [
-        Part(bool(a["threats"]), "no threats are analysed"),
-        Part(bool(a["vulnerabilities"]), "no vulnerable groups are analysed"),
-        Part(bool(a["capacities"]), "no capacities are analysed"),
+        Part(bool(a["threats"]), N_("no threats are analysed")),
+        Part(bool(a["vulnerabilities"]), N_("no vulnerable groups are analysed")),
+        Part(bool(a["capacities"]), N_("no capacities are analysed")),
         *_each(
-            a["vulnerabilities"], _disaggregated, "{id} has no figures by sex, age or disability"
+            a["vulnerabilities"],
+            _disaggregated,
+            N_("{id} has no figures by sex, age or disability"),
         ),
     ]
     return Check(parts, _ids(a["threats"] + a["vulnerabilities"] + a["capacities"]))
@@ -141,9 +167,9 @@ def source_range(v: View) -> Check:
     sources = v["analysis"]["sources"]
     types = {s["type"] for s in sources}
     parts = (
-        Part("inside-hct" in types, "no source from inside the HCT"),
-        Part(bool(types & set(OUTSIDE_HCT)), "no source from outside the HCT"),
-        Part("affected-people" in types, "no source from affected people"),
+        Part("inside-hct" in types, N_("no source from inside the HCT")),
+        Part(bool(types & set(OUTSIDE_HCT)), N_("no source from outside the HCT")),
+        Part("affected-people" in types, N_("no source from affected people")),
     )
     return Check(parts, _ids(sources))
 
@@ -153,29 +179,33 @@ def legal_frameworks(v: View) -> Check:
     parts = _each(
         risks,
         lambda r: bool(r["legal_frameworks"]),
-        "{id} states no legal framework (IHL, IHRL, IRL)",
+        N_("{id} states no legal framework (IHL, IHRL, IRL)"),
     )
     evidence = _ids(r for r in risks if r["legal_frameworks"])
-    return Check(parts, evidence, "no priority risk is identified")
+    return Check(parts, evidence, N_("no priority risk is identified"))
 
 
 def prioritisation(v: View) -> Check:
     risks = priority_risks(v)
     parts = [
         *_each(
-            risks, lambda r: bool(r["prioritisation"]), "{id} does not say why it is a priority"
+            risks, lambda r: bool(r["prioritisation"]), N_("{id} does not say why it is a priority")
         ),
         *_each(
             risks,
             lambda r: bool(r["articulated_by_affected_people"]),
-            "{id} is not recorded as articulated by affected people",
+            N_("{id} is not recorded as articulated by affected people"),
         ),
     ]
     if risks:
         parts.append(
-            Part(len(risks) <= 3, f"{len(risks)} priority risks; benchmark 1 asks for 1-3")
+            _part(
+                len(risks) <= 3,
+                N_("{count} priority risks; benchmark 1 asks for 1-3"),
+                count=len(risks),
+            )
         )
-    return Check(parts, _ids(risks), "no priority risk is identified")
+    return Check(parts, _ids(risks), N_("no priority risk is identified"))
 
 
 def _horizons(v: View, risk_id: str) -> set[str]:
@@ -188,18 +218,20 @@ def strategic_objectives(v: View) -> Check:
         *_each(
             risks,
             lambda r: bool(objectives_for(v, r["id"])),
-            "{id} is under no strategic objective",
+            N_("{id} is under no strategic objective"),
         ),
-        *_each(risks, lambda r: "interim" in _horizons(v, r["id"]), "{id} has no interim outcome"),
+        *_each(
+            risks, lambda r: "interim" in _horizons(v, r["id"]), N_("{id} has no interim outcome")
+        ),
         *_each(
             risks,
             lambda r: "longer-term" in _horizons(v, r["id"]),
-            "{id} has no longer-term outcome",
+            N_("{id} has no longer-term outcome"),
         ),
     ]
     evidence = [so for r in risks for so in objectives_for(v, r["id"])]
     evidence += [o for so in evidence for o in so["outcomes"]]
-    return Check(parts, _ids(evidence), "no priority risk is identified")
+    return Check(parts, _ids(evidence), N_("no priority risk is identified"))
 
 
 def analysis_team(v: View) -> Check:
@@ -207,9 +239,9 @@ def analysis_team(v: View) -> Check:
     parts = (
         Part(
             bool(team.get("lead") or team.get("members")),
-            "no analysis team (lead or members) is set",
+            N_("no analysis team (lead or members) is set"),
         ),
-        Part(bool(team.get("update_frequency")), "no update frequency is set for the analysis"),
+        Part(bool(team.get("update_frequency")), N_("no update frequency is set for the analysis")),
     )
     evidence = (
         f"analysis_team.{k}" for k in ("lead", "members", "update_frequency") if team.get(k)
@@ -222,9 +254,11 @@ def action_mix(v: View) -> Check:
     acts = actions(v)
     areas = {a["area"] for a in acts}
     modalities = {a["modality"] for a in acts}
-    parts = [Part(area in areas, f"no action in the area '{area}'") for area in AREAS]
-    parts.append(Part(bool(modalities & set(ADVOCACY)), "no public advocacy or private diplomacy"))
-    parts.append(Part("programming" in modalities, "no programming action"))
+    parts = [Part(area in areas, _NO_ACTION[area]) for area in AREAS]
+    parts.append(
+        Part(bool(modalities & set(ADVOCACY)), N_("no public advocacy or private diplomacy"))
+    )
+    parts.append(Part("programming" in modalities, N_("no programming action")))
     return Check(parts, _ids(acts))
 
 
@@ -235,9 +269,11 @@ def cluster_contributions(v: View) -> Check:
     def contributes(cluster: dict[str, Any]) -> bool:
         return any(k["area"] and priority & set(k["risks"]) for k in cluster["contributions"])
 
-    parts = _each(clusters, contributes, "cluster {id} contributes to no area for a priority risk")
+    parts = _each(
+        clusters, contributes, N_("cluster {id} contributes to no area for a priority risk")
+    )
     evidence = [k for c in clusters for k in c["contributions"] if priority & set(k["risks"])]
-    return Check(parts, _ids(evidence), "no cluster contributions are recorded")
+    return Check(parts, _ids(evidence), N_("no cluster contributions are recorded"))
 
 
 def _engagements_for(v: View, risk_id: str) -> list[dict[str, Any]]:
@@ -252,16 +288,16 @@ def human_rights_engagement(v: View) -> Check:
     parts = _each(
         risks,
         lambda r: bool(_engagements_for(v, r["id"])),
-        "no engagement with human-rights mechanisms is planned for {id}",
+        N_("no engagement with human-rights mechanisms is planned for {id}"),
     )
     evidence = [e for r in risks for e in _engagements_for(v, r["id"])]
-    return Check(parts, _ids(evidence), "no priority risk is identified")
+    return Check(parts, _ids(evidence), N_("no priority risk is identified"))
 
 
 def capacity_gaps(v: View) -> Check:
     gaps = v["monitoring"]["capacity_gaps"]
-    parts = _each(gaps, lambda g: bool(g["response"]), "gap {id} has no response")
-    return Check(parts, _ids(gaps), "no capacity gaps are identified")
+    parts = _each(gaps, lambda g: bool(g["response"]), N_("gap {id} has no response"))
+    return Check(parts, _ids(gaps), N_("no capacity gaps are identified"))
 
 
 def partners(v: View) -> Check:
@@ -269,9 +305,9 @@ def partners(v: View) -> Check:
     parts = _each(
         found,
         lambda p: bool(p["complementarity"]),
-        "partner {id} does not say how the HCT complements it",
+        N_("partner {id} does not say how the HCT complements it"),
     )
-    return Check(parts, _ids(found), "no partners outside the HCT are identified")
+    return Check(parts, _ids(found), N_("no partners outside the HCT are identified"))
 
 
 # -- benchmark 3 --------------------------------------------------------------------------------
@@ -283,9 +319,9 @@ def _indicators_for(v: View, risk_id: str) -> list[dict[str, Any]]:
 def _dimension_parts(v: View, risk: dict[str, Any]) -> list[Part]:
     measured = _indicators_for(v, risk["id"])
     dimensions = {i["dimension"] for i in measured}
-    parts = [Part(d in dimensions, f"{risk['id']} has no {d} indicator") for d in AREAS]
-    parts += _each(measured, lambda i: bool(i["baseline"]), "{id} has no baseline")
-    parts += _each(measured, lambda i: bool(i["target"]), "{id} has no target")
+    parts = [_part(d in dimensions, _NO_INDICATOR[d], id=risk["id"]) for d in AREAS]
+    parts += _each(measured, lambda i: bool(i["baseline"]), N_("{id} has no baseline"))
+    parts += _each(measured, lambda i: bool(i["target"]), N_("{id} has no target"))
     return parts
 
 
@@ -293,7 +329,7 @@ def indicators(v: View) -> Check:
     risks = priority_risks(v)
     parts = [p for r in risks for p in _dimension_parts(v, r)]
     evidence = [i for r in risks for i in _indicators_for(v, r["id"])]
-    return Check(parts, _ids(evidence), "no priority risk is identified")
+    return Check(parts, _ids(evidence), N_("no priority risk is identified"))
 
 
 def _reviews_in(v: View, year: int) -> list[dict[str, Any]]:
@@ -307,11 +343,16 @@ def results_and_reviews(v: View) -> Check:
     parts = (
         Part(
             len(periods) >= 2 and all(map(is_sub_annual, periods)),
-            "results are not documented per half-year or quarter in at least two periods",
+            N_("results are not documented per half-year or quarter in at least two periods"),
         ),
-        Part(len(_reviews_in(v, year)) >= 2, f"fewer than two reviews dated in {year}"),
+        _part(
+            len(_reviews_in(v, year)) >= 2,
+            N_("fewer than two reviews dated in {year}"),
+            year=year,
+        ),
         Part(
-            any(rv["adaptations"] for rv in reviews), "no review records an adaptation of the plan"
+            any(rv["adaptations"] for rv in reviews),
+            N_("no review records an adaptation of the plan"),
         ),
     )
     return Check(parts, (*sorted(periods), *_ids(reviews)))
@@ -321,136 +362,164 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "B1.1",
         1,
-        "Threats, vulnerabilities with disaggregated figures, and capacities are analysed",
-        "Analysis includes disaggregated data to demonstrate differential impact of protection "
-        "risks on different groups.",
+        N_("Threats, vulnerabilities with disaggregated figures, and capacities are analysed"),
+        N_(
+            "Analysis includes disaggregated data to demonstrate differential impact of protection "
+            "risks on different groups."
+        ),
         analysis_coverage,
     ),
     Rule(
         "B1.2",
         1,
-        "Sources from inside and outside the HCT and from affected people",
-        "Analysis includes data/information collated from a wide range of actors from inside and "
-        "outside the HCT, particularly affected people.",
+        N_("Sources from inside and outside the HCT and from affected people"),
+        N_(
+            "Analysis includes data/information collated from a wide range of actors from inside "
+            "and outside the HCT, particularly affected people."
+        ),
         source_range,
     ),
     Rule(
         "B1.3",
         1,
-        "Every priority risk states its legal frameworks",
-        "Analysis integrates relevant national and international law (rights of individuals "
-        "under IHL, IHRL, IRL).",
+        N_("Every priority risk states its legal frameworks"),
+        N_(
+            "Analysis integrates relevant national and international law (rights of individuals "
+            "under IHL, IHRL, IRL)."
+        ),
         legal_frameworks,
     ),
     Rule(
         "B1.4",
         1,
-        "One to three priority risks, prioritised and articulated by affected people",
-        "1-3 protection risks articulated and prioritised by affected people are identified as "
-        "priority by the HCT, as acute and reducible by collective action.",
+        N_("One to three priority risks, prioritised and articulated by affected people"),
+        N_(
+            "1-3 protection risks articulated and prioritised by affected people are identified as "
+            "priority by the HCT, as acute and reducible by collective action."
+        ),
         prioritisation,
     ),
     Rule(
         "B1.5",
         1,
-        "Each priority risk is a strategic objective with interim and longer-term outcomes",
-        "Priority risk(s) and the outcomes to be achieved are formulated as a strategic objective "
-        "in the HRP and/or the HCT protection action plan.",
+        N_("Each priority risk is a strategic objective with interim and longer-term outcomes"),
+        N_(
+            "Priority risk(s) and the outcomes to be achieved are formulated as a strategic "
+            "objective in the HRP and/or the HCT protection action plan."
+        ),
         strategic_objectives,
     ),
     Rule(
         "B1.6",
         1,
-        "An analysis team and an update frequency are set",
-        "Dedicated analytical team is in place and providing regular analytical updates to the "
-        "HCT.",
+        N_("An analysis team and an update frequency are set"),
+        N_(
+            "Dedicated analytical team is in place and providing regular analytical updates to the "
+            "HCT."
+        ),
         analysis_team,
     ),
     Rule(
         "B2.1",
         2,
-        "Actions cover the three areas, advocacy and programming",
-        "The action plan comprises public advocacy and private diplomacy as well as programming, "
-        "across the threat, vulnerability and capacity areas of action.",
+        N_("Actions cover the three areas, advocacy and programming"),
+        N_(
+            "The action plan comprises public advocacy and private diplomacy as well as "
+            "programming, across the threat, vulnerability and capacity areas of action."
+        ),
         action_mix,
     ),
     Rule(
         "B2.2",
         2,
-        "Every cluster contributes to an area of action for a priority risk",
-        "HRP and/or the HCT protection action plan lays out contributions of different clusters "
-        "to reduce priority risk(s).",
+        N_("Every cluster contributes to an area of action for a priority risk"),
+        N_(
+            "HRP and/or the HCT protection action plan lays out contributions of different "
+            "clusters to reduce priority risk(s)."
+        ),
         cluster_contributions,
     ),
     Rule(
         "B2.3",
         2,
-        "Engagement with human-rights mechanisms is planned for the priority risks",
-        "HRP and/or the HCT protection action plan sets out how the HCT will engage with relevant "
-        "human rights mechanisms.",
+        N_("Engagement with human-rights mechanisms is planned for the priority risks"),
+        N_(
+            "HRP and/or the HCT protection action plan sets out how the HCT will engage with "
+            "relevant human rights mechanisms."
+        ),
         human_rights_engagement,
     ),
     Rule(
         "B2.4",
         2,
-        "Capacity gaps are identified, each with a response",
-        "Capacity gaps identified and action taken to address them, including requests for "
-        "funding/technical support.",
+        N_("Capacity gaps are identified, each with a response"),
+        N_(
+            "Capacity gaps identified and action taken to address them, including requests for "
+            "funding/technical support."
+        ),
         capacity_gaps,
     ),
     Rule(
         "B2.5",
         2,
-        "Partners outside the HCT and how the HCT complements them",
-        "Partners identified and how the HCT will work in complementarity with them set out in "
-        "the HRP and/or the HCT protection action plan.",
+        N_("Partners outside the HCT and how the HCT complements them"),
+        N_(
+            "Partners identified and how the HCT will work in complementarity with them set out in "
+            "the HRP and/or the HCT protection action plan."
+        ),
         partners,
     ),
     Rule(
         "B3.1",
         3,
-        "Indicators on threat, vulnerability and capacity, with baseline and target",
-        "A set of appropriate indicators monitors progress towards the outcomes for each "
-        "priority risk: threat, vulnerability and capacity.",
+        N_("Indicators on threat, vulnerability and capacity, with baseline and target"),
+        N_(
+            "A set of appropriate indicators monitors progress towards the outcomes for each "
+            "priority risk: threat, vulnerability and capacity."
+        ),
         indicators,
     ),
     Rule(
         "B3.2",
         3,
-        "Results documented at least twice a year; reviews record adaptations",
-        "Process in place to regularly document interim results; the HCT demonstrates how/why it "
-        "has adapted the plan in response to them.",
+        N_("Results documented at least twice a year; reviews record adaptations"),
+        N_(
+            "Process in place to regularly document interim results; the HCT demonstrates how/why "
+            "it has adapted the plan in response to them."
+        ),
         results_and_reviews,
     ),
 )
 
 
 # -- evaluation ---------------------------------------------------------------------------------
-def grade(check: Check) -> tuple[Status, tuple[str, ...]]:
+def grade(check: Check, translate: Translate = str) -> tuple[Status, tuple[str, ...]]:
     """Met when every part holds, not met when none does (or there is nothing to check)."""
     if not check.parts:
-        return Status.NOT_MET, (check.nothing,) if check.nothing else ()
-    missing = tuple(p.missing for p in check.parts if not p.ok)
+        return Status.NOT_MET, (translate(check.nothing),) if check.nothing else ()
+    missing = tuple(p.says(translate) for p in check.parts if not p.ok)
     if not missing:
         return Status.MET, ()
     return (Status.NOT_MET if len(missing) == len(check.parts) else Status.PARTLY), missing
 
 
 def evaluate(v: View, rules: Iterable[Rule] = RULES) -> list[Result]:
-    """Every rule against one view (the confidential one, see ``assess``)."""
+    """Every rule against one view (the confidential one, see ``assess``), in its language."""
+    _ = translator(v.get("lang", "en"))
     results = []
     for rule in rules:
         check = rule.check(v)
-        status, missing = grade(check)
+        status, missing = grade(check, _)
         results.append(
             Result(
                 rule.id,
                 rule.benchmark,
-                rule.title,
-                rule.verification,
+                _(rule.title),
+                _(rule.verification),
                 status,
                 check.evidence,
                 missing,
+                _(BENCHMARKS[rule.benchmark]),
             )
         )
     return results

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import schema as s
 from .mdtext import safe_markdown
-from .model import Content
+from .model import META_KEYS, Content, walk_records
 
 
 class Audience(Enum):
@@ -142,6 +142,7 @@ def view(content: Content, audience: Audience, lang: str | None = None) -> dict[
     out["data"] = {"people_in_need": _pin_rows(flt, content)}
     out["audience"] = audience.slug
     out["lang"] = flt.lang
+    out["languages"] = content.languages  # the first one keeps the outputs' plain file names
     out["highest_level"] = s.LEVELS[flt.highest]
     out["index"] = _index(out)
     return out
@@ -174,3 +175,45 @@ def _index(tree: Any, found: dict[str, Any] | None = None) -> dict[str, Any]:
         for item in tree:
             _index(item, found)
     return found
+
+
+class _Ceiling(_Filter):
+    """The filter's decisions, but records keep their own form: every language, ids, levels."""
+
+    def record(self, record: dict[str, Any], parent_level: int) -> dict[str, Any] | None:
+        out = super().record(record, parent_level)
+        if out is not None:
+            out.pop("marked", None)
+            out.update({key: record[key] for key in META_KEYS if key in record})
+        return out
+
+    def text(self, value: str | dict[str, str]) -> str | dict[str, str]:  # type: ignore[override]
+        return value
+
+    def actor_name(self, value: str) -> str | None:
+        target = self.content.index.get(value)
+        if target is not None and target["_kind"] in s.ACTOR_KINDS and value not in self.visible:
+            return None
+        return value
+
+
+def ceiling(content: Content, audience: Audience) -> Content:
+    """The content without anything above ``audience``, still classified, as a release keeps it.
+
+    Records, text in every language and references to records that stay are kept as validated;
+    records above the ceiling and every reference to them are gone.
+    """
+    flt = _Ceiling(content, audience, content.languages[0])
+    sections = {name: flt.record(section, -1) for name, section in content.sections.items()}
+    kept = {name: section for name, section in sections.items() if section is not None}
+    operation = flt.record(content.operation, 0) if content.operation else {}
+    return Content(content.folder, operation, kept, index=id_index([operation, *kept.values()]))
+
+
+def id_index(tree: Any) -> dict[str, dict[str, Any]]:
+    """Records by id, as validation indexes them, for content rebuilt from a release."""
+    return {
+        record["id"]: record
+        for record in walk_records(tree)
+        if s.RECORDS[record["_kind"]].has_id and isinstance(record.get("id"), str)
+    }

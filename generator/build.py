@@ -7,26 +7,27 @@ leaves the last good one as it was and no file of an earlier build can survive i
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import schema as s
 from .assess import evaluate
 from .audience import Audience, view
-from .charts import write_charts
+from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound, ValidationFailed
+from .i18n import is_right_to_left, language_of, language_suffix, output_languages, translator
 from .leaks import LeakChecker
 from .model import Content
-from .render import TEMPLATES, BuildInfo, build_date, render
-from .site import SITE_FOLDERS, write_site
+from .render import TEMPLATES, BuildInfo, current_build, render
+from .site import SITE_FOLDERS, site_folder, write_site
 from .validate import load_and_validate
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
@@ -62,14 +63,25 @@ def build(
     progress: Progress = lambda _: None,
     documents: tuple[Document, ...] = DOCUMENTS,
     template_dir: Path = TEMPLATES,
+    version: str | None = None,
+    lang: str | None = None,
 ) -> BuildResult:
+    """Every output of the content; ``version`` (a release's) replaces operation.yaml's.
+
+    With ``lang``, only that language's outputs are written; the others are kept from the last
+    build (and leak-checked again with the new ones).
+    """
     content = validated(content_dir)
+    if version is not None:
+        content = content.released_as(version)
+    languages = output_languages(content, lang)
     final = out_dir / content.operation["id"]
     result = _publish(
         content,
         final,
-        lambda staging: write_outputs(content, staging, documents, template_dir),
+        lambda staging: write_outputs(content, staging, documents, template_dir, languages),
         template_dir,
+        languages=languages,
     )
     for path in result.written:
         progress(f"wrote {path}")
@@ -83,10 +95,13 @@ def build_site(
     audience: Audience = Audience.PUBLIC,
     progress: Progress = lambda _: None,
     documents: tuple[Document, ...] = DOCUMENTS,
+    lang: str | None = None,
 ) -> BuildResult:
     """Only the preview site, into build/OP/site (or site-internal); the rest stays as it is."""
     content = validated(content_dir)
-    result = publish_site(content, out_dir / content.operation["id"], audience, documents)
+    languages = output_languages(content, lang)
+    op_dir = out_dir / content.operation["id"]
+    result = publish_site(content, op_dir, audience, documents, languages)
     for path in result.written:
         progress(f"wrote {path}")
     progress(f"leak check passed: no text above {audience.slug} in {result.written[0].parent}")
@@ -98,16 +113,30 @@ def publish_site(
     op_dir: Path,
     audience: Audience,
     documents: tuple[Document, ...] = DOCUMENTS,
+    languages: list[str] | None = None,
 ) -> BuildResult:
-    """Write, leak-check and swap in one preview site under ``op_dir`` (also used by serve)."""
+    """Write, leak-check and swap in one preview site under ``op_dir`` (also used by serve).
+
+    Each language has its own site: the first one in site/, the others in site/LANG/.
+    """
     folder = SITE_FOLDERS[audience]
-    info = BuildInfo(build_date(), tool_version())
+    info = current_build(tool_version())
+    languages = languages or content.languages
 
     def write(staging: Path) -> list[Path]:
-        shown = view(content, audience)
-        return write_site(shown, audience, staging / folder, info, documents=documents)
+        return [
+            page
+            for lang in languages
+            for page in write_site(
+                view(content, audience, lang),
+                audience,
+                staging / site_folder(audience, lang, content.languages),
+                info,
+                documents=documents,
+            )
+        ]
 
-    return _publish(content, op_dir, write, TEMPLATES, parts=(folder,))
+    return _publish(content, op_dir, write, TEMPLATES, parts=(folder,), languages=languages)
 
 
 def _publish(
@@ -116,16 +145,20 @@ def _publish(
     write: Callable[[Path], list[Path]],
     template_dir: Path,
     parts: tuple[str, ...] | None = None,
+    languages: list[str] | None = None,
 ) -> BuildResult:
     """Write into a fresh staging folder, leak-check all of it, then swap it in as ``final``.
 
     With ``parts``, only those folders of ``final`` are replaced and the rest is left as it was.
+    With ``languages`` (some of the operation's), the other languages' files are kept.
     """
     staging = final.with_name(f".staging-{final.name}-{os.getpid()}")
     rejected = final.with_name(f".rejected-{final.name}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         written = write(staging)
+        if languages is not None:
+            _carry_over(content, final, staging, languages, parts or OUTPUT_FOLDERS)
         findings = LeakChecker(content, template_dir).check(staging)
         if findings:
             quarantine(staging)
@@ -151,51 +184,94 @@ def write_outputs(
     staging: Path,
     documents: tuple[Document, ...] = DOCUMENTS,
     template_dir: Path = TEMPLATES,
+    languages: list[str] | None = None,
 ) -> list[Path]:
-    """Render every document, write its Markdown and Word files and the public preview site.
+    """Render every document in each language, write its Markdown and Word files and the public
+    preview site of each language.
 
-    Pandoc and MkDocs run in parallel; the list returned names the documents and the site's
-    pages, not the theme's files.
+    Pandoc and MkDocs run in parallel, the sites one after the other (the first language's site
+    holds the others' folders); the list returned names the documents and the sites' pages, not
+    the theme's files.
     """
-    info = BuildInfo(build_date(), tool_version())
-    views = {audience: view(content, audience) for audience in Audience}
+    info = current_build(tool_version())
+    jobs: list[tuple[Document, str, Path, str]] = []
+    sites: list[Callable[[], list[Path]]] = []
+    for lang in languages or content.languages:
+        site = _write_language(content, staging, documents, template_dir, info, lang, jobs)
+        sites.append(site)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        site_pages = pool.submit(lambda: [page for write in sites for page in write()])
+        list(pool.map(lambda job: _word(content, info, *job), jobs))
+        pages = site_pages.result()
+    site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
+    documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
+    return sorted([*documents_written, *pages])
+
+
+def _write_language(
+    content: Content,
+    staging: Path,
+    documents: tuple[Document, ...],
+    template_dir: Path,
+    info: BuildInfo,
+    lang: str,
+    jobs: list[tuple[Document, str, Path, str]],
+) -> Callable[[], list[Path]]:
+    """One language's Markdown and charts now; its Word files join ``jobs``; returns its site."""
+    views = {audience: view(content, audience, lang) for audience in Audience}
     confidential = views[Audience.CONFIDENTIAL]
     confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # for annex 6
-    jobs = []
+    suffix = language_suffix(lang, content.languages)
     rendered = {}
     for doc in documents:
         markdown = render(doc, views[doc.audience], info, template_dir)
-        base = staging / doc.folder / doc.slug
-        write_text(base.with_suffix(".md"), markdown)
+        base = staging / doc.folder / f"{doc.slug}{suffix}"
+        write_text(base.with_name(f"{base.name}.md"), markdown)
         if doc.charts:
             write_charts(doc.charts, views[doc.audience], base.parent)  # before pandoc embeds them
-        jobs.append((doc, markdown, base.with_suffix(".docx")))
+        jobs.append((doc, markdown, base.with_name(f"{base.name}.docx"), lang))
         if doc.audience is Audience.PUBLIC:
             rendered[doc.slug] = markdown
-    for audience in (Audience.PUBLIC, Audience.INTERNAL):
-        write_indicators_hxl(views[audience], staging / hxl_export_path(audience))
-    site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
+    if not suffix:  # the HXL table is in the first language
+        for audience in (Audience.PUBLIC, Audience.INTERNAL):
+            write_indicators_hxl(views[audience], staging / hxl_export_path(audience))
+    public = views[Audience.PUBLIC]
     public_charts = [
-        staging / d.folder / "charts"
+        staging / d.folder / charts_folder(public)
         for d in documents
         if d.charts and d.audience is Audience.PUBLIC  # drawn from the same view as the site
     ]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        site = pool.submit(
-            write_site,
-            views[Audience.PUBLIC],
-            Audience.PUBLIC,
-            site_dir,
-            info,
-            documents=documents,
-            rendered=rendered,
-            charts=public_charts,
-            template_dir=template_dir,
-        )
-        list(pool.map(lambda job: _word(content, info, *job), jobs))
-        pages = site.result()
-    documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
-    return sorted([*documents_written, *pages])
+    return partial(
+        write_site,
+        public,
+        Audience.PUBLIC,
+        staging / site_folder(Audience.PUBLIC, lang, content.languages),
+        info,
+        documents=documents,
+        rendered=rendered,
+        charts=public_charts,
+        template_dir=template_dir,
+    )
+
+
+# The folders of build/OP a build of some languages carries over from the last build.
+OUTPUT_FOLDERS = ("public", "internal", "site", "site-internal")
+
+
+def _carry_over(
+    content: Content, final: Path, staging: Path, languages: list[str], folders: tuple[str, ...]
+) -> None:
+    """Copy the last build's files of the languages not built now into ``staging``."""
+    if set(languages) >= set(content.languages) or not final.is_dir():
+        return
+    for folder in folders:
+        for old in sorted((final / folder).rglob("*")):
+            relative = old.relative_to(final)
+            new = staging / relative
+            kept = language_of(relative, content.languages) not in languages
+            if kept and old.is_file() and not new.exists():
+                new.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(old, new)
 
 
 def hxl_export_path(audience: Audience) -> Path:
@@ -221,32 +297,50 @@ def export_hxl(content_dir: Path, out_dir: Path, audience: Audience = Audience.P
     return target
 
 
-def _word(content: Content, info: BuildInfo, doc: Document, markdown: str, target: Path) -> None:
-    op = content.operation
-    country = _plain(op["country"])
-    stamp = dt.datetime.combine(info.date, dt.time(0, 0), dt.UTC)
-    banner = _banner(doc, country, op["plan_year"])
-    meta = DocxMeta(
-        title=f"{country}: {doc.title}",
-        subject=f"{country} {op['plan_year']} — {doc.title}",
-        author=f"Humanitarian Country Team, {country}",
-        category=doc.classification_label,
-        banner=banner,
-        timestamp=stamp,
-        landscape=doc.landscape,
-    )
+def _word(
+    content: Content, info: BuildInfo, doc: Document, markdown: str, target: Path, lang: str
+) -> None:
+    meta = docx_meta(content, info, doc, lang)
     write_docx(markdown, target, meta, resources=target.parent)
 
 
-def _banner(doc: Document, country: str, year: int) -> str:
+def docx_meta(
+    content: Content, info: BuildInfo, doc: Document, lang: str | None = None
+) -> DocxMeta:
+    """A document's Word properties and banner (also those of its tracked-changes copy)."""
+    lang = lang or content.languages[0]
+    _ = translator(lang)
+    op = content.operation
+    country = _plain(op["country"], lang)
+    title = _(doc.title)
+    return DocxMeta(
+        title=f"{country}: {title}",
+        subject=f"{country} {op['plan_year']} — {title}",
+        author=_("Humanitarian Country Team, {country}").format(country=country),
+        category=_(doc.classification_label),
+        banner=_banner(doc, country, op["plan_year"], _),
+        timestamp=info.timestamp,
+        landscape=doc.landscape,
+        lang=lang,
+        right_to_left=is_right_to_left(lang),
+    )
+
+
+def _banner(doc: Document, country: str, year: int, _: Callable[[str], str] = str) -> str:
     if doc.audience is Audience.PUBLIC:
-        return f"{country} · {year} · PUBLIC"
-    level = s.LEVELS[doc.audience.value].upper()
-    return f"{level} — HCT {country} · {year} — do not forward"
+        return _("{country} · {year} · PUBLIC").format(country=country, year=year)
+    label = s.vocabulary()["classification"][s.LEVELS[doc.audience.value]]
+    level = _(label).upper()
+    return _("{level} — HCT {country} · {year} — do not forward").format(
+        level=level, country=country, year=year
+    )
 
 
-def _plain(value: str | dict[str, str]) -> str:
-    return value if isinstance(value, str) else next(iter(value.values()))
+def _plain(value: str | dict[str, str], lang: str) -> str:
+    """A text of operation.yaml in ``lang``, else in the first language given."""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or next(iter(value.values()))
 
 
 def _swap_in(staging: Path, final: Path) -> None:

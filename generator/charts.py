@@ -1,8 +1,10 @@
 """Indicator charts: one small PNG per indicator, for the monitoring annex and the site.
 
 Charts are drawn from a view, never from the content, so a public folder only ever gets charts of
-indicators the public may see. Figures are made without pyplot (no global state) under fixed
-settings and saved without a Software stamp, so two builds write byte-identical files.
+indicators the public may see. They carry words and numbers, so each language has its own:
+``charts/`` for the operation's first language, ``charts/LANG/`` for the others. Figures are
+made without pyplot (no global state) under fixed settings and saved without a Software stamp,
+so two builds write byte-identical files.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .i18n import N_, Translate, compact, language_suffix, number, translator
 from .tracking import in_order
 from .writers import write_atomically
 
@@ -36,6 +39,12 @@ STYLE: dict[str, Any] = {
 }
 
 
+def charts_folder(view: Mapping[str, Any]) -> str:
+    """Where a view's charts go beside its documents, and where its Markdown points."""
+    suffix = language_suffix(view["lang"], view["languages"])
+    return f"charts/{suffix[1:]}" if suffix else "charts"
+
+
 def write_charts(kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path) -> list[Path]:
     """The charts a document embeds (``Document.charts``), drawn from its own view."""
     written: list[Path] = []
@@ -45,23 +54,42 @@ def write_charts(kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path) 
     return written
 
 
-def chart_path(folder: Path, indicator_id: str) -> Path:
+def chart_path(folder: Path, indicator_id: str, charts: str = "charts") -> Path:
     """Where an indicator's chart goes, relative paths in Markdown being ``charts/ID.png``."""
-    return folder / "charts" / f"{indicator_id}.png"
+    return folder / charts / f"{indicator_id}.png"
 
 
 def write_indicator_charts(view: Mapping[str, Any], folder: Path) -> list[Path]:
-    """A chart for every indicator this view holds, in ``folder/charts/``."""
+    """A chart for every indicator this view holds, in ``folder/charts/`` (or charts/LANG/)."""
     written = []
+    labels = Labels(view["lang"])
     for indicator in view["monitoring"]["indicators"]:
-        target = chart_path(folder, indicator["id"])
-        write_indicator_chart(indicator, target)
+        target = chart_path(folder, indicator["id"], charts_folder(view))
+        write_indicator_chart(indicator, target, labels)
         written.append(target)
     return written
 
 
+class Labels:
+    """The words and number formats of one language's charts."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
+        self.text: Translate = translator(lang)
+
+    def number(self, value: float) -> str:
+        return number(value if not float(value).is_integer() else int(value), self.lang)
+
+    def compact(self, value: float) -> str:
+        return compact(value, self.lang)
+
+
 PIN_CHART = "people-in-need.png"
-AGE_GROUPS = (("children", "Children"), ("adults", "Adults"), ("elderly", "Older people"))
+AGE_GROUPS = (
+    ("children", N_("Children")),
+    ("adults", N_("Adults")),
+    ("elderly", N_("Older people")),
+)
 FEMALE, MALE = "#B5446E", "#1F4E79"
 
 
@@ -71,9 +99,9 @@ def write_pin_chart(view: Mapping[str, Any], folder: Path) -> Path | None:
     totals = {key: sum(r["in_need"].get(key, 0) for r in rows) for key in _PIN_KEYS}
     if not any(totals.values()):
         return None
-    target = folder / "charts" / PIN_CHART
+    target = folder / charts_folder(view) / PIN_CHART
     with matplotlib.rc_context(STYLE):
-        figure = draw_pin(totals)
+        figure = draw_pin(totals, Labels(view["lang"]))
         write_atomically(target, lambda tmp: _save(figure, tmp))
     return target
 
@@ -81,18 +109,21 @@ def write_pin_chart(view: Mapping[str, Any], folder: Path) -> Path | None:
 _PIN_KEYS = [f"{sex}_{age}" for age, _ in AGE_GROUPS for sex in ("f", "m")]
 
 
-def draw_pin(totals: Mapping[str, float]) -> Figure:
+def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figure:
     """Grouped bars, female and male side by side for each age group."""
+    labels = labels or Labels()
+    _ = labels.text
     figure = Figure(figsize=(4.8, 2.2), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.1, 0.14, 0.86, 0.74))
-    for offset, (sex, colour, name) in enumerate((("f", FEMALE, "Female"), ("m", MALE, "Male"))):
+    axes = figure.add_axes((0.13, 0.14, 0.83, 0.74))  # room for "600 ألف"
+    sexes = (("f", FEMALE, _("Female")), ("m", MALE, _("Male")))
+    for offset, (sex, colour, name) in enumerate(sexes):
         values = [totals[f"{sex}_{age}"] for age, _ in AGE_GROUPS]
         xs = [x + (offset - 0.5) * 0.38 for x in range(len(values))]
         axes.bar(xs, values, width=0.36, color=colour, label=name)
         for x, value in zip(xs, values, strict=True):
             axes.annotate(
-                _compact(value),
+                labels.compact(value),
                 (x, value),
                 xytext=(0, 1.5),
                 textcoords="offset points",
@@ -100,27 +131,25 @@ def draw_pin(totals: Mapping[str, float]) -> Figure:
                 va="bottom",
                 fontsize=7,
             )
-    axes.set_xticks(range(len(AGE_GROUPS)), [label for _, label in AGE_GROUPS])
+    axes.set_xticks(range(len(AGE_GROUPS)), [_(label) for _key, label in AGE_GROUPS])
     axes.set_ylim(0, max(totals.values()) * 1.2)
-    axes.yaxis.set_major_formatter(lambda value, _: _compact(value))
+    axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
     axes.legend(frameon=False, fontsize=8, loc="upper right")
     return figure
 
 
-def _compact(value: float) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    return f"{value / 1000:.0f}k" if value >= 1000 else f"{value:.0f}"
-
-
-def write_indicator_chart(indicator: Mapping[str, Any], target: Path) -> None:
+def write_indicator_chart(
+    indicator: Mapping[str, Any], target: Path, labels: Labels | None = None
+) -> None:
     with matplotlib.rc_context(STYLE):
-        figure = draw(indicator)
+        figure = draw(indicator, labels or Labels())
         write_atomically(target, lambda tmp: _save(figure, tmp))
 
 
-def draw(indicator: Mapping[str, Any]) -> Figure:
+def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     """Results as bars per period, the baseline dashed and the target as a green line."""
+    labels = labels or Labels()
+    _ = labels.text
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.12, 0.17, 0.56, 0.72))
@@ -130,7 +159,7 @@ def draw(indicator: Mapping[str, Any]) -> Figure:
     axes.bar(range(len(values)), values, width=0.55, color=BAR)
     for x, value in enumerate(values):
         axes.annotate(
-            _short(value),
+            labels.number(value),
             (x, value),
             xytext=(0, 1.5),
             textcoords="offset points",
@@ -140,23 +169,29 @@ def draw(indicator: Mapping[str, Any]) -> Figure:
         )
     axes.set_xticks(range(len(periods)), periods)
     axes.set_xlim(-0.6, max(len(periods), 1) - 0.4)
-    _reference_line(axes, indicator.get("baseline"), "Baseline", BASELINE, "--")
-    _reference_line(axes, indicator.get("target"), "Target", TARGET, "-")
+    baseline, target = indicator.get("baseline"), indicator.get("target")
+    _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels)
+    _reference_line(axes, target, _("Target"), TARGET, "-", labels)
     top = max([*values, *_measures(indicator), 1])
     axes.set_ylim(0, top * 1.2)
     if not values:
-        axes.text(0, top * 0.6, "No results yet", ha="center", color=BASELINE)
+        axes.text(0, top * 0.6, _("No results yet"), ha="center", color=BASELINE)
     return figure
 
 
 def _reference_line(
-    axes: Axes, measure: Mapping[str, Any] | None, name: str, colour: str, style: str
+    axes: Axes,
+    measure: Mapping[str, Any] | None,
+    name: str,
+    colour: str,
+    style: str,
+    labels: Labels,
 ) -> None:
     if not measure:
         return
     axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9)
     axes.annotate(
-        f"{name} {_short(measure['value'])}",
+        f"{name} {labels.number(measure['value'])}",
         (1.02, measure["value"]),
         xycoords=("axes fraction", "data"),
         va="center",
@@ -167,10 +202,6 @@ def _reference_line(
 
 def _measures(indicator: Mapping[str, Any]) -> list[float]:
     return [m["value"] for m in (indicator.get("baseline"), indicator.get("target")) if m]
-
-
-def _short(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _save(figure: Figure, path: Path) -> None:

@@ -8,6 +8,9 @@ import click
 
 from . import assess as assessment
 from . import build as pipeline
+from . import diff as changes
+from . import i18n
+from . import release as releasing
 from .audience import Audience
 from .errors import BenchmarkNotMet, Problem, ProtdocsError, Severity, ValidationFailed
 from .serve import Preview
@@ -27,6 +30,14 @@ OUT_OPTION = click.option(
     default=Path("build"),
     show_default=True,
     help="Where outputs go; each operation gets build/OPERATION-ID/.",
+)
+
+
+LANG_OPTION = click.option(
+    "--lang",
+    default=None,
+    metavar="LANG",
+    help="Only this language (one of operation.yaml's languages); default: every one.",
 )
 
 
@@ -74,14 +85,16 @@ def validate(content_dir: Path, strict: bool) -> None:
 @main.command()
 @CONTENT_OPTION
 @OUT_OPTION
-def build(content_dir: Path, out_dir: Path) -> None:
+@LANG_OPTION
+def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
     """Validate, then write every document (Word and Markdown) and check them for leaks.
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
+    Each language after the first gets its own files (hrp-protection-section.fr.docx).
     A failed build leaves the previous one untouched.
     """
     try:
-        pipeline.build(content_dir, out_dir, progress=click.echo)
+        pipeline.build(content_dir, out_dir, progress=click.echo, lang=lang)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -153,15 +166,19 @@ AUDIENCE_OPTION = click.option(
 @CONTENT_OPTION
 @OUT_OPTION
 @AUDIENCE_OPTION
-def site(content_dir: Path, out_dir: Path, audience: str) -> None:
+@LANG_OPTION
+def site(content_dir: Path, out_dir: Path, audience: str, lang: str | None) -> None:
     """Build only the preview site of the public text into build/OP/site/.
 
     A page per public section and annex, a home page, site search; checked for leaks and
     swapped in whole, leaving the other outputs as they are. The internal preview
     (--audience internal) goes to build/OP/site-internal/ and is never published.
+    Languages after the first get their own site in build/OP/site/LANG/.
     """
     try:
-        pipeline.build_site(content_dir, out_dir, Audience[audience.upper()], progress=click.echo)
+        pipeline.build_site(
+            content_dir, out_dir, Audience[audience.upper()], progress=click.echo, lang=lang
+        )
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -216,6 +233,119 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
         _print_problems(exc.problems)
         raise
     click.echo(f"wrote {target}")
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option("--missing", is_flag=True, required=True, help="List the texts left to translate.")
+@LANG_OPTION
+def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
+    """List, per language, every content text that has no translation yet.
+
+    Each as FILE:LINE: field: the text in the first language, for the translators; such a text
+    is printed in the first language in that language's documents. Exit status 0.
+    """
+    try:
+        content = pipeline.validated(content_dir)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    click.echo(i18n.missing_report(content, lang))
+
+
+@main.command()
+@CONTENT_OPTION
+@OUT_OPTION
+@click.option(
+    "--version",
+    "version",
+    required=True,
+    metavar="VERSION",
+    help="The release's version, printed on every document (e.g. 2027.2).",
+)
+@click.option("--force", is_flag=True, help="Replace the bundles of a version released already.")
+def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None:
+    """Validate strictly, build everything and bundle it as release VERSION.
+
+    Writes build/releases/OP-VERSION-public.zip (public documents, annexes and site) and
+    OP-VERSION-internal.zip (internal ones, the content snapshot, RELEASE-NOTES.md and the HRP
+    section's tracked changes since the previous release), each with a MANIFEST.json of SHA-256
+    hashes, git commit and build time. The build time is SOURCE_DATE_EPOCH, else the content's
+    last commit: the same commit gives the same bytes.
+    """
+    try:
+        result = releasing.release(content_dir, out_dir, version, force, progress=click.echo)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    click.echo(
+        f"release {result.version}: {releasing.commit_phrase(result.git)}, "
+        f"built {result.built.iso} ({result.built.source})"
+    )
+    if result.git.commit is None or result.git.dirty:
+        click.secho("warning: this release cannot be rebuilt from a commit", fg="yellow", err=True)
+    if result.diff is None:
+        click.echo("first release: no earlier release to compare with")
+        return
+    for item in result.diff.made_public():
+        click.secho(f"newly public: {item.headline()}".replace("**", ""), fg="yellow")
+    click.echo(f"since {result.previous}: {result.diff.counts()} (see {changes.RELEASE_NOTES})")
+
+
+@main.command()
+@click.argument("old", required=False, type=click.Path(path_type=Path, exists=True))
+@click.argument("new", required=False, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--since",
+    "since_version",
+    metavar="VERSION",
+    help="Compare release VERSION (its internal bundle in --releases) with --content.",
+)
+@CONTENT_OPTION
+@click.option(
+    "--releases",
+    "releases_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build") / releasing.RELEASES,
+    show_default=True,
+    help="Where --since looks for release bundles.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=f"Also write {changes.CHANGES_DOCX} and {changes.RELEASE_NOTES} here.",
+)
+def diff(
+    old: Path | None,
+    new: Path | None,
+    since_version: str | None,
+    content_dir: Path,
+    releases_dir: Path,
+    out_dir: Path | None,
+) -> None:
+    """What changed from OLD to NEW, item by item: added, removed, changed, reclassified.
+
+    OLD and NEW are content folders or internal release bundles; --since VERSION compares
+    that release with --content. Items that become public are listed first. With --out, the
+    public HRP section is also written as a Word file with the changes as tracked changes.
+    """
+    if since_version is not None and old is not None:
+        raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
+    if since_version is None and (old is None or new is None):
+        raise click.UsageError("give OLD and NEW (content folders or bundles), or --since VERSION")
+    try:
+        if since_version is not None:
+            old, new = releasing.since(releases_dir, content_dir, since_version), content_dir
+        assert old is not None and new is not None
+        found = changes.compare(changes.open_side(old), changes.open_side(new))
+    except ValidationFailed as exc:
+        _print_problems(exc.problems)
+        raise
+    click.echo(changes.summary(found), nl=False)
+    for path in changes.write_changes(found, out_dir) if out_dir else []:
+        click.echo(f"wrote {path}")
 
 
 def _report(exc: ProtdocsError) -> None:

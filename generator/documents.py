@@ -1,10 +1,14 @@
-"""The outputs the product writes: one entry per document, its template and its audience."""
+"""The outputs the product writes: one entry per document, its template and its audience.
+
+Titles and classification labels are English msgids, translated where they are shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .audience import Audience
+from .i18n import N_
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,9 @@ class Document:
     @property
     def classification_label(self) -> str:
         return {
-            Audience.PUBLIC: "Public",
-            Audience.INTERNAL: "Internal",
-            Audience.CONFIDENTIAL: "Confidential",
+            Audience.PUBLIC: N_("Public"),
+            Audience.INTERNAL: N_("Internal"),
+            Audience.CONFIDENTIAL: N_("Confidential"),
         }[self.audience]
 
 
@@ -46,7 +50,7 @@ DOCUMENTS: tuple[Document, ...] = (
         "hno-protection-analysis.md.j2",
         Audience.PUBLIC,
         "public",
-        "Protection analysis",
+        N_("Protection analysis"),
         charts=("people-in-need",),
     ),
     Document(
@@ -54,34 +58,42 @@ DOCUMENTS: tuple[Document, ...] = (
         "hrp-protection-section.md.j2",
         Audience.PUBLIC,
         "public",
-        "Protection response",
+        N_("Protection response"),
     ),
     Document(
         "hct-protection-action-plan",
         "hct-protection-action-plan.md.j2",
         Audience.CONFIDENTIAL,
         "internal",
-        "HCT protection action plan",
+        N_("HCT protection action plan"),
     ),
     # Annexes with a public version (public items only) and an internal one (internal items too).
-    _annex("annex-1-cluster-contributions", "Annex 1: Cluster contribution matrix", PUBLIC_ANNEX),
-    _annex("annex-1-cluster-contributions", "Annex 1: Cluster contribution matrix", INTERNAL_ANNEX),
-    _annex("annex-2-partners", "Annex 2: Partner complementarity", PUBLIC_ANNEX),
-    _annex("annex-2-partners", "Annex 2: Partner complementarity", INTERNAL_ANNEX),
+    _annex(
+        "annex-1-cluster-contributions", N_("Annex 1: Cluster contribution matrix"), PUBLIC_ANNEX
+    ),
+    _annex(
+        "annex-1-cluster-contributions", N_("Annex 1: Cluster contribution matrix"), INTERNAL_ANNEX
+    ),
+    _annex("annex-2-partners", N_("Annex 2: Partner complementarity"), PUBLIC_ANNEX),
+    _annex("annex-2-partners", N_("Annex 2: Partner complementarity"), INTERNAL_ANNEX),
     _annex(
         "annex-3-monitoring-framework",
-        "Annex 3: Monitoring framework",
+        N_("Annex 3: Monitoring framework"),
         PUBLIC_ANNEX,
         ("indicators",),
     ),
     _annex(
         "annex-3-monitoring-framework",
-        "Annex 3: Monitoring framework",
+        N_("Annex 3: Monitoring framework"),
         INTERNAL_ANNEX,
         ("indicators",),
     ),
     # Annexes of the confidential HCT action plan: confidential rows are marked, as in the plan.
-    _annex("annex-4-human-rights-engagement", "Annex 4: Human-rights engagement plan", PLAN_ANNEX),
-    _annex("annex-5-action-tracker", "Annex 5: Action tracker", PLAN_ANNEX),
-    _annex("annex-6-benchmark-self-assessment", "Annex 6: Benchmark self-assessment", PLAN_ANNEX),
+    _annex(
+        "annex-4-human-rights-engagement", N_("Annex 4: Human-rights engagement plan"), PLAN_ANNEX
+    ),
+    _annex("annex-5-action-tracker", N_("Annex 5: Action tracker"), PLAN_ANNEX),
+    _annex(
+        "annex-6-benchmark-self-assessment", N_("Annex 6: Benchmark self-assessment"), PLAN_ANNEX
+    ),
 )

@@ -25,6 +25,7 @@ from typing import Any
 from . import schema as s
 from .audience import Audience
 from .documents import DOCUMENTS
+from .i18n import translated_strings
 from .model import Content
 from .render import TEMPLATES
 
@@ -90,6 +91,7 @@ class LeakChecker:
     @cached_property
     def fixed_wording(self) -> list[str]:
         texts = [label for labels in s.vocabulary().values() for label in map(str, labels.values())]
+        texts.extend(translated_strings())  # the same fixed wording in the other languages
         for path in sorted(self.template_dir.glob("**/*.j2")):
             source = path.read_text(encoding="utf-8")
             texts.extend(m.group(2) for m in _GETTEXT.finditer(source))

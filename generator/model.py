@@ -8,13 +8,26 @@ or ``[]``) plus four bookkeeping keys: ``_kind``, ``_level`` (index into ``schem
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, Severity
 
 META_KEYS = ("_kind", "_level", "_file", "_line")
+
+
+@dataclass(frozen=True)
+class Untranslated:
+    """A text given per language that lacks one of the operation's languages: its first
+    language's text is used instead, and translators need the place and the text to fill it in.
+    """
+
+    file: Path
+    line: int
+    path: str
+    lang: str
+    text: str
 
 
 @dataclass
@@ -24,6 +37,7 @@ class Content:
     sections: dict[str, dict[str, Any]]
     index: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    untranslated: list[Untranslated] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -40,6 +54,10 @@ class Content:
     def section(self, name: str) -> dict[str, Any]:
         """A file's record, or an empty one when the drafter has not written that file yet."""
         return self.sections.get(name, {})
+
+    def released_as(self, version: str) -> Content:
+        """The same content printed as ``version``: a release names its own version."""
+        return replace(self, operation={**self.operation, "version": version})
 
 
 def is_record(value: Any) -> bool:

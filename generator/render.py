@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
+from . import i18n
 from . import schema as s
+from .charts import charts_folder
 from .documents import Document
 from .errors import BuildFailed
 from .mdtext import one_line
@@ -31,14 +32,32 @@ class BuildInfo:
 
     date: dt.date
     tool_version: str
+    # The full build time (UTC): Word's created/modified dates and its zip entries carry it.
+    time: dt.datetime | None = None
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        """When the outputs say they were made; midnight of ``date`` when no time was given."""
+        return self.time or dt.datetime.combine(self.date, dt.time(0, 0), dt.UTC)
+
+
+def build_time() -> dt.datetime:
+    """The build time, from SOURCE_DATE_EPOCH when set so that rebuilds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def build_date() -> dt.date:
-    """The build date, from SOURCE_DATE_EPOCH when set so that rebuilds are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.datetime.now(dt.UTC).date()
+    """The date of ``build_time``: what the covers print and overdue actions are judged by."""
+    return build_time().date()
+
+
+def current_build(tool_version: str) -> BuildInfo:
+    """One build's date and time, read once so that every output of the build agrees."""
+    time = build_time()
+    return BuildInfo(time.date(), tool_version, time)
 
 
 def _label(value: Any, vocab: str) -> str:
@@ -47,17 +66,15 @@ def _label(value: Any, vocab: str) -> str:
 
 
 def _number(value: Any, lang: str = "en") -> str:
-    return "" if value is None else format_decimal(value, locale=lang)
+    return i18n.number(value, lang)
 
 
 def _compact(value: Any, lang: str = "en") -> str:
-    if value is None:
-        return "—"
-    return format_compact_decimal(value, format_type="short", locale=lang, fraction_digits=1)
+    return i18n.compact(value, lang)
 
 
 def _percent(value: float | None, lang: str = "en") -> str:
-    return "—" if value is None else format_percent(value, locale=lang)
+    return i18n.percent(value, lang)
 
 
 def _yaml_string(value: str) -> str:
@@ -67,7 +84,10 @@ def _yaml_string(value: str) -> str:
 
 
 @cache
-def environment(template_dir: Path = TEMPLATES) -> jinja2.Environment:
+def environment(
+    template_dir: Path = TEMPLATES, lang: str = i18n.SOURCE_LANGUAGE
+) -> jinja2.Environment:
+    """Templates whose ``_()`` strings and vocabulary labels come out in ``lang``."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
@@ -77,16 +97,20 @@ def environment(template_dir: Path = TEMPLATES) -> jinja2.Environment:
         autoescape=False,
         extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(lang), newstyle=True
+    )
+    translate = i18n.translator(lang)
     env.filters.update(
-        label=_label,
+        label=lambda value, vocab: translate(_label(value, vocab)),
+        date=i18n.long_date,
         cell=lambda v: one_line(str(v)) if v is not None else "",
         number=_number,
         compact=_compact,
         percent=_percent,
         yaml_string=_yaml_string,
         chronological=in_order,
-        progress=lambda indicator: progress_label(indicator_progress(indicator)),
+        progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )
     env.tests["overdue"] = is_overdue
     return env
@@ -103,10 +127,17 @@ def render(
 
     ``extra`` reaches the template as is (the site's home page gets its list of pages).
     """
-    env = environment(template_dir)
+    env = environment(template_dir, view["lang"])
     try:
         template = env.get_template(doc.template)
-        return template.render(v=view, doc=doc, build=info, lookup=view["index"].get, **extra)
+        return template.render(
+            v=view,
+            doc=doc,
+            build=info,
+            lookup=view["index"].get,
+            charts_dir=charts_folder(view),
+            **extra,
+        )
     except jinja2.TemplateSyntaxError as exc:
         raise BuildFailed(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:

@@ -26,16 +26,17 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from .audience import Audience
-from .charts import write_charts
+from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
+from .i18n import N_, is_right_to_left, language_suffix, translator
 from .render import TEMPLATES, BuildInfo, render
 from .writers import write_text
 
 MKDOCS_YML = TEMPLATES.parent / "mkdocs.yml"
 SITE_FOLDERS = {Audience.PUBLIC: "site", Audience.INTERNAL: "site-internal"}
-INTERNAL_BANNER = "INTERNAL — NOT FOR PUBLICATION"
-HOME = Document("index", "site/home.md.j2", Audience.PUBLIC, "site", "Overview")
+INTERNAL_BANNER = N_("INTERNAL — NOT FOR PUBLICATION")
+HOME = Document("index", "site/home.md.j2", Audience.PUBLIC, "site", N_("Overview"))
 # Pandoc-only syntax in the templates' Markdown, which MkDocs would print as text: fenced divs
 # (`::: {custom-style=...}`), attributes after an image (`{width=4cm}`) and styled spans
 # (`[text]{custom-style=...}`). Content text cannot produce these: its braces are escaped.
@@ -50,6 +51,12 @@ _COVER = re.compile(
     r"(?P<between>(?:(?!# ).*\n)*?)(?P<h1># .*\n)",
     re.MULTILINE,
 )
+
+
+def site_folder(audience: Audience, lang: str, languages: list[str]) -> str:
+    """site/ for the operation's first language, site/LANG/ for each other one."""
+    suffix = language_suffix(lang, languages)
+    return f"{SITE_FOLDERS[audience]}/{suffix[1:]}" if suffix else SITE_FOLDERS[audience]
 
 
 def site_documents(documents: tuple[Document, ...] = DOCUMENTS) -> tuple[Document, ...]:
@@ -79,15 +86,22 @@ def write_site(
         docs_dir = Path(tmp)
         pages = write_pages(view, audience, docs_dir, info, documents, rendered or {}, template_dir)
         if charts is not None:
-            for folder in charts:
-                if folder.is_dir():
-                    shutil.copytree(folder, docs_dir / "charts", dirs_exist_ok=True)
+            copy_charts(charts, docs_dir / charts_folder(view))
         else:
             kinds = tuple(dict.fromkeys(k for page in pages for k in page.charts))
             write_charts(kinds, view, docs_dir)  # charts/*.png, as the pages expect
         run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
     prune_theme(site_dir, view["lang"])
     return [site_dir / f"{doc.slug}.html" for doc in pages]
+
+
+def copy_charts(folders: list[Path], target: Path) -> None:
+    """The charts of this view's language only: each folder's files, not its subfolders."""
+    for folder in folders:
+        for chart in folder.glob("*") if folder.is_dir() else ():
+            if chart.is_file():
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(chart, target / chart.name)
 
 
 def write_pages(
@@ -134,23 +148,25 @@ def prune_theme(site_dir: Path, lang: str) -> None:
             (site_dir / "assets" / "javascripts" / "lunr" / segmenter).unlink(missing_ok=True)
 
 
-def site_nav(pages: list[Document]) -> list[dict[str, Any]]:
+def site_nav(pages: list[Document], lang: str = "en") -> list[dict[str, Any]]:
     """Home and the sections first, then the annexes under one heading."""
+    _ = translator(lang)
     nav: list[dict[str, Any]] = []
     annexes = []
     for page in pages:
-        entry = {page.title: f"{page.slug}.md"}
+        entry = {_(page.title): f"{page.slug}.md"}
         (annexes if Path(page.folder).name == "annexes" else nav).append(entry)
-    return nav + ([{"Annexes": annexes}] if annexes else [])
+    return nav + ([{_("Annexes"): annexes}] if annexes else [])
 
 
 def site_name(view: dict[str, Any], audience: Audience) -> str:
     """'Norvania 2027 · Protection preview', safe in the HTML attributes the theme puts it in."""
+    _ = translator(view["lang"])
     op = view["operation"]
     country = html.unescape(op["country"]).replace("\\", "")
-    name = f"{country} {op['plan_year']} · Protection preview"
+    name = _("{country} {year} · Protection preview").format(country=country, year=op["plan_year"])
     if audience is not Audience.PUBLIC:
-        name += f" ({audience.slug.upper()})"
+        name += f" ({_(audience.slug.capitalize()).upper()})"
     return html.escape(name, quote=True)
 
 
@@ -161,13 +177,15 @@ def site_config(
         config = load_config(
             config_file=str(MKDOCS_YML),
             docs_dir=str(docs_dir),
-            site_dir=str(site_dir),
+            site_dir=str(site_dir.absolute()),  # else MkDocs takes it as relative to mkdocs.yml
             site_name=site_name(view, audience),
-            nav=site_nav(pages),
+            nav=site_nav(pages, view["lang"]),
         )
     config.theme["language"] = view["lang"]
+    if is_right_to_left(view["lang"]):
+        config.theme["direction"] = "rtl"  # mkdocs-material mirrors the layout
     config.extra["classification_banner"] = (
-        INTERNAL_BANNER if audience is not Audience.PUBLIC else None
+        translator(view["lang"])(INTERNAL_BANNER) if audience is not Audience.PUBLIC else None
     )
     return config
 

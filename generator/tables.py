@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from . import schema as s
 from .errors import Problem, did_you_mean
 from .load import YMap, load_file

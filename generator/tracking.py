@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .i18n import percent
+
 _PERIOD = re.compile(r"^(\d{4})(?:-(H|Q)([1-4]))?$")
 _CLOSED = ("done", "dropped")
 
@@ -69,12 +71,12 @@ def indicator_progress(indicator: Mapping[str, Any]) -> float | None:
     )
 
 
-def progress_label(ratio: float | None) -> str:
+def progress_label(ratio: float | None, lang: str = "en") -> str:
     """The percentage as printed: clamped to 0-100 %, with a + when the target was passed."""
     if ratio is None:
         return "—"
-    shown = round(min(max(ratio, 0.0), 1.0) * 100)
-    return f"{shown}%+" if ratio > 1 else f"{shown}%"
+    shown = percent(round(min(max(ratio, 0.0), 1.0) * 100) / 100, lang)
+    return f"{shown}+" if ratio > 1 else shown
 
 
 def end_date(when: str | None) -> dt.date | None:

@@ -13,7 +13,7 @@ from typing import Any
 from . import schema as s
 from .errors import Problem, Severity, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
-from .model import Content, walk_records
+from .model import Content, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -52,6 +52,7 @@ class _Walker:
         self.problems: list[Problem] = []
         self.index: dict[str, dict[str, Any]] = {}
         self.refs: list[_PendingRef] = []
+        self.untranslated: list[Untranslated] = []
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, where: _Where, message: str, hint: str | None = None) -> None:
@@ -186,6 +187,9 @@ class _Walker:
         for lang in self.languages[1:]:
             if lang not in out:
                 self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
+                self.untranslated.append(
+                    Untranslated(where.file, where.line, where.path, lang, out[first])
+                )
         return out
 
     def check_textlist(self, _: s.TextList, raw: Any, where: _Where) -> list:
@@ -464,7 +468,7 @@ def validate(loaded: LoadedContent) -> Content:
     op_raw = loaded.files.get(OPERATION_FILE)
     languages, default_level = _operation_basics(op_raw)
     walker = _Walker(languages, default_level)
-    content = Content(loaded.folder, {}, {}, walker.index, walker.problems)
+    content = Content(loaded.folder, {}, {}, walker.index, walker.problems, walker.untranslated)
     walker.problems.extend(loaded.problems)
     for name in CONTENT_FILES:
         raw = loaded.files.get(name)

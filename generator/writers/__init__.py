@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,3 +28,12 @@ def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def zip_entry(name: str, timestamp: dt.datetime) -> zipfile.ZipInfo:
+    """A zip entry that is the same on every machine: fixed date, permissions and system."""
+    info = zipfile.ZipInfo(name, date_time=max(timestamp.timetuple()[:6], (1980, 1, 1, 0, 0, 0)))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 3  # Unix, as the permissions above; zipfile would say 0 on Windows
+    return info

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 
 from ..errors import BuildFailed
-from . import write_atomically
+from . import write_atomically, zip_entry
+from .rtl import make_right_to_left, pandoc_language_args
 
 REFERENCE_DOC = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
@@ -42,38 +44,57 @@ class DocxMeta:
     banner: str
     timestamp: dt.datetime
     landscape: bool = False
+    lang: str = "en"
+    right_to_left: bool = False  # Arabic: bidi paragraphs and tables (see writers/rtl.py)
 
 
-def write_docx(markdown: str, target: Path, meta: DocxMeta, resources: Path) -> None:
+def write_docx(
+    markdown: str,
+    target: Path,
+    meta: DocxMeta,
+    resources: Path,
+    edit: Callable[[WordDocument], None] | None = None,
+) -> None:
+    """``edit`` changes the document before it is saved (the tracked-changes copy uses it)."""
+
     def produce(tmp: Path) -> None:
-        _pandoc(markdown, tmp, resources)
-        _finish(tmp, meta)
+        _pandoc(markdown, tmp, resources, pandoc_language_args(meta.lang, meta.right_to_left))
+        _finish(tmp, meta, edit)
         _normalise_zip(tmp, meta.timestamp)
 
     write_atomically(target, produce)
 
 
-def _pandoc(markdown: str, out: Path, resources: Path) -> None:
+def _pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None = None) -> None:
     try:
         pypandoc.convert_text(
             markdown,
             "docx",
             format=MARKDOWN_FORMAT,
             outputfile=str(out),
-            extra_args=["--reference-doc", str(REFERENCE_DOC), f"--resource-path={resources}"],
+            extra_args=[
+                "--reference-doc",
+                str(REFERENCE_DOC),
+                f"--resource-path={resources}",
+                *(extra or []),
+            ],
         )
     except RuntimeError as exc:
         raise BuildFailed(f"pandoc could not write {out.name}: {exc}") from exc
 
 
-def _finish(path: Path, meta: DocxMeta) -> None:
+def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | None) -> None:
     doc = open_docx(str(path))
+    if edit is not None:
+        edit(doc)
     for section in doc.sections:
         if meta.landscape:
             _landscape(section)
         _banner(section.header, meta.banner, page_number=False)
         _banner(section.footer, meta.banner, page_number=True)
     _shade_highlighted_rows(doc)
+    if meta.right_to_left:
+        make_right_to_left(doc)
     props = doc.core_properties
     props.author = props.last_modified_by = meta.author
     props.title, props.subject, props.category = meta.title, meta.subject, meta.category
@@ -139,7 +160,6 @@ def _page_field(run) -> None:
 
 def _normalise_zip(path: Path, timestamp: dt.datetime) -> None:
     """Fixed entry dates and order (reproducible builds), and no custom or comment parts."""
-    stamp = timestamp.timetuple()[:6]
     with zipfile.ZipFile(path) as src:
         entries = [(i.filename, src.read(i.filename)) for i in src.infolist()]
     dropped = set(_DROPPED_PARTS)
@@ -149,10 +169,7 @@ def _normalise_zip(path: Path, timestamp: dt.datetime) -> None:
                 continue
             if name.endswith(".rels") or name == "[Content_Types].xml":
                 data = _drop_references(data, dropped)
-            info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            out.writestr(info, data)
+            out.writestr(zip_entry(name, timestamp), data)
 
 
 def _drop_references(xml: bytes, dropped: set[str]) -> bytes:

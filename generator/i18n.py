@@ -1,0 +1,225 @@
+"""Languages: the templates' fixed text through gettext catalogues, locale formatting, and what
+content is left to translate.
+
+Fixed strings are written in English in the templates and the code (the msgids) and translated in
+``generator/locale/LANG/LC_MESSAGES/protdocs.po``. The ``.po`` files are read at run time through
+Babel, so there is no compiled ``.mo`` that could ship stale. Content text is translated by the
+drafters field by field (``{en: ..., fr: ...}``); ``missing_translations`` lists what they left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_percent as babel_percent
+from babel.support import Translations
+
+from .errors import ProtdocsError, display_path
+from .model import Content, Untranslated
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "protdocs"
+SOURCE_LANGUAGE = "en"  # the language the msgids are written in
+RIGHT_TO_LEFT = frozenset({"ar"})
+# Dates in UN editorial style (31 March 2027): British English rather than Babel's US default.
+_BABEL_LOCALES = {"en": "en_GB"}
+# Western digits in every language, Arabic included, as in UN and OCHA Arabic documents; pinned
+# so that a CLDR update switching Arabic to Arabic-Indic digits cannot change the outputs.
+NUMBERING = "latn"
+Translate = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
+class UnknownLanguage(ProtdocsError):
+    """``--lang`` names a language the operation does not have."""
+
+
+# -- catalogues ----------------------------------------------------------------------------------
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def catalogue(lang: str) -> Catalog | None:
+    """The language's catalogue, or None for the source language (the msgids are its text)."""
+    path = catalogue_path(lang)
+    if lang == SOURCE_LANGUAGE or not path.is_file():
+        return None
+    with path.open("rb") as po:
+        return read_po(po, locale=lang, domain=DOMAIN)
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """A gettext object made from the ``.po`` file in memory; fuzzy entries are left out."""
+    found = catalogue(lang)
+    if found is None:
+        return gettext.NullTranslations()
+    compiled = io.BytesIO()
+    write_mo(compiled, found, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def translator(lang: str) -> Translate:
+    """``_`` for code that builds text itself (banners, chart labels, titles)."""
+    text = translations(lang).gettext
+    return lambda message: text(message) if message else message
+
+
+def translated_strings() -> list[str]:
+    """Every translation in every catalogue: fixed wording the leak check must not search for."""
+    found = []
+    for path in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        cat = catalogue(path.parent.parent.name)
+        found += [m.string for m in cat or () if m.id and isinstance(m.string, str) and m.string]
+    return found
+
+
+# -- locale formatting ---------------------------------------------------------------------------
+def babel_locale(lang: str) -> str:
+    return _BABEL_LOCALES.get(lang, lang)
+
+
+def is_right_to_left(lang: str) -> bool:
+    return lang in RIGHT_TO_LEFT
+
+
+def number(value: float | None, lang: str) -> str:
+    """1,234.5 in English, 1 234,5 in French (narrow no-break space), 1.234,5 in Spanish."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=babel_locale(lang), numbering_system=NUMBERING)
+
+
+def compact(value: float | None, lang: str) -> str:
+    """2.1M, 2,1 M, 2.1 مليون: headline figures as published HRPs show them."""
+    if value is None:
+        return "—"
+    return format_compact_decimal(
+        value,
+        format_type="short",
+        locale=babel_locale(lang),
+        fraction_digits=1,
+        numbering_system=NUMBERING,
+    )
+
+
+def percent(value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return babel_percent(value, locale=babel_locale(lang), numbering_system=NUMBERING)
+
+
+def long_date(value: dt.date, lang: str) -> str:
+    """The build date as a reader of that language writes it: 31 March 2027, 31 mars 2027."""
+    return format_date(value, format="long", locale=babel_locale(lang))
+
+
+# -- the operation's languages -------------------------------------------------------------------
+def output_languages(content: Content, lang: str | None = None) -> list[str]:
+    """The languages to build: all of the operation's, or the one asked for with --lang."""
+    if lang is None:
+        return content.languages
+    if lang not in content.languages:
+        raise UnknownLanguage(
+            f"--lang {lang}: not one of this operation's languages "
+            f"({', '.join(content.languages)}); they are set by languages: in operation.yaml"
+        )
+    return [lang]
+
+
+def language_suffix(lang: str, languages: list[str]) -> str:
+    """'' for the first language (today's file names), '.fr' for the others."""
+    return "" if lang == languages[0] else f".{lang}"
+
+
+# Folders whose LANG/ subfolder holds another language's files: site/fr/, charts/fr/.
+_LANGUAGE_PARENTS = ("site", "site-internal", "charts")
+
+
+def language_of(relative: Path, languages: list[str]) -> str:
+    """Which language an output under build/OP is in: hrp-protection-section.fr.docx,
+    charts/fr/I1.png and site/fr/index.html are French; files without a language mark are in
+    the first language.
+    """
+    others = set(languages[1:])
+    folders = relative.parts[:-1]
+    for parent, child in pairwise(folders):
+        if parent in _LANGUAGE_PARENTS and child in others:
+            return child
+    name = relative.name.split(".")
+    inside_site = bool(folders) and folders[0] in _LANGUAGE_PARENTS[:2]
+    if len(name) >= 3 and name[-2] in others and not inside_site:
+        return name[-2]
+    return languages[0]
+
+
+# -- what is left to translate -------------------------------------------------------------------
+def missing_translations(
+    content: Content, lang: str | None = None
+) -> dict[str, list[Untranslated]]:
+    """Per language after the first, every text that falls back to the first language."""
+    wanted = output_languages(content, lang)
+    return {
+        code: [u for u in content.untranslated if u.lang == code]
+        for code in wanted
+        if code != content.languages[0]
+    }
+
+
+def missing_report(content: Content, lang: str | None = None, width: int = 60) -> str:
+    """For translators: FILE:LINE: path: the text to translate (shortened), and a count."""
+    first = content.languages[0]
+    missing = missing_translations(content, lang)
+    if not missing:
+        return f"This operation has only its first language ({first}): nothing to translate."
+    lines: list[str] = []
+    for code, items in missing.items():
+        lines.append(f"{code}: {len(items)} text(s) to translate from {first}")
+        lines += [
+            f"  {display_path(u.file)}:{u.line}: {u.path}: {_shorten(u.text, width)}" for u in items
+        ]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+# -- Babel extractor for the vocabulary ----------------------------------------------------------
+_VOCAB = re.compile(r"^(?P<vocab>[a-z_]+):\s*$")
+_LABEL = re.compile(r"^\s+(?P<value>[^:#]+):\s*(?P<label>\S.*)$")
+UNTRANSLATED_VOCABULARIES = ("language",)  # endonyms: Français is Français in every language
+
+
+def extract_vocabulary(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extraction method for vocabulary.yaml: every display label, by line (babel.cfg)."""
+    vocab = None
+    for number_, raw in enumerate(fileobj.read().decode("utf-8").splitlines(), 1):
+        if match := _VOCAB.match(raw):
+            vocab = match["vocab"]
+        elif (match := _LABEL.match(raw)) and vocab not in UNTRANSLATED_VOCABULARIES:
+            label = str(yaml.safe_load(match["label"]))
+            yield number_, "_", label, [f"vocabulary {vocab}: {match['value'].strip()}"]

@@ -1,0 +1,544 @@
+"""Every document in French, Spanish and Arabic from one content source (issue 6).
+
+The multilingual operation is the example with languages [en, fr, es, ar] and a few fields
+translated, built once for the module; the catalogue tests need no build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+from docx import Document
+from PIL import Image
+
+from generator import i18n
+from generator.build import BuildResult, build
+from generator.cli import main
+from generator.leaks import audience_of
+from generator.render import environment
+from generator.schema import vocabulary
+from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
+from tests.docx_text import headings
+
+LANGUAGES = ["en", "fr", "es", "ar"]
+TRANSLATED = ("fr", "es", "ar")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SO1_TITLE = {
+    "fr": "Réduire les dommages causés aux civils dans le Haut-Tarvan et à Marisk",
+    "es": "Reducir los daños a la población civil en el Alto Tarvan y Marisk",
+    "ar": "الحد من الأضرار التي تلحق بالمدنيين في أعالي تارفان وماريسك",
+}
+
+
+# -- the multilingual operation ----------------------------------------------------------------
+def make_multilingual(target: Path) -> Path:
+    """The example operation in four languages; SO1's title translated, the country in two."""
+    shutil.copytree(EXAMPLE, target)
+    replace_in(target / "operation.yaml", "languages: [en]", "languages: [en, fr, es, ar]")
+    replace_in(
+        target / "operation.yaml", "country: Norvania", "country: {en: Norvania, fr: Norvanie}"
+    )
+    title = "Reduce civilian harm from attacks on populated areas and displacement sites in Upper Tarvan and Marisk"
+    translated = ", ".join(f'{lang}: "{text}"' for lang, text in SO1_TITLE.items())
+    replace_in(
+        target / "strategic-objectives.yaml",
+        f'title: "{title}"',
+        f'title: {{en: "{title}", {translated}}}',
+    )
+    return target
+
+
+@pytest.fixture(scope="module")
+def multilingual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_multilingual(tmp_path_factory.mktemp("i18n") / "content")
+
+
+@pytest.fixture(scope="module")
+def built(multilingual: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return build(multilingual, tmp_path_factory.mktemp("i18n-build"))
+
+
+def docx_files(op_dir: Path, lang: str) -> list[Path]:
+    """Every Word output of one language: name.LANG.docx, or name.docx for the first."""
+    found = sorted(op_dir.rglob("*.docx"))
+    if lang == "en":
+        return [p for p in found if not re.search(r"\.(fr|es|ar)\.docx$", p.name)]
+    return [p for p in found if p.name.endswith(f".{lang}.docx")]
+
+
+def story_texts(path: Path) -> list[str]:
+    """Each paragraph, heading, table cell, header and footer as Word shows it, stripped."""
+    doc = Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    texts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    for section in doc.sections:
+        texts += [p.text for p in (*section.header.paragraphs, *section.footer.paragraphs)]
+    return [re.sub(r"[ \t\r\n]+", " ", t).strip() for t in texts if t.strip()]
+
+
+# -- catalogues ---------------------------------------------------------------------------------
+def catalogue_ids() -> set[str]:
+    with (i18n.LOCALE_DIR / "protdocs.pot").open("rb") as pot:
+        return {m.id for m in read_po(pot) if m.id}
+
+
+def test_catalogue_template_is_up_to_date_with_the_sources() -> None:
+    """`make translations-extract` was run: every fixed string is in protdocs.pot, no stale one."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    extracted = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords={"_": None, "N_": None}
+        )
+    }
+    assert extracted == catalogue_ids()
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_fixed_string_is_translated(lang: str) -> None:
+    catalogue = i18n.catalogue(lang)
+    assert catalogue is not None
+    messages = {m.id: m for m in catalogue if m.id}
+    assert set(messages) == catalogue_ids(), "run make translations-update"
+    untranslated = [m.id for m in messages.values() if not m.string or m.fuzzy]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_keep_their_placeholders_and_render(lang: str) -> None:
+    catalogue = i18n.catalogue(lang)
+    assert catalogue is not None
+    template = environment(lang=lang).from_string("{{ _(message) }}")
+    for message in catalogue:
+        if message.id:
+            assert re.findall(r"\{\w+\}", message.string) == re.findall(r"\{\w+\}", message.id)
+            # Jinja's newstyle gettext %-formats every string: a stray % would fail the render.
+            assert template.render(message=message.id) == message.string
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_fifteen_gpc_risks_are_translated(lang: str) -> None:
+    _ = i18n.translator(lang)
+    names = list(vocabulary()["risk_category"].values())
+    assert len(names) == 15
+    assert all(_(name) != name for name in names)
+    assert len({_(name) for name in names}) == 15
+
+
+def test_the_vocabulary_is_in_the_catalogue_but_not_language_names() -> None:
+    ids = catalogue_ids()
+    for vocab, labels in vocabulary().items():
+        for label in labels.values():
+            assert (str(label) in ids) is (vocab != "language"), (vocab, label)
+
+
+# -- locale formatting --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "decimal", "compact", "percent", "date"),
+    [
+        ("en", "1,234.5", "2.1M", "80%", "31 March 2027"),
+        ("fr", "1\u202f234,5", "2,1\u00a0M", "80\u00a0%", "31 mars 2027"),
+        ("es", "1.234,5", "2,1\u00a0M", "80\u00a0%", "31 de marzo de 2027"),
+        ("ar", "1,234.5", "2.1\u00a0مليون", "80%", "31 مارس 2027"),
+    ],
+)
+def test_numbers_and_dates_per_locale(
+    lang: str, decimal: str, compact: str, percent: str, date: str
+) -> None:
+    assert i18n.number(1234.5, lang) == decimal
+    assert i18n.compact(2_100_000, lang) == compact
+    assert i18n.percent(0.8, lang) == percent
+    assert i18n.long_date(dt.date(2027, 3, 31), lang) == date
+
+
+def test_arabic_keeps_western_digits() -> None:
+    assert not re.search("[\u0660-\u0669]", i18n.number(2_480_000, "ar") + i18n.percent(0.3, "ar"))
+
+
+# -- outputs, names and audiences -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("relative", "lang"),
+    [
+        ("public/hrp-protection-section.docx", "en"),
+        ("public/hrp-protection-section.fr.docx", "fr"),
+        ("public/annexes/charts/ar/I1.png", "ar"),
+        ("site/es/index.html", "es"),
+        ("site/assets/javascripts/lunr/min/lunr.fr.min.js", "en"),
+        ("public/data/indicators.hxl.csv", "en"),
+    ],
+)
+def test_language_of_an_output(relative: str, lang: str) -> None:
+    assert i18n.language_of(Path(relative), LANGUAGES) == lang
+
+
+@pytest.mark.parametrize(
+    ("relative", "audience"),
+    [
+        ("public/hno-protection-analysis.fr.docx", "public"),
+        ("internal/hct-protection-action-plan.ar.docx", "confidential"),
+        ("internal/annexes/annex-1-cluster-contributions.es.md", "internal"),
+        ("internal/annexes/annex-5-action-tracker.fr.docx", "confidential"),
+        ("site/ar/hrp-protection-section.html", "public"),
+    ],
+)
+def test_leak_check_knows_the_audience_of_translated_outputs(relative: str, audience: str) -> None:
+    assert audience_of(Path(relative)).slug == audience
+
+
+def test_each_language_has_its_files(built: BuildResult) -> None:
+    op = built.op_dir
+    for suffix in ("", ".fr", ".es", ".ar"):
+        for name in ("public/hno-protection-analysis", "public/hrp-protection-section"):
+            assert (op / f"{name}{suffix}.docx").is_file()
+            assert (op / f"{name}{suffix}.md").is_file()
+        assert (op / f"internal/hct-protection-action-plan{suffix}.docx").is_file()
+        assert (op / f"internal/annexes/annex-6-benchmark-self-assessment{suffix}.docx").is_file()
+    for lang in TRANSLATED:
+        assert (op / "public/annexes/charts" / lang / "I1.png").is_file()
+        assert (op / "site" / lang / "index.html").is_file()
+    assert (op / "public/annexes/charts/I1.png").is_file()
+    assert (op / "site/index.html").is_file()
+
+
+# -- the documents ------------------------------------------------------------------------------
+EXPECTED_HEADINGS = {
+    "fr": ["Protection\u00a0: réponse", "Objectifs stratégiques", "Contributions des clusters"],
+    "es": ["Protección: respuesta", "Objetivos estratégicos", "Contribuciones de los clústeres"],
+    "ar": ["الحماية: الاستجابة", "الأهداف الاستراتيجية", "مساهمات المجموعات"],
+}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_headings_are_translated(built: BuildResult, lang: str) -> None:
+    shown = [
+        text
+        for _style, text in headings(built.op_dir / f"public/hrp-protection-section.{lang}.docx")
+    ]
+    for heading in EXPECTED_HEADINGS[lang]:
+        assert heading in shown
+    assert f"SO1: {SO1_TITLE[lang]}" in shown  # the drafters' translation
+    assert "Strategic objectives" not in shown
+
+
+def content_strings(folder: Path) -> list[str]:
+    """Every string of the content, in every language: the text that may stay English."""
+
+    def strings(node: object) -> Iterator[str]:
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from strings(item)
+
+    found = [s for path in folder.glob("*.yaml") for s in strings(yaml.safe_load(path.read_text()))]
+    return [" ".join(s.split()) for s in found]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_no_english_fixed_string_is_left(built: BuildResult, multilingual: Path, lang: str) -> None:
+    """No msgid the catalogue translates is left as a paragraph, heading or cell, or inside one.
+
+    Content that is not translated stays English, so English wording that also occurs in the
+    content is not looked for; neither are short msgids inside longer text ("Other", "Age").
+    """
+    catalogue = i18n.catalogue(lang)
+    assert catalogue is not None
+    content = content_strings(multilingual)
+    english = [
+        m.id
+        for m in catalogue
+        if m.id and m.string != m.id and not any(m.id in text for text in content)
+    ]
+    files = docx_files(built.op_dir, lang)
+    assert len(files) == 12
+    for path in files:
+        texts = story_texts(path)
+        whole = "\n".join(texts)
+        left = [msgid for msgid in english if msgid in texts]
+        left += [m for m in english if len(m.split()) >= 3 and m in whole and m not in left]
+        assert left == [], f"{path.name}: {left}"
+
+
+def test_untranslated_content_falls_back_to_the_first_language(built: BuildResult) -> None:
+    op = built.op_dir
+    facts = {
+        row.cells[0].text: row.cells[1].text
+        for row in Document(str(op / "public/hrp-protection-section.es.docx")).tables[0].rows
+    }
+    assert facts["Operación"].startswith("Norvania (")  # no 'es' country: the English one
+    french = {
+        row.cells[0].text: row.cells[1].text
+        for row in Document(str(op / "public/hrp-protection-section.fr.docx")).tables[0].rows
+    }
+    assert french["Opération"].startswith("Norvanie (")
+
+
+def test_numbers_and_build_date_follow_the_language(built: BuildResult) -> None:
+    path = built.op_dir / "public/hrp-protection-section.fr.docx"
+    text = "\n".join(story_texts(path))
+    assert "2\u202f480\u202f000" in text  # General Protection, people in need
+    assert "2,5\u00a0M" in text  # headline people in need
+    cover = {r.cells[0].text: r.cells[1].text for r in Document(str(path)).tables[0].rows}
+    months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    assert re.fullmatch(
+        rf"\d{{1,2}} ({'|'.join(months.split())}) \d{{4}}", cover["Date de production"]
+    )
+
+
+def test_banners_and_properties_are_translated(built: BuildResult) -> None:
+    plan = Document(str(built.op_dir / "internal/hct-protection-action-plan.fr.docx"))
+    banner = plan.sections[0].header.paragraphs[0].text
+    assert banner.startswith("CONFIDENTIEL — EHP Norvanie")
+    assert "ne pas transférer" in banner
+    assert plan.core_properties.title == "Norvanie: Plan d'action de l'EHP pour la protection"
+    arabic = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
+    assert "علني" in arabic.sections[0].header.paragraphs[0].text
+
+
+# -- right to left ------------------------------------------------------------------------------
+def parts(path: Path) -> Iterator[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
+                yield name, archive.read(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["public/hrp-protection-section", "internal/annexes/annex-3-monitoring-framework"]
+)
+def test_arabic_paragraphs_tables_and_runs_are_right_to_left(built: BuildResult, name: str) -> None:
+    from lxml import etree
+
+    path = built.op_dir / f"{name}.ar.docx"
+    tables = 0
+    for part, xml in parts(path):
+        root = etree.fromstring(xml)
+        for paragraph in root.iter(f"{W}p"):
+            assert paragraph.find(f"{W}pPr/{W}bidi") is not None, part
+        for table in root.iter(f"{W}tbl"):
+            tables += 1
+            assert table.find(f"{W}tblPr/{W}bidiVisual") is not None, part
+        for run in root.iter(f"{W}r"):
+            assert run.find(f"{W}rPr/{W}rtl") is not None, part
+            for latin, complex_script in (("b", "bCs"), ("i", "iCs")):
+                if run.find(f"{W}rPr/{W}{latin}") is not None:
+                    assert run.find(f"{W}rPr/{W}{complex_script}") is not None
+    assert tables >= 3
+    Document(str(path))  # python-docx still opens it
+
+
+def test_arabic_styles_name_an_arabic_font_and_complex_script_sizes(built: BuildResult) -> None:
+    doc = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
+    for name in ("Normal", "Heading 1", "Heading 2", "Title", "Compact"):
+        rpr = doc.styles[name].element.rPr
+        fonts = rpr.find(f"{W}rFonts")
+        assert fonts.get(f"{W}cs") == "Arial" and fonts.get(f"{W}cstheme") is None, name
+        size = rpr.find(f"{W}sz")
+        if size is not None:
+            assert rpr.find(f"{W}szCs").get(f"{W}val") == size.get(f"{W}val"), name
+    assert doc.styles["Heading 1"].element.rPr.find(f"{W}bCs") is not None
+    styles = doc.styles.element
+    assert styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts").get(f"{W}cs") == "Arial"
+
+
+def test_other_languages_are_left_to_right(built: BuildResult) -> None:
+    for lang in ("en", "fr"):
+        suffix = "" if lang == "en" else f".{lang}"
+        for _part, xml in parts(built.op_dir / f"public/hrp-protection-section{suffix}.docx"):
+            assert b"<w:bidi" not in xml
+
+
+def test_arabic_site_is_right_to_left(built: BuildResult) -> None:
+    site = built.op_dir / "site"
+    arabic = (site / "ar/index.html").read_text(encoding="utf-8")
+    assert '<html lang="ar"' in arabic and 'dir="rtl"' in arabic
+    assert "الأرقام الرئيسية" in arabic  # Headline figures
+    french = (site / "fr/hrp-protection-section.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in french and 'dir="ltr"' in french
+    assert 'src="charts/fr/' in (site / "fr/annex-3-monitoring-framework.html").read_text(
+        encoding="utf-8"
+    )
+    assert '<html lang="en"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+# -- warnings and the translators' list ---------------------------------------------------------
+def test_missing_translations_are_warnings_with_file_and_line(
+    runner: CliRunner, multilingual: Path
+) -> None:
+    result = runner.invoke(main, ["validate", "--content", str(multilingual)])
+    assert result.exit_code == 0, result.output
+    line = line_of(multilingual / "operation.yaml", "country:")
+    assert (
+        f"operation.yaml:{line}: warning: country: no 'es' translation; the 'en' text is used"
+        in result.output
+    )
+    strict = runner.invoke(main, ["validate", "--strict", "--content", str(multilingual)])
+    assert strict.exit_code == 1
+    assert "warning: country: no 'ar' translation" in strict.output
+
+
+def test_translations_missing_lists_what_is_left_per_language(
+    runner: CliRunner, multilingual: Path
+) -> None:
+    result = runner.invoke(main, ["translations", "--missing", "--content", str(multilingual)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "fr: 1 text(s) to translate from en" in lines
+    assert "es: 2 text(s) to translate from en" in lines
+    country = line_of(multilingual / "operation.yaml", "country:")
+    assert any(line.endswith(f"operation.yaml:{country}: country: Norvania") for line in lines)
+    title = line_of(multilingual / "operation.yaml", "title:")
+    shortened = [
+        line for line in lines if f"operation.yaml:{title}: title: Norvania Humanitarian" in line
+    ]
+    assert len(shortened) == 3 and all(len(line.split(": title: ")[1]) == 60 for line in shortened)
+    only = runner.invoke(
+        main, ["translations", "--missing", "--lang", "ar", "--content", str(multilingual)]
+    )
+    assert only.output.startswith("ar: 2 text(s)") and "fr:" not in only.output
+
+
+def test_translations_of_a_one_language_operation(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["translations", "--missing", "--content", str(EXAMPLE)])
+    assert result.exit_code == 0
+    assert "only its first language (en): nothing to translate" in result.output
+
+
+def test_unknown_language_is_a_clear_error(
+    runner: CliRunner, multilingual: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        main, ["build", "--content", str(multilingual), "--out", str(tmp_path), "--lang", "de"]
+    )
+    assert result.exit_code == 1
+    assert (
+        "Error: --lang de: not one of this operation's languages (en, fr, es, ar); "
+        "they are set by languages: in operation.yaml" in result.output
+    )
+    assert not (tmp_path / "norvania-2027").exists()
+
+
+def test_building_one_language_keeps_the_others(
+    built: BuildResult, tmp_path: Path, multilingual: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(built.op_dir, out / built.op_dir.name)
+    english = (out / built.op_dir.name / "public/hrp-protection-section.md").read_bytes()
+    stale = out / built.op_dir.name / "public/hrp-protection-section.fr.md"
+    stale.write_text("stale", encoding="utf-8")
+    result = build(multilingual, out, lang="fr")
+    assert all(
+        ".fr." in p.name or "/fr/" in p.as_posix() or "data" in p.parts for p in result.written
+    )
+    op = result.op_dir
+    assert stale.read_text(encoding="utf-8").startswith("---")  # rebuilt
+    assert (op / "public/hrp-protection-section.md").read_bytes() == english  # kept
+    assert (op / "public/hrp-protection-section.ar.docx").is_file()
+    assert (op / "site/index.html").is_file() and (op / "site/es/index.html").is_file()
+
+
+# -- the picture test ---------------------------------------------------------------------------
+def _tools() -> tuple[str, str] | None:
+    soffice, pdftoppm = (
+        shutil.which("soffice") or shutil.which("libreoffice"),
+        shutil.which("pdftoppm"),
+    )
+    return (soffice, pdftoppm) if soffice and pdftoppm else None
+
+
+def text_lines(png: Path, dark: int = 140) -> tuple[int, list[tuple[int, int]]]:
+    """The page width and, for each band of rows holding dark pixels, its leftmost and
+    rightmost dark pixel."""
+    image = Image.open(png).convert("L")
+    width, height = image.size
+    pixels = image.load()
+    bands: list[tuple[int, int]] = []
+    band: list[int] | None = None
+    for y in range(height):
+        xs = [x for x in range(width) if pixels[x, y] < dark]
+        if xs:
+            band = [min(band[0], xs[0]), max(band[1], xs[-1])] if band else [xs[0], xs[-1]]
+        elif band:
+            bands.append((band[0], band[1]))
+            band = None
+    return width, bands
+
+
+def hugging(png: Path) -> tuple[int, int]:
+    """How many short lines (not full-width paragraph lines nor table rows) touch the right
+    margin, and how many the left one."""
+    _width, lines = text_lines(png)
+    xs = [x for line in lines for x in line]
+    left, right = min(xs), max(xs)
+    slack = (right - left) // 10
+    short = [(a, b) for a, b in lines if 2 < b - a < 0.75 * (right - left)]
+    return sum(b >= right - slack for a, b in short), sum(a <= left + slack for a, b in short)
+
+
+def test_arabic_hrp_section_is_right_aligned_on_paper(built: BuildResult, tmp_path: Path) -> None:
+    """The Arabic HRP section, printed by LibreOffice: its lines hug the right margin."""
+    tools = _tools()
+    if tools is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice and poppler-utils must be installed in CI (make doc-tools)")
+        pytest.skip("needs LibreOffice (soffice) and pdftoppm: run `make doc-tools`")
+    soffice, pdftoppm = tools
+    sources = [built.op_dir / f"public/hrp-protection-section{s}.docx" for s in (".ar", "")]
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    counts = {}
+    for number, source in enumerate(sources):
+        pdf = tmp_path / source.with_suffix(".pdf").name
+        page = tmp_path / f"page-{number}"
+        subprocess.run(
+            [
+                pdftoppm,
+                "-r",
+                "50",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                "-png",
+                str(pdf),
+                str(page),
+            ],
+            check=True,
+            timeout=60,
+        )
+        counts[source.name] = hugging(tmp_path / f"page-{number}.png")
+    right, left = counts["hrp-protection-section.ar.docx"]
+    assert right >= 5 and right >= 3 * left, counts
+    right, left = counts["hrp-protection-section.docx"]  # the control: English hugs the left
+    assert left >= 5 and left >= 3 * right, counts
