@@ -11,8 +11,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,18 +20,19 @@ from pathlib import Path
 from . import schema as s
 from .assess import evaluate
 from .audience import Audience, view
+from .cache import OutputCache, file_digest, fingerprint, produce, remember_inputs
 from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
-from .errors import BuildFailed, LeakFound, ValidationFailed
+from .errors import BuildFailed, LeakFound
 from .i18n import is_right_to_left, language_of, language_suffix, output_languages, translator
 from .leaks import LeakChecker
 from .model import Content
 from .render import TEMPLATES, BuildInfo, current_build, render
 from .site import SITE_FOLDERS, site_folder, write_site
-from .validate import load_and_validate
+from .validate import validated
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
-from .writers.hxl import write_indicators_hxl
+from .writers.hxl import indicators_csv, write_indicators_hxl
 
 Progress = Callable[[str], None]
 
@@ -47,14 +48,7 @@ def tool_version() -> str:
 class BuildResult:
     op_dir: Path
     written: list[Path] = field(default_factory=list)
-
-
-def validated(content_dir: Path, strict: bool = False) -> Content:
-    """The content, or ValidationFailed listing every problem (warnings too under --strict)."""
-    content = load_and_validate(content_dir)
-    if content.errors or (strict and content.warnings):
-        raise ValidationFailed(content.problems)
-    return content
+    kept: list[Path] = field(default_factory=list)  # taken unchanged from the last build
 
 
 def build(
@@ -65,11 +59,13 @@ def build(
     template_dir: Path = TEMPLATES,
     version: str | None = None,
     lang: str | None = None,
+    inputs_key: str | None = None,
 ) -> BuildResult:
     """Every output of the content; ``version`` (a release's) replaces operation.yaml's.
 
     With ``lang``, only that language's outputs are written; the others are kept from the last
-    build (and leak-checked again with the new ones).
+    build (and leak-checked again with the new ones). ``inputs_key`` (``cache.inputs_key``,
+    taken before reading anything) lets the next ``protdocs build`` see that nothing changed.
     """
     content = validated(content_dir)
     if version is not None:
@@ -79,13 +75,21 @@ def build(
     result = _publish(
         content,
         final,
-        lambda staging: write_outputs(content, staging, documents, template_dir, languages),
+        lambda staging, cache: write_outputs(
+            content, staging, documents, template_dir, languages, cache
+        ),
         template_dir,
         languages=languages,
     )
+    kept = set(result.kept)
     for path in result.written:
-        progress(f"wrote {path}")
+        if path not in kept:
+            progress(f"wrote {path}")
+    if kept:
+        progress(f"kept {len(kept)} output(s) whose inputs did not change")
     progress(f"leak check passed: no non-public text in {final / 'public'}")
+    if inputs_key is not None:
+        remember_inputs(content_dir, out_dir, final, inputs_key, [str(w) for w in content.warnings])
     return result
 
 
@@ -123,7 +127,7 @@ def publish_site(
     info = current_build(tool_version())
     languages = languages or content.languages
 
-    def write(staging: Path) -> list[Path]:
+    def write(staging: Path, cache: OutputCache) -> list[Path]:
         return [
             page
             for lang in languages
@@ -133,6 +137,7 @@ def publish_site(
                 staging / site_folder(audience, lang, content.languages),
                 info,
                 documents=documents,
+                cache=cache,
             )
         ]
 
@@ -142,7 +147,7 @@ def publish_site(
 def _publish(
     content: Content,
     final: Path,
-    write: Callable[[Path], list[Path]],
+    write: Callable[[Path, OutputCache], list[Path]],
     template_dir: Path,
     parts: tuple[str, ...] | None = None,
     languages: list[str] | None = None,
@@ -155,11 +160,13 @@ def _publish(
     staging = final.with_name(f".staging-{final.name}-{os.getpid()}")
     rejected = final.with_name(f".rejected-{final.name}")
     shutil.rmtree(staging, ignore_errors=True)
+    cache = OutputCache(final.parent, final.name, staging, enabled=parts is None)
     try:
-        written = write(staging)
+        written = write(staging, cache)
         if languages is not None:
             _carry_over(content, final, staging, languages, parts or OUTPUT_FOLDERS)
-        findings = LeakChecker(content, template_dir).check(staging)
+        checker = LeakChecker(content, template_dir)
+        findings = checker.check(staging, known_clean=cache.checked)
         if findings:
             quarantine(staging)
             _reject(staging, rejected)
@@ -170,13 +177,15 @@ def _publish(
             )
         if parts is None:
             _swap_in(staging, final)
+            cache.save(checker.clean)
         else:
             final.mkdir(parents=True, exist_ok=True)
             for part in parts:
                 _swap_in(staging / part, final / part)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(final, [final / p.relative_to(staging) for p in written])
+    moved = [final / p.relative_to(staging) for p in written]
+    return BuildResult(final, moved, [final / p.relative_to(staging) for p in cache.reused])
 
 
 def write_outputs(
@@ -185,6 +194,7 @@ def write_outputs(
     documents: tuple[Document, ...] = DOCUMENTS,
     template_dir: Path = TEMPLATES,
     languages: list[str] | None = None,
+    cache: OutputCache | None = None,
 ) -> list[Path]:
     """Render every document in each language, write its Markdown and Word files and the public
     preview site of each language.
@@ -194,14 +204,19 @@ def write_outputs(
     the theme's files.
     """
     info = current_build(tool_version())
-    jobs: list[tuple[Document, str, Path, str]] = []
     sites: list[Callable[[], list[Path]]] = []
-    for lang in languages or content.languages:
-        site = _write_language(content, staging, documents, template_dir, info, lang, jobs)
-        sites.append(site)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        words: list[Future[None]] = []
+
+        def start_word(job: WordJob) -> None:
+            words.append(pool.submit(_word, content, info, job, cache))
+
+        for lang in languages or content.languages:
+            args = (content, staging, documents, template_dir, info, lang, start_word, cache)
+            sites.append(_write_language(*args))
         site_pages = pool.submit(lambda: [page for write in sites for page in write()])
-        list(pool.map(lambda job: _word(content, info, *job), jobs))
+        for word in words:
+            word.result()
         pages = site_pages.result()
     site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
     documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
@@ -215,26 +230,34 @@ def _write_language(
     template_dir: Path,
     info: BuildInfo,
     lang: str,
-    jobs: list[tuple[Document, str, Path, str]],
+    start_word: Callable[[WordJob], None],
+    cache: OutputCache | None = None,
 ) -> Callable[[], list[Path]]:
-    """One language's Markdown and charts now; its Word files join ``jobs``; returns its site."""
+    """One language's Markdown and charts now; its Word files are started as soon as what they
+    embed exists (pandoc runs while the charts are drawn); returns its site, to build after."""
     views = {audience: view(content, audience, lang) for audience in Audience}
     confidential = views[Audience.CONFIDENTIAL]
     confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # for annex 6
     suffix = language_suffix(lang, content.languages)
     rendered = {}
+    with_charts: list[tuple[Document, str, Path]] = []
     for doc in documents:
         markdown = render(doc, views[doc.audience], info, template_dir)
         base = staging / doc.folder / f"{doc.slug}{suffix}"
-        write_text(base.with_name(f"{base.name}.md"), markdown)
+        _write_text(cache, base.with_name(f"{base.name}.md"), markdown)
         if doc.charts:
-            write_charts(doc.charts, views[doc.audience], base.parent)  # before pandoc embeds them
-        jobs.append((doc, markdown, base.with_name(f"{base.name}.docx"), lang))
+            with_charts.append((doc, markdown, base))
+        else:
+            start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, []))
         if doc.audience is Audience.PUBLIC:
             rendered[doc.slug] = markdown
+    for doc, markdown, base in with_charts:  # charts before pandoc, which embeds them
+        charts = write_charts(doc.charts, views[doc.audience], base.parent, cache)
+        start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, charts))
     if not suffix:  # the HXL table is in the first language
         for audience in (Audience.PUBLIC, Audience.INTERNAL):
-            write_indicators_hxl(views[audience], staging / hxl_export_path(audience))
+            table = indicators_csv(views[audience]["monitoring"]["indicators"])
+            _write_text(cache, staging / hxl_export_path(audience), table)
     public = views[Audience.PUBLIC]
     public_charts = [
         staging / d.folder / charts_folder(public)
@@ -251,6 +274,7 @@ def _write_language(
         rendered=rendered,
         charts=public_charts,
         template_dir=template_dir,
+        cache=cache,
     )
 
 
@@ -297,11 +321,35 @@ def export_hxl(content_dir: Path, out_dir: Path, audience: Audience = Audience.P
     return target
 
 
-def _word(
-    content: Content, info: BuildInfo, doc: Document, markdown: str, target: Path, lang: str
-) -> None:
-    meta = docx_meta(content, info, doc, lang)
-    write_docx(markdown, target, meta, resources=target.parent)
+@dataclass(frozen=True)
+class WordJob:
+    """One Word file to make: pandoc runs for these in parallel, after all Markdown is written."""
+
+    doc: Document
+    markdown: str
+    target: Path
+    lang: str
+    charts: list[Path]
+
+
+def _word(content: Content, info: BuildInfo, job: WordJob, cache: OutputCache | None) -> None:
+    meta = docx_meta(content, info, job.doc, job.lang)
+
+    def key() -> str:
+        charts = [file_digest(p) for p in job.charts]
+        return fingerprint("docx", job.markdown, replace(meta, timestamp=_time_key(info)), charts)
+
+    produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
+
+
+def _write_text(cache: OutputCache | None, target: Path, text: str) -> None:
+    produce(cache, target, lambda: fingerprint("text", text), lambda t: write_text(t, text))
+
+
+def _time_key(info: BuildInfo) -> str:
+    """What of the build time an output depends on: the date, or the exact time of a
+    reproducible build. A file reused later the same day keeps its first build time."""
+    return info.timestamp.isoformat() if os.environ.get("SOURCE_DATE_EPOCH") else str(info.date)
 
 
 def docx_meta(

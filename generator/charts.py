@@ -9,18 +9,19 @@ so two builds write byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
+from .cache import OutputCache, code_digest, fingerprint, produce
 from .i18n import N_, Translate, compact, language_suffix, number, translator
 from .tracking import in_order
 from .writers import write_atomically
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SIZE_INCHES = (3.2, 1.6)  # shown 6 cm wide in Word: fonts are sized to read at that scale
 DPI = 150
@@ -39,17 +40,37 @@ STYLE: dict[str, Any] = {
 }
 
 
+@contextmanager
+def _style() -> Iterator[None]:
+    """matplotlib is imported only when a chart is drawn (a rebuild that reuses charts never is)."""
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=DPI)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def charts_folder(view: Mapping[str, Any]) -> str:
     """Where a view's charts go beside its documents, and where its Markdown points."""
     suffix = language_suffix(view["lang"], view["languages"])
     return f"charts/{suffix[1:]}" if suffix else "charts"
 
 
-def write_charts(kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path) -> list[Path]:
+def write_charts(
+    kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+) -> list[Path]:
     """The charts a document embeds (``Document.charts``), drawn from its own view."""
     written: list[Path] = []
     for kind in kinds:
-        result = CHART_WRITERS[kind](view, folder)
+        result = CHART_WRITERS[kind](view, folder, cache)
         written.extend(result if isinstance(result, list) else [result] if result else [])
     return written
 
@@ -59,13 +80,20 @@ def chart_path(folder: Path, indicator_id: str, charts: str = "charts") -> Path:
     return folder / charts / f"{indicator_id}.png"
 
 
-def write_indicator_charts(view: Mapping[str, Any], folder: Path) -> list[Path]:
+def write_indicator_charts(
+    view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+) -> list[Path]:
     """A chart for every indicator this view holds, in ``folder/charts/`` (or charts/LANG/)."""
     written = []
     labels = Labels(view["lang"])
     for indicator in view["monitoring"]["indicators"]:
         target = chart_path(folder, indicator["id"], charts_folder(view))
-        write_indicator_chart(indicator, target, labels)
+        produce(
+            cache,
+            target,
+            lambda i=indicator: fingerprint("indicator-chart", i, view["lang"], code_digest()),
+            lambda path, i=indicator: write_indicator_chart(i, path, labels),
+        )
         written.append(target)
     return written
 
@@ -93,16 +121,22 @@ AGE_GROUPS = (
 FEMALE, MALE = "#B5446E", "#1F4E79"
 
 
-def write_pin_chart(view: Mapping[str, Any], folder: Path) -> Path | None:
+def write_pin_chart(
+    view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+) -> Path | None:
     """People in need of protection by sex and age, from the data tables this view holds."""
     rows = view["data"]["people_in_need"]
     totals = {key: sum(r["in_need"].get(key, 0) for r in rows) for key in _PIN_KEYS}
     if not any(totals.values()):
         return None
     target = folder / charts_folder(view) / PIN_CHART
-    with matplotlib.rc_context(STYLE):
-        figure = draw_pin(totals, Labels(view["lang"]))
-        write_atomically(target, lambda tmp: _save(figure, tmp))
+
+    def make(path: Path) -> None:
+        with _style():
+            figure = draw_pin(totals, Labels(view["lang"]))
+            write_atomically(path, lambda tmp: _save(figure, tmp))
+
+    produce(cache, target, lambda: fingerprint("pin", totals, view["lang"], code_digest()), make)
     return target
 
 
@@ -113,8 +147,7 @@ def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figur
     """Grouped bars, female and male side by side for each age group."""
     labels = labels or Labels()
     _ = labels.text
-    figure = Figure(figsize=(4.8, 2.2), dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = _figure((4.8, 2.2))
     axes = figure.add_axes((0.13, 0.14, 0.83, 0.74))  # room for "600 ألف"
     sexes = (("f", FEMALE, _("Female")), ("m", MALE, _("Male")))
     for offset, (sex, colour, name) in enumerate(sexes):
@@ -141,7 +174,7 @@ def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figur
 def write_indicator_chart(
     indicator: Mapping[str, Any], target: Path, labels: Labels | None = None
 ) -> None:
-    with matplotlib.rc_context(STYLE):
+    with _style():
         figure = draw(indicator, labels or Labels())
         write_atomically(target, lambda tmp: _save(figure, tmp))
 
@@ -150,8 +183,7 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     """Results as bars per period, the baseline dashed and the target as a green line."""
     labels = labels or Labels()
     _ = labels.text
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = _figure(SIZE_INCHES)
     axes = figure.add_axes((0.12, 0.17, 0.56, 0.72))
     results = in_order(indicator["results"])
     periods = [r["period"] for r in results]

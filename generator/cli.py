@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import click
 
-from . import assess as assessment
-from . import build as pipeline
-from . import diff as changes
-from . import i18n
-from . import release as releasing
+from . import cache as outputs
 from .audience import Audience
+from .documents import CHANGES_DOCX, RELEASE_NOTES, RELEASES
 from .errors import BenchmarkNotMet, Problem, ProtdocsError, Severity, ValidationFailed
-from .serve import Preview
+
+
+class _OnFirstUse:
+    """A module imported when a command first uses it: `protdocs validate` never pays for
+    matplotlib, MkDocs or python-docx, which keeps the edit-validate loop and no-change
+    rebuilds quick."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name, __package__), attr)
+
+
+assessment = _OnFirstUse(".assess")
+pipeline = _OnFirstUse(".build")
+checking = _OnFirstUse(".validate")
+changes = _OnFirstUse(".diff")
+i18n = _OnFirstUse(".i18n")
+releasing = _OnFirstUse(".release")
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -71,7 +89,7 @@ def validate(content_dir: Path, strict: bool) -> None:
     Exit status 0 when the content is valid, 1 when it is not.
     """
     try:
-        content = pipeline.validated(content_dir, strict=strict)
+        content = checking.validated(content_dir, strict=strict)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -91,10 +109,19 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
     Each language after the first gets its own files (hrp-protection-section.fr.docx).
-    A failed build leaves the previous one untouched.
+    A failed build leaves the previous one untouched. Outputs whose inputs did not change
+    are kept as they were, and when nothing changed at all nothing is rewritten.
     """
+    key = outputs.inputs_key(content_dir, {"lang": lang})
+    fresh = outputs.up_to_date(content_dir, out_dir, key) if content_dir.is_dir() else None
+    if fresh is not None:
+        op_dir, warnings = fresh
+        for warning in warnings:
+            click.secho(warning, fg="yellow", err=True)
+        click.echo(f"{op_dir} is up to date: nothing changed since the last build")
+        return
     try:
-        pipeline.build(content_dir, out_dir, progress=click.echo, lang=lang)
+        pipeline.build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -136,7 +163,7 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     The same matrix is annex 6 of the HCT action plan.
     """
     try:
-        content = pipeline.validated(content_dir)
+        content = checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -194,6 +221,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     The site is rebuilt when a content file or a template changes and the browser reloads.
     A content error is printed here with its file and line; the last good preview stays up.
     """
+    from .serve import Preview
+
     preview = Preview(content_dir, Audience[audience.upper()], port, _report, click.echo)
     try:
         preview.build()
@@ -246,7 +275,7 @@ def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
     is printed in the first language in that language's documents. Exit status 0.
     """
     try:
-        content = pipeline.validated(content_dir)
+        content = checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
@@ -289,7 +318,7 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
         return
     for item in result.diff.made_public():
         click.secho(f"newly public: {item.headline()}".replace("**", ""), fg="yellow")
-    click.echo(f"since {result.previous}: {result.diff.counts()} (see {changes.RELEASE_NOTES})")
+    click.echo(f"since {result.previous}: {result.diff.counts()} (see {RELEASE_NOTES})")
 
 
 @main.command()
@@ -306,7 +335,7 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     "--releases",
     "releases_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("build") / releasing.RELEASES,
+    default=Path("build") / RELEASES,
     show_default=True,
     help="Where --since looks for release bundles.",
 )
@@ -315,7 +344,7 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help=f"Also write {changes.CHANGES_DOCX} and {changes.RELEASE_NOTES} here.",
+    help=f"Also write {CHANGES_DOCX} and {RELEASE_NOTES} here.",
 )
 def diff(
     old: Path | None,

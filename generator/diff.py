@@ -26,7 +26,7 @@ from . import snapshot
 from .audience import Audience, ceiling, view
 from .build import docx_meta, tool_version, validated
 from .charts import write_charts
-from .documents import DOCUMENTS
+from .documents import CHANGES_DOCX, DOCUMENTS, RELEASE_NOTES
 from .errors import ProtdocsError
 from .load import CONTENT_FILES, OPERATION_FILE
 from .model import Content
@@ -35,8 +35,6 @@ from .writers import write_text
 from .writers.tracked import Revisions, write_tracked_docx
 
 HRP = next(doc for doc in DOCUMENTS if doc.slug == "hrp-protection-section")
-CHANGES_DOCX = f"{HRP.slug}.changes.docx"
-RELEASE_NOTES = "RELEASE-NOTES.md"
 MANIFEST = "MANIFEST.json"
 # Nested records without an id are told apart by these fields rather than by position.
 _NATURAL_KEYS = {"result": ("period",), "aor_figures": ("aor",), "pin_row": ("area", "group")}

@@ -44,6 +44,10 @@ def _annex(
     return Document(slug, f"{slug}.md.j2", audience, folder, title, landscape=True, charts=charts)
 
 
+RELEASES = "releases"  # under the build folder: build/releases/
+RELEASE_NOTES = "RELEASE-NOTES.md"
+CHANGES_DOCX = "hrp-protection-section.changes.docx"  # the HRP section with tracked changes
+
 DOCUMENTS: tuple[Document, ...] = (
     Document(
         "hno-protection-analysis",

@@ -11,12 +11,13 @@ always a real copy of non-public wording, even when Word split it across runs.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -135,27 +136,71 @@ class LeakChecker:
                     )
         return found
 
-    def check(self, op_dir: Path) -> list[Finding]:
-        """Every finding in every output folder of one operation's build."""
+    def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[Finding]:
+        """Every finding in every output folder of one operation's build.
+
+        ``known_clean`` holds the keys (``self.clean``) of files an earlier check of the same
+        content found clean: the same bytes for the same audience need not be read again.
+        """
         findings: list[Finding] = []
+        self.clean: set[str] = set()
         for path in sorted(p for p in op_dir.rglob("*") if p.is_file()):
             audience = audience_of(path.relative_to(op_dir))
-            findings.extend(self.check_file(path, audience))
+            key = self.file_key(path, audience)
+            if key in known_clean:
+                self.clean.add(key)
+                continue
+            found = list(self.check_file(path, audience))
+            findings.extend(found)
+            if not found:
+                self.clean.add(key)
         return findings
 
+    def file_key(self, path: Path, audience: Audience) -> str:
+        """A file's verdict depends on its bytes, whether it is a theme file, and the phrases
+        searched for in its audience's files: nothing else."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return f"{digest}:{'assets' in path.parts}:{self.phrases_key(audience)}"
+
+    def phrases_key(self, audience: Audience) -> str:
+        if audience not in self._phrases_keys:
+            phrases = sorted(
+                (s.item, s.field, s.level, s.where, sorted(s.phrases))
+                for s in self._secrets_for(audience)
+            )
+            text = json.dumps([SHINGLE, phrases], ensure_ascii=False)
+            self._phrases_keys[audience] = hashlib.sha256(text.encode()).hexdigest()
+        return self._phrases_keys[audience]
+
+    @cached_property
+    def _phrases_keys(self) -> dict[Audience, str]:
+        return {}
+
     def check_file(self, path: Path, audience: Audience) -> Iterator[Finding]:
+        """One pass over the file's words, looking up the phrases that start with each word."""
         words = tokens(" ".join(read_text_parts(path)))
-        if not words:
-            return
-        present = ngrams(words, range(1, SHINGLE + 1))
-        vendored = "assets" in path.parts
-        for secret in self._secrets_for(audience):
-            for phrase in secret.phrases:
-                if vendored and len(phrase) < 3:
+        vendored = "assets" in path.parts  # theme files: only phrases of three words or more
+        starts = self._phrases_by_first_word(audience)
+        found: dict[int, Secret] = {}
+        for i, word in enumerate(words):
+            for phrase, secret in starts.get(word, ()):
+                if id(secret) in found or (vendored and len(phrase) < 3):
                     continue
-                if phrase in present:
-                    yield Finding(secret, path)
-                    break
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    found[id(secret)] = secret
+        secrets = self._secrets_for(audience) if found else []
+        yield from (Finding(s, path) for s in secrets if id(s) in found)
+
+    def _phrases_by_first_word(
+        self, audience: Audience
+    ) -> dict[str, list[tuple[tuple[str, ...], Secret]]]:
+        if audience not in self._index_cache:
+            index: dict[str, list[tuple[tuple[str, ...], Secret]]] = {}
+            for secret in self._secrets_for(audience):
+                for phrase in secret.phrases:
+                    index.setdefault(phrase[0], []).append((phrase, secret))
+            self._index_cache[audience] = index
+        return self._index_cache[audience]
 
     def _secrets_for(self, audience: Audience) -> list[Secret]:
         if audience not in self._secret_cache:
@@ -164,6 +209,10 @@ class LeakChecker:
 
     @cached_property
     def _secret_cache(self) -> dict[Audience, list[Secret]]:
+        return {}
+
+    @cached_property
+    def _index_cache(self) -> dict[Audience, dict[str, list[tuple[tuple[str, ...], Secret]]]]:
         return {}
 
 

@@ -42,12 +42,12 @@ from .diff import (
     release_notes,
     write_changes_docx,
 )
+from .documents import RELEASES
 from .errors import BuildFailed, LeakFound, ProtdocsError
 from .leaks import LeakChecker
 from .model import Content
 from .writers import write_atomically, write_text, zip_entry
 
-RELEASES = "releases"  # under the build folder: build/releases/
 BUNDLES = {"public": ("public", "site"), "internal": ("internal",)}
 _VERSION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,38}[A-Za-z0-9])?$")
 _NOT_IN_GIT = (

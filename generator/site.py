@@ -26,6 +26,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from .audience import Audience
+from .cache import OutputCache, code_digest, fingerprint, tree_digest
 from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
@@ -74,8 +75,12 @@ def write_site(
     rendered: Mapping[str, str] | None = None,
     charts: list[Path] | None = None,
     template_dir: Path = TEMPLATES,
+    cache: OutputCache | None = None,
 ) -> list[Path]:
     """Build the preview of ``view`` into ``site_dir`` (emptied first); returns its HTML pages.
+
+    With a ``cache``, a site whose pages, charts and settings are those of the last build is
+    taken from it as it is, and MkDocs does not run.
 
     A full build passes what it already made from this same view, so nothing is made twice:
     ``rendered``, the documents' Markdown by slug, and ``charts``, the folders of their charts.
@@ -90,8 +95,12 @@ def write_site(
         else:
             kinds = tuple(dict.fromkeys(k for page in pages for k in page.charts))
             write_charts(kinds, view, docs_dir)  # charts/*.png, as the pages expect
-        run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
-    prune_theme(site_dir, view["lang"])
+        key = fingerprint(
+            "site", tree_digest(docs_dir), audience.slug, site_name(view, audience), code_digest()
+        )
+        if cache is None or not cache.reuse_tree(site_dir, key, skip=view["languages"]):
+            run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
+            prune_theme(site_dir, view["lang"])
     return [site_dir / f"{doc.slug}.html" for doc in pages]
 
 

@@ -10,6 +10,8 @@ someone marked it public.
 from __future__ import annotations
 
 import io
+import os
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as s
+from .cache import code_digest, file_digest, fingerprint
 from .errors import Problem, did_you_mean
 from .load import YMap, load_file
 
@@ -29,6 +32,31 @@ SEXES = {"f": "f", "female": "f", "m": "m", "male": "m"}
 AGES = ("children", "adults", "elderly")
 _NUMBER = re.compile(r"^-?(\d{1,3}([, \u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
+
+
+def _parse_cache_file(key: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "protdocs" / "tables" / f"{key}.pickle"
+
+
+def _parse_cache(key: str) -> tuple[Table | None, list[Problem]] | None:
+    """Parsing with libhxl costs more than a whole rebuild; a table read once is kept, by the
+    hash of its bytes, in the user's cache (written only by protdocs, like __pycache__)."""
+    try:
+        return pickle.loads(_parse_cache_file(key).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _remember_parse(key: str, table: Table | None, problems: list[Problem]) -> None:
+    target = _parse_cache_file(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps((table, problems)))
+        os.replace(tmp, target)
+    except OSError:
+        pass
 
 
 def column_letter(index: int) -> str:
@@ -95,6 +123,26 @@ class TableReader:
         return [t for t in (self.read(p) for p in paths if not p.name.startswith((".", "~$"))) if t]
 
     def read(self, path: Path) -> Table | None:
+        """A table, from the parse cache when neither it nor its sidecar changed."""
+        sidecar = path.with_name(path.stem + ".meta.yaml")
+        key = fingerprint(
+            "table",
+            str(path.resolve()),
+            file_digest(path),
+            file_digest(sidecar) if sidecar.is_file() else None,
+            code_digest(),
+        )
+        remembered = _parse_cache(key)
+        if remembered is not None:
+            table, problems = remembered
+            self.problems.extend(problems)
+            return table
+        start = len(self.problems)
+        table = self.parse(path)
+        _remember_parse(key, table, self.problems[start:])
+        return table
+
+    def parse(self, path: Path) -> Table | None:
         import hxl  # only operations with data tables pay for the HXL library
 
         meta = self.meta(path)

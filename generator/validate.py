@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as s
-from .errors import Problem, Severity, did_you_mean
+from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
@@ -575,3 +575,11 @@ def _operation_basics(raw: YMap | None) -> tuple[list[str], int]:
 
 def load_and_validate(folder: Path) -> Content:
     return validate(load_operation(folder))
+
+
+def validated(content_dir: Path, strict: bool = False) -> Content:
+    """The content, or ValidationFailed listing every problem (warnings too under --strict)."""
+    content = load_and_validate(content_dir)
+    if content.errors or (strict and content.warnings):
+        raise ValidationFailed(content.problems)
+    return content

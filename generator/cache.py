@@ -1,0 +1,187 @@
+"""Reuse what the last build wrote when nothing it is made from has changed.
+
+Every build still writes into a fresh staging folder, so no stale file can survive; but an output
+whose fingerprint (a hash of everything it is made from: its Markdown, its Word properties, the
+reference styles, the code) matches the last build's is hard-linked from that build instead of
+being made again. Same bytes, same modification time, and no pandoc, MkDocs or matplotlib run.
+
+A second, cheaper fingerprint covers a whole build's inputs (content files, templates, code,
+date, options): when it matches and the last build's files are as it left them, ``protdocs
+build`` has nothing to do and says so without loading the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never published
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of JSON-able parts (paths, dates and bytes digests included)."""
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_digest(root: Path, skip: Iterable[str] = ()) -> str:
+    """Every file below ``root`` by relative path and content."""
+    skipped = tuple(skip)
+    entries = [
+        (p.relative_to(root).as_posix(), file_digest(p))
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(part in skipped for part in p.relative_to(root).parts)
+    ]
+    return fingerprint(entries)
+
+
+@cache
+def code_digest() -> str:
+    """The tool itself: its code, vocabulary, catalogues, templates and Word styles."""
+    package = Path(__file__).resolve().parent
+    templates = package.parent / "templates"
+    return fingerprint(tree_digest(package, skip=("__pycache__",)), tree_digest(templates))
+
+
+class OutputCache:
+    """Fingerprints of one operation's outputs, read from the last build, written for the next."""
+
+    def __init__(self, out_dir: Path, op_id: str, staging: Path, enabled: bool = True) -> None:
+        self.record = out_dir / CACHE_FOLDER / f"{op_id}.json"
+        self.previous = out_dir / op_id
+        self.staging = staging
+        self.enabled = enabled
+        stored = self._load() if enabled else {}
+        self.old: dict[str, str] = stored.get("outputs", {})
+        self.checked: set[str] = set(stored.get("checked", []))
+        self.new: dict[str, str] = {}
+        self.reused: list[Path] = []
+        self.made: dict[str, Path] = {}
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def relative(self, target: Path) -> str:
+        return target.relative_to(self.staging).as_posix()
+
+    def produce(self, target: Path, key: str, make: Callable[[Path], object]) -> None:
+        """Link the last build's file if it was made from the same inputs, or an identical one
+        made earlier in this build (a chart both audiences share); else make it."""
+        rel = self.relative(target)
+        self.new[rel] = key
+        old = self.previous / rel
+        if self.enabled and self.old.get(rel) == key and old.is_file():
+            _link(old, target)
+            self.reused.append(target)
+        elif key in self.made and self.made[key].is_file():
+            _link(self.made[key], target)
+        else:
+            make(target)
+            self.made[key] = target
+
+    def reuse_tree(self, folder: Path, key: str, skip: Iterable[str] = ()) -> bool:
+        """The same for a whole folder (a site), except the sub-folders named in ``skip``."""
+        rel = self.relative(folder) + "/"
+        self.new[rel] = key
+        old = self.previous / rel
+        if not self.enabled or self.old.get(rel) != key or not old.is_dir():
+            return False
+        skipped = tuple(skip)
+        for path in sorted(old.rglob("*")):
+            inner = path.relative_to(old)
+            if path.is_file() and not (inner.parts and inner.parts[0] in skipped):
+                _link(path, folder / inner)
+                self.reused.append(folder / inner)
+        return True
+
+    def save(self, checked: Iterable[str]) -> None:
+        """After a successful swap: what this build wrote, and which files passed the check."""
+        if not self.enabled:
+            return
+        self.record.parent.mkdir(parents=True, exist_ok=True)
+        data = {"outputs": self.new, "checked": sorted(set(checked))}
+        tmp = self.record.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True, indent=0), encoding="utf-8")
+        os.replace(tmp, self.record)
+
+
+def _link(source: Path, target: Path) -> None:
+    """A hard link keeps bytes and modification time; a copy where links are not possible."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def produce(
+    cache: OutputCache | None, target: Path, key: Callable[[], str], make: Callable[[Path], object]
+) -> None:
+    """Make ``target``, or reuse it through ``cache`` when there is one (``key`` is lazy)."""
+    if cache is None:
+        make(target)
+    else:
+        cache.produce(target, key(), make)
+
+
+# -- the whole build: nothing changed, nothing to do -------------------------------------------
+def inputs_key(content_dir: Path, options: dict[str, Any]) -> str:
+    """Everything a build reads: content files, the tool, the options and the build date."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = epoch if epoch else dt.datetime.now(dt.UTC).date().isoformat()
+    return fingerprint(code_digest(), tree_digest(content_dir), sorted(options.items()), when)
+
+
+def _record_of(content_dir: Path, out_dir: Path) -> Path:
+    name = hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:16]
+    return out_dir / CACHE_FOLDER / f"inputs-{name}.json"
+
+
+def _state(op_dir: Path) -> dict[str, list[int]]:
+    """Every file of a build as the build left it: size and modification time."""
+    state = {}
+    for path in sorted(op_dir.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            state[path.relative_to(op_dir).as_posix()] = [info.st_size, info.st_mtime_ns]
+    return state
+
+
+def remember_inputs(
+    content_dir: Path, out_dir: Path, op_dir: Path, key: str, warnings: list[str]
+) -> None:
+    """After a successful build: what it was made from and what it left."""
+    record = _record_of(content_dir, out_dir)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    data = {"key": key, "op_dir": str(op_dir), "files": _state(op_dir), "warnings": warnings}
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def up_to_date(content_dir: Path, out_dir: Path, key: str) -> tuple[Path, list[str]] | None:
+    """The last build and its warnings, if it was made from these very inputs and nobody has
+    touched, added or removed a file of it since; else None."""
+    try:
+        data = json.loads(_record_of(content_dir, out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    op_dir = Path(data["op_dir"])
+    if data.get("key") != key or not op_dir.is_dir() or _state(op_dir) != data["files"]:
+        return None
+    return op_dir, list(data.get("warnings", []))
