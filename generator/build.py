@@ -163,6 +163,7 @@ def _publish(
     cache = OutputCache(final.parent, final.name, staging, enabled=parts is None)
     try:
         written = write(staging, cache)
+        cache.keep_unchanged()
         if languages is not None:
             _carry_over(content, final, staging, languages, parts or OUTPUT_FOLDERS)
         checker = LeakChecker(content, template_dir)

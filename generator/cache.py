@@ -107,6 +107,23 @@ class OutputCache:
                 self.reused.append(folder / inner)
         return True
 
+    def keep_unchanged(self) -> None:
+        """Whatever was made again byte for byte (a site page MkDocs rewrote, a Word file of an
+        unchanged document) takes the last build's file back, with its modification time."""
+        if not self.enabled or not self.previous.is_dir():
+            return
+        for path in sorted(self.staging.rglob("*")):
+            old = self.previous / path.relative_to(self.staging)
+            if not path.is_file() or not old.is_file():
+                continue
+            new_stat, old_stat = path.stat(), old.stat()
+            if (new_stat.st_ino, new_stat.st_dev) == (old_stat.st_ino, old_stat.st_dev):
+                continue
+            if new_stat.st_size == old_stat.st_size and file_digest(path) == file_digest(old):
+                path.unlink()
+                _link(old, path)
+                self.reused.append(path)
+
     def save(self, checked: Iterable[str]) -> None:
         """After a successful swap: what this build wrote, and which files passed the check."""
         if not self.enabled:
