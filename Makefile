@@ -104,5 +104,9 @@ clean: ## remove build outputs but keep build/releases/ (never touches content/)
 reference-doc: $(STAMP) ## regenerate templates/reference.docx from pandoc's default styles
 	$(BIN)/python -m generator.reference_doc
 
+.PHONY: bench
+bench: $(STAMP) ## measure build times at 1x, 10x and 30x the example (writes benchmarks/results.json)
+	cd benchmarks && ../$(BIN)/python run.py
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16

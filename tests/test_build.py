@@ -249,3 +249,9 @@ def test_content_is_never_template_code(content: Path, tmp_path: Path) -> None:
     assert "{{ 7 * 7 }}" in md.replace("\\{", "{").replace("\\}", "}")
     assert "49 " not in md
     assert "{{ 7 * 7 }}" in all_text(result.op_dir / "public/hno-protection-analysis.docx")
+
+
+def test_outputs_are_readable_by_the_team(out: Path) -> None:
+    """Files go to a layout team and into bundles: not private to the person who built them."""
+    for path in out.rglob("*.docx"):
+        assert path.stat().st_mode & 0o044 == 0o044, path

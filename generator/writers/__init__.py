@@ -10,6 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_READABLE = 0o666 & ~_umask()
+
+
 def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
     """Let ``produce`` write a temporary file beside ``target``, then rename it into place.
 
@@ -21,6 +30,7 @@ def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         produce(tmp)
+        tmp.chmod(_READABLE)  # mkstemp's 0600 would make outputs unreadable to the team
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
