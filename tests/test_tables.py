@@ -205,3 +205,27 @@ def test_build_writes_public_and_internal_exports(example_build) -> None:
     )
     assert "\nI7," not in public
     assert "\nI7," in internal
+
+
+def test_an_hpc_shaped_export_is_read_as_it_is(content: Path) -> None:
+    """A real-shaped export: p-codes, every cluster's rows, AoR rows, spaces as thousands
+    separators, untagged percentage and date columns, a blank row."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    for name in ("people-in-need.csv", "people-in-need.meta.yaml"):
+        (content / "data" / name).unlink()
+    for path in (FIXTURES / "hxl").iterdir():
+        shutil.copy(path, content / "data" / path.name)
+    loaded = load_and_validate(content)
+    assert loaded.errors == []
+    rows = view(loaded, Audience.PUBLIC)["data"]["people_in_need"]
+    # Only the overall protection rows: not Child Protection (an AoR, counted within), not WASH.
+    assert [(r["area"], r["in_need"]["total"]) for r in rows] == [
+        ("Upper Tarvan", 140_000),
+        ("Upper Tarvan", 40_000),
+        ("Lower Tarvan", 230_000),
+    ]
+    assert rows[2]["in_need"]["f_children"] == 61_000
+    assert sum(r["targeted"]["total"] for r in rows) == 205_000
