@@ -9,7 +9,10 @@ so two builds write byte-identical files.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,17 +88,38 @@ def write_indicator_charts(
 ) -> list[Path]:
     """A chart for every indicator this view holds, in ``folder/charts/`` (or charts/LANG/)."""
     written = []
-    labels = Labels(view["lang"])
+    to_draw: list[tuple[Mapping[str, Any], Path, str]] = []
     for indicator in view["monitoring"]["indicators"]:
         target = chart_path(folder, indicator["id"], charts_folder(view))
         produce(
             cache,
             target,
             lambda i=indicator: fingerprint("indicator-chart", i, view["lang"], code_digest()),
-            lambda path, i=indicator: write_indicator_chart(i, path, labels),
+            lambda path, i=indicator: to_draw.append((i, path, view["lang"])),
         )
         written.append(target)
+    draw_all(to_draw)
     return written
+
+
+PARALLEL_FROM = 24  # charts; below this, starting drawing processes costs more than it saves
+
+
+def draw_all(jobs: list[tuple[Mapping[str, Any], Path, str]]) -> None:
+    """Draw the charts, in one process per core when there are many (matplotlib is not
+    thread-safe, and a large operation has hundreds of indicators)."""
+    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        for indicator, target, lang in jobs:
+            write_indicator_chart(indicator, target, Labels(lang))
+        return
+    context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
+        list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (4 * (os.cpu_count() or 1)))))
+
+
+def _draw_job(job: tuple[Mapping[str, Any], Path, str]) -> None:
+    indicator, target, lang = job
+    write_indicator_chart(indicator, target, Labels(lang))
 
 
 class Labels:

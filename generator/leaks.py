@@ -56,7 +56,15 @@ def tokens(text: str) -> list[str]:
 
 
 def ngrams(words: list[str], sizes: Iterable[int]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)}
+    found: set[tuple[str, ...]] = set()
+    for n in sizes:
+        found.update(windows(words, n))
+    return found
+
+
+def windows(words: list[str], n: int) -> Iterator[tuple[str, ...]]:
+    """Every run of ``n`` consecutive words, made in C by zip: files can hold a million words."""
+    return zip(*(words[i:] for i in range(n)), strict=False)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class Secret:
     field: str
     where: str
     phrases: frozenset[tuple[str, ...]]
+
+
+PhraseIndex = tuple[set[tuple[str, ...]], dict[tuple[str, ...], list["Secret"]]]
 
 
 @dataclass(frozen=True)
@@ -177,29 +188,27 @@ class LeakChecker:
         return {}
 
     def check_file(self, path: Path, audience: Audience) -> Iterator[Finding]:
-        """One pass over the file's words, looking up the phrases that start with each word."""
+        """Each phrase length once over the file's words, as set lookups done in C."""
         words = tokens(" ".join(read_text_parts(path)))
         vendored = "assets" in path.parts  # theme files: only phrases of three words or more
-        starts = self._phrases_by_first_word(audience)
-        found: dict[int, Secret] = {}
-        for i, word in enumerate(words):
-            for phrase, secret in starts.get(word, ()):
-                if id(secret) in found or (vendored and len(phrase) < 3):
-                    continue
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    found[id(secret)] = secret
-        secrets = self._secrets_for(audience) if found else []
-        yield from (Finding(s, path) for s in secrets if id(s) in found)
+        hits: dict[int, Secret] = {}
+        for n, (phrases, owners) in self._phrases_by_length(audience).items():
+            if vendored and n < 3:
+                continue
+            # intersection() walks the file's windows without storing them all.
+            for phrase in phrases.intersection(windows(words, n)):
+                for secret in owners[phrase]:
+                    hits[id(secret)] = secret
+        yield from (Finding(s, path) for s in self._secrets_for(audience) if id(s) in hits)
 
-    def _phrases_by_first_word(
-        self, audience: Audience
-    ) -> dict[str, list[tuple[tuple[str, ...], Secret]]]:
+    def _phrases_by_length(self, audience: Audience) -> dict[int, PhraseIndex]:
+        """For each phrase length: the phrases, and which secrets each belongs to."""
         if audience not in self._index_cache:
-            index: dict[str, list[tuple[tuple[str, ...], Secret]]] = {}
+            owners: dict[int, dict[tuple[str, ...], list[Secret]]] = {}
             for secret in self._secrets_for(audience):
                 for phrase in secret.phrases:
-                    index.setdefault(phrase[0], []).append((phrase, secret))
-            self._index_cache[audience] = index
+                    owners.setdefault(len(phrase), {}).setdefault(phrase, []).append(secret)
+            self._index_cache[audience] = {n: (set(o), o) for n, o in owners.items()}
         return self._index_cache[audience]
 
     def _secrets_for(self, audience: Audience) -> list[Secret]:
@@ -212,7 +221,7 @@ class LeakChecker:
         return {}
 
     @cached_property
-    def _index_cache(self) -> dict[Audience, dict[str, list[tuple[tuple[str, ...], Secret]]]]:
+    def _index_cache(self) -> dict[Audience, dict[int, PhraseIndex]]:
         return {}
 
 
