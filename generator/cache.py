@@ -47,10 +47,15 @@ def tree_digest(root: Path, skip: Iterable[str] = ()) -> str:
 
 @cache
 def code_digest() -> str:
-    """The tool itself: its code, vocabulary, catalogues, templates and Word styles."""
+    """The tool itself: its code, vocabulary, catalogues, templates, Word styles, site settings."""
     package = Path(__file__).resolve().parent
     templates = package.parent / "templates"
-    return fingerprint(tree_digest(package, skip=("__pycache__",)), tree_digest(templates))
+    site_settings = package.parent / "mkdocs.yml"
+    return fingerprint(
+        tree_digest(package, skip=("__pycache__",)),
+        tree_digest(templates),
+        file_digest(site_settings) if site_settings.is_file() else None,
+    )
 
 
 class OutputCache:
