@@ -68,6 +68,7 @@ def build(
     taken before reading anything) lets the next ``protdocs build`` see that nothing changed.
     """
     content = validated(content_dir)
+    progress(f"{content_dir}: valid ({len(content.index)} items); writing the outputs")
     if version is not None:
         content = content.released_as(version)
     languages = output_languages(content, lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,28 @@ def _print_problems(problems: list[Problem]) -> None:
         click.secho(str(problem), fg=colour, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A drafter sees a short message for an unexpected failure; --verbose shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # output piped into `head` and the like: not a failure
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
+        except Exception as exc:
+            if ctx.params.get("verbose"):
+                raise
+            raise click.ClickException(
+                f"unexpected failure ({type(exc).__name__}: {exc}). Run the command again as "
+                "`protdocs --verbose ...` to see where it happened, and send that output to "
+                "the tool's maintainers."
+            ) from exc
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="protdocs")
 @click.option("--verbose", is_flag=True, help="Show Python tracebacks for unexpected failures.")
 @click.pass_context

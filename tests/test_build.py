@@ -255,3 +255,20 @@ def test_outputs_are_readable_by_the_team(out: Path) -> None:
     """Files go to a layout team and into bundles: not private to the person who built them."""
     for path in out.rglob("*.docx"):
         assert path.stat().st_mode & 0o044 == 0o044, path
+
+
+def test_unexpected_failure_is_one_line_unless_verbose(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.build
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(generator.build, "build", broken)
+    result = runner.invoke(main, ["build", "--content", str(EXAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Error: unexpected failure (RuntimeError: disk on fire)" in result.output
+    assert "Traceback" not in result.output
+    verbose = runner.invoke(main, ["--verbose", "build", "--content", str(EXAMPLE), "--out", str(tmp_path)])
+    assert isinstance(verbose.exception, RuntimeError)
