@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -178,21 +178,32 @@ def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figur
         values = [totals[f"{sex}_{age}"] for age, _ in AGE_GROUPS]
         xs = [x + (offset - 0.5) * 0.38 for x in range(len(values))]
         axes.bar(xs, values, width=0.36, color=colour, label=name)
-        for x, value in zip(xs, values, strict=True):
-            axes.annotate(
-                labels.compact(value),
-                (x, value),
-                xytext=(0, 1.5),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7,
-            )
+        _label_bars(axes, xs, values, labels.compact, fontsize=7)
     axes.set_xticks(range(len(AGE_GROUPS)), [_(label) for _key, label in AGE_GROUPS])
     axes.set_ylim(0, max(totals.values()) * 1.2)
     axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
     axes.legend(frameon=False, fontsize=8, loc="upper right")
     return figure
+
+
+def _label_bars(
+    axes: Axes,
+    xs: Iterable[float],
+    values: list[float],
+    shown: Callable[[float], str],
+    fontsize: int,
+) -> None:
+    """Each bar's value written just above it."""
+    for x, value in zip(xs, values, strict=True):
+        axes.annotate(
+            shown(value),
+            (x, value),
+            xytext=(0, 1.5),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+        )
 
 
 def write_indicator_chart(
@@ -213,16 +224,7 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     periods = [r["period"] for r in results]
     values = [r["value"] for r in results]
     axes.bar(range(len(values)), values, width=0.55, color=BAR)
-    for x, value in enumerate(values):
-        axes.annotate(
-            labels.number(value),
-            (x, value),
-            xytext=(0, 1.5),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=8,
-        )
+    _label_bars(axes, range(len(values)), values, labels.number, fontsize=8)
     axes.set_xticks(range(len(periods)), periods)
     axes.set_xlim(-0.6, max(len(periods), 1) - 0.4)
     baseline, target = indicator.get("baseline"), indicator.get("target")
