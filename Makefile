@@ -91,6 +91,7 @@ test: $(STAMP) ## run the test suite
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check generator tests
 	$(BIN)/ruff format --check generator tests
+	$(BIN)/mypy generator
 
 format: $(STAMP) ## reformat the code with ruff
 	$(BIN)/ruff format generator tests

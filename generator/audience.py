@@ -206,7 +206,7 @@ def ceiling(content: Content, audience: Audience) -> Content:
     flt = _Ceiling(content, audience, content.languages[0])
     sections = {name: flt.record(section, -1) for name, section in content.sections.items()}
     kept = {name: section for name, section in sections.items() if section is not None}
-    operation = flt.record(content.operation, 0) if content.operation else {}
+    operation = (flt.record(content.operation, 0) if content.operation else None) or {}
     return Content(content.folder, operation, kept, index=id_index([operation, *kept.values()]))
 
 

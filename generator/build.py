@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -339,7 +339,8 @@ def _word(content: Content, info: BuildInfo, job: WordJob, cache: OutputCache | 
 
     def key() -> str:
         charts = [file_digest(p) for p in job.charts]
-        return fingerprint("docx", job.markdown, replace(meta, timestamp=_time_key(info)), charts)
+        properties = {**asdict(meta), "timestamp": _time_key(info)}
+        return fingerprint("docx", job.markdown, properties, charts)
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
 

@@ -14,8 +14,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .cache import OutputCache, code_digest, fingerprint, produce
 from .i18n import N_, Translate, compact, language_suffix, number, translator
@@ -48,7 +49,7 @@ def _style() -> Iterator[None]:
     """matplotlib is imported only when a chart is drawn (a rebuild that reuses charts never is)."""
     import matplotlib
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(cast(Any, STYLE)):
         yield
 
 
@@ -89,17 +90,23 @@ def write_indicator_charts(
     """A chart for every indicator this view holds, in ``folder/charts/`` (or charts/LANG/)."""
     written = []
     to_draw: list[tuple[Mapping[str, Any], Path, str]] = []
+    lang = view["lang"]
     for indicator in view["monitoring"]["indicators"]:
         target = chart_path(folder, indicator["id"], charts_folder(view))
-        produce(
-            cache,
-            target,
-            lambda i=indicator: fingerprint("indicator-chart", i, view["lang"], code_digest()),
-            lambda path, i=indicator: to_draw.append((i, path, view["lang"])),
-        )
+        key = partial(fingerprint, "indicator-chart", indicator, lang, code_digest())
+        produce(cache, target, key, partial(_queue, to_draw, indicator, lang))
         written.append(target)
     draw_all(to_draw)
     return written
+
+
+def _queue(
+    to_draw: list[tuple[Mapping[str, Any], Path, str]],
+    indicator: Mapping[str, Any],
+    lang: str,
+    target: Path,
+) -> None:
+    to_draw.append((indicator, target, lang))
 
 
 PARALLEL_FROM = 24  # charts; below this, starting drawing processes costs more than it saves

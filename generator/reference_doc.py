@@ -108,8 +108,8 @@ def make_reference_doc(target: Path) -> None:
         _set_font(doc.styles[name], size)
     _set_font(doc.styles["Title"], 24, True, BLUE)
     _set_font(doc.styles["Subtitle"], 14, False, BLUE)
-    for level, size in ((1, 16), (2, 13), (3, 11.5), (4, 10.5), (5, 10)):
-        _set_font(doc.styles[f"Heading {level}"], size, True, BLUE)
+    for level, heading_size in ((1, 16.0), (2, 13.0), (3, 11.5), (4, 10.5), (5, 10.0)):
+        _set_font(doc.styles[f"Heading {level}"], heading_size, True, BLUE)
     passage = _paragraph_style(doc, "Confidential passage", "Body Text")
     ppr = passage.element.get_or_add_pPr()
     _border(ppr, "w:pBdr", ("left",), "A31F1F", 18)

@@ -63,7 +63,7 @@ class Preview:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def build(self) -> None:
         """The first build: without a good one there is nothing to serve, so errors propagate."""

@@ -161,7 +161,7 @@ def site_nav(pages: list[Document], lang: str = "en") -> list[dict[str, Any]]:
     """Home and the sections first, then the annexes under one heading."""
     _ = translator(lang)
     nav: list[dict[str, Any]] = []
-    annexes = []
+    annexes: list[dict[str, Any]] = []
     for page in pages:
         entry = {_(page.title): f"{page.slug}.md"}
         (annexes if Path(page.folder).name == "annexes" else nav).append(entry)

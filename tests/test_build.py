@@ -270,5 +270,7 @@ def test_unexpected_failure_is_one_line_unless_verbose(
     assert result.exit_code == 1
     assert "Error: unexpected failure (RuntimeError: disk on fire)" in result.output
     assert "Traceback" not in result.output
-    verbose = runner.invoke(main, ["--verbose", "build", "--content", str(EXAMPLE), "--out", str(tmp_path)])
+    verbose = runner.invoke(
+        main, ["--verbose", "build", "--content", str(EXAMPLE), "--out", str(tmp_path)]
+    )
     assert isinstance(verbose.exception, RuntimeError)

@@ -21,7 +21,9 @@ def mtimes(folder: Path) -> dict[str, int]:
     }
 
 
-def test_no_change_rebuild_rewrites_no_file(runner: CliRunner, content: Path, tmp_path: Path) -> None:
+def test_no_change_rebuild_rewrites_no_file(
+    runner: CliRunner, content: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     args = ["build", "--content", str(content), "--out", str(out)]
     assert runner.invoke(main, args).exit_code == 0
@@ -32,7 +34,9 @@ def test_no_change_rebuild_rewrites_no_file(runner: CliRunner, content: Path, tm
     assert mtimes(out / OP) == before
 
 
-def test_rebuild_through_the_pipeline_keeps_every_unchanged_file(content: Path, tmp_path: Path) -> None:
+def test_rebuild_through_the_pipeline_keeps_every_unchanged_file(
+    content: Path, tmp_path: Path
+) -> None:
     """Without the up-to-date shortcut (as after a change elsewhere), nothing is rewritten."""
     out = tmp_path / "out"
     build(content, out)
@@ -42,7 +46,9 @@ def test_rebuild_through_the_pipeline_keeps_every_unchanged_file(content: Path, 
     assert len(result.kept) == len(before)
 
 
-def test_one_field_change_rewrites_only_the_outputs_holding_it(content: Path, tmp_path: Path) -> None:
+def test_one_field_change_rewrites_only_the_outputs_holding_it(
+    content: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     build(content, out)
     before = mtimes(out / OP)
@@ -57,10 +63,15 @@ def test_one_field_change_rewrites_only_the_outputs_holding_it(content: Path, tm
         "site/hno-protection-analysis.html",
         "site/search/search_index.json",
     }
-    assert "Decades of social and political" in (out / OP / "public/hno-protection-analysis.md").read_text()
+    assert (
+        "Decades of social and political"
+        in (out / OP / "public/hno-protection-analysis.md").read_text()
+    )
 
 
-def test_a_file_added_by_hand_forces_a_real_build(runner: CliRunner, content: Path, tmp_path: Path) -> None:
+def test_a_file_added_by_hand_forces_a_real_build(
+    runner: CliRunner, content: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     args = ["build", "--content", str(content), "--out", str(out)]
     assert runner.invoke(main, args).exit_code == 0

@@ -19,7 +19,7 @@ def _umask() -> int:
 _READABLE = 0o666 & ~_umask()
 
 
-def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
+def write_atomically(target: Path, produce: Callable[[Path], object]) -> None:
     """Let ``produce`` write a temporary file beside ``target``, then rename it into place.
 
     A crash or an error never leaves a half-written output under the final name.

@@ -200,8 +200,7 @@ class _Marker:
         select: Callable[[etree._Element], list[etree._Element]],
     ) -> None:
         olds, news = select(old_parent), select(new_parent)
-        matcher = SequenceMatcher(None, [_key(b) for b in olds], [_key(b) for b in news])
-        matcher.autojunk = False
+        matcher = SequenceMatcher(None, [_key(b) for b in olds], [_key(b) for b in news], False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 continue
@@ -277,8 +276,7 @@ class _Marker:
     def words(self, old: etree._Element, new: etree._Element) -> None:
         """Word-level marks inside one changed paragraph, each word with its own formatting."""
         before, after = _tokens(old), _tokens(new)
-        matcher = SequenceMatcher(None, [t for t, _ in before], [t for t, _ in after])
-        matcher.autojunk = False
+        matcher = SequenceMatcher(None, [t for t, _ in before], [t for t, _ in after], False)
         pieces: list[etree._Element] = []
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
@@ -346,7 +344,7 @@ def _simple(paragraph: etree._Element) -> bool:
 
 def _tokens(paragraph: etree._Element) -> list[tuple[str, bytes]]:
     """Words with their trailing space, each with its run's formatting."""
-    found = []
+    found: list[tuple[str, bytes]] = []
     for run in paragraph.iter(_R):
         properties = run.find(qn("w:rPr"))
         style = etree.tostring(properties) if properties is not None else b""
