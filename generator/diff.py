@@ -24,13 +24,14 @@ from typing import Any
 from . import schema as s
 from . import snapshot
 from .audience import Audience, ceiling, view
-from .build import docx_meta, tool_version, validated
+from .build import docx_meta, tool_version
 from .charts import write_charts
 from .documents import CHANGES_DOCX, DOCUMENTS, RELEASE_NOTES
 from .errors import ProtdocsError
 from .load import CONTENT_FILES, OPERATION_FILE
 from .model import Content
 from .render import current_build, render
+from .validate import validated
 from .writers import write_text
 from .writers.tracked import Revisions, write_tracked_docx
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from . import snapshot
 from .audience import Audience
-from .build import Progress, build, tool_version, validated
+from .build import Progress, build, tool_version
 from .diff import (
     CHANGES_DOCX,
     MANIFEST,
@@ -46,6 +46,7 @@ from .documents import RELEASES
 from .errors import BuildFailed, LeakFound, ProtdocsError
 from .leaks import LeakChecker
 from .model import Content
+from .validate import validated
 from .writers import write_atomically, write_text, zip_entry
 
 BUNDLES = {"public": ("public", "site"), "internal": ("internal",)}

@@ -16,10 +16,11 @@ from typing import Any
 from mkdocs.livereload import LiveReloadServer
 
 from .audience import Audience
-from .build import publish_site, validated
+from .build import publish_site
 from .errors import BuildFailed, ProtdocsError
 from .render import TEMPLATES
 from .site import MKDOCS_YML, SITE_FOLDERS
+from .validate import validated
 
 HOST = "127.0.0.1"
 Report = Callable[[ProtdocsError], None]

@@ -16,11 +16,12 @@ from docx.shared import Cm
 
 from generator.assess import Status, evaluate
 from generator.audience import Audience, view
-from generator.build import build, validated
+from generator.build import build
 from generator.charts import write_indicator_charts
 from generator.documents import DOCUMENTS
 from generator.leaks import audience_of
 from generator.render import BuildInfo, render
+from generator.validate import validated
 from generator.writers.docx import HIGHLIGHT_FILL, DocxMeta, write_docx
 from tests.conftest import EXAMPLE
 from tests.docx_text import all_text, table_with_header

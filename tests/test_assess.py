@@ -16,7 +16,6 @@ import yaml
 from click.testing import CliRunner
 
 from generator.assess import RULES, Result, Status, assess
-from generator.build import validated
 from generator.cli import main
 from generator.tracking import (
     end_date,
@@ -26,6 +25,7 @@ from generator.tracking import (
     progress,
     progress_label,
 )
+from generator.validate import validated
 from tests.conftest import EXAMPLE, FIXTURES
 
 MINIMAL = FIXTURES / "assess-minimal"

@@ -19,7 +19,7 @@ from docx import Document
 from generator import release as releasing
 from generator import snapshot
 from generator.audience import Audience, view
-from generator.build import build, validated
+from generator.build import build
 from generator.cli import main
 from generator.diff import CHANGES_DOCX, RELEASE_NOTES
 from generator.documents import DOCUMENTS
@@ -27,6 +27,7 @@ from generator.leaks import LeakChecker
 from generator.model import walk_records
 from generator.release import GitFacts, ReleaseExists, git_facts, release, release_time
 from generator.render import current_build, render
+from generator.validate import validated
 from tests.changes import edit_for_next_round
 from tests.conftest import EXAMPLE
 
