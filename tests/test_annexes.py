@@ -132,6 +132,37 @@ def test_cluster_matrix_areas_and_people_targeted(out: Path) -> None:
     assert "96,000 people targeted" in text  # FS1, under R2
 
 
+def test_cluster_matrix_names_the_clusters_that_do_not_contribute(out: Path) -> None:
+    path = docx_of(out, "public/annexes", "annex-1-cluster-contributions")
+    text = all_text(path)
+    r2 = text[text.index("R2: Gender-based violence") :]
+    assert "No contribution recorded from: Education." in r2.split("R3:")[0]
+    education_rows = [r for r in rows_of(path) if r[0].startswith("Education")]
+    assert len(education_rows) == 1  # its R1 row; R2 has none, every cell of it would be "—"
+    assert all(any(cell != "—" for cell in row[1:]) for row in rows_of(path)[1:])
+
+
+def test_cluster_matrix_grows_with_contributions_not_with_clusters() -> None:
+    """A large operation's matrix lists only contributing clusters, and counts the rest."""
+    public = view(validated(EXAMPLE), Audience.PUBLIC)
+    idle = [
+        {
+            "id": f"idle-{n}",
+            "name": f"Idle cluster {n}",
+            "lead_agencies": [],
+            "contributions": [],
+            "marked": False,
+        }
+        for n in range(40)
+    ]
+    public["clusters"]["clusters"].extend(idle)
+    doc = next(d for d in DOCUMENTS if d.slug == "annex-1-cluster-contributions")
+    markdown = render(doc, public, BuildInfo(BUILD_DAY, "test"))
+    assert "Idle cluster" not in markdown
+    assert "No contribution recorded from 40 other clusters." in markdown  # R1: all contribute
+    assert "No contribution recorded from 41 other clusters." in markdown  # R2: and Education
+
+
 def test_cluster_matrix_internal_items_only_in_internal_version(out: Path) -> None:
     public = all_text(docx_of(out, "public/annexes", "annex-1-cluster-contributions"))
     internal = all_text(docx_of(out, "internal/annexes", "annex-1-cluster-contributions"))
