@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -222,18 +223,27 @@ def write_indicator_chart(
 
 
 def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
-    """Results as bars per period, the baseline dashed and the target as a green line."""
+    """Results as bars per period, each with its value, the baseline dashed and the target as a
+    green line, each named with its value. Labelled directly, with no y axis: the axis and its
+    ticks cost more to draw than the rest of the chart and tell the reader nothing more."""
     labels = labels or Labels()
     _ = labels.text
-    figure = _figure(SIZE_INCHES)
-    axes = figure.add_axes((0.12, 0.17, 0.56, 0.72))
+    axes = _indicator_axes()
     results = in_order(indicator["results"])
-    periods = [r["period"] for r in results]
     values = [r["value"] for r in results]
-    axes.bar(range(len(values)), values, width=0.55, color=BAR)
-    _label_bars(axes, range(len(values)), values, labels.number, fontsize=8)
-    axes.set_xticks(range(len(periods)), periods)
-    axes.set_xlim(-0.6, max(len(periods), 1) - 0.4)
+    xs = range(len(values))
+    axes.bar(xs, values, width=0.55, color=BAR)
+    named = _labelled(len(values))
+    size = 8 if len(values) <= 3 else 7
+    value_text = labels.number if len(values) <= 3 else labels.compact
+    _label_bars(axes, named, [values[x] for x in named], value_text, fontsize=size)
+    for x in named:
+        axes.annotate(
+            results[x]["period"].replace("-", "\n"), (x, 0), xytext=(0, -3),
+            textcoords="offset points", ha="center", va="top", fontsize=size, linespacing=1.1,
+        )  # fmt: skip
+    axes.axhline(0, color="black", linewidth=0.6)
+    axes.set_xlim(-0.6, max(len(values), 1) - 0.4)
     baseline, target = indicator.get("baseline"), indicator.get("target")
     _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels)
     _reference_line(axes, target, _("Target"), TARGET, "-", labels)
@@ -241,7 +251,35 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     axes.set_ylim(0, top * 1.2)
     if not values:
         axes.text(0, top * 0.6, _("No results yet"), ha="center", color=BASELINE)
-    return figure
+    return axes.figure  # type: ignore[return-value]
+
+
+MOST_LABELS = 4  # periods (2027 over Q1) side by side under the bars before they collide
+
+
+def _labelled(count: int) -> list[int]:
+    """The bars that get their period and value written: all of them, or every few counting
+    back from the latest (always named) when there are too many to read side by side."""
+    step = -(-count // MOST_LABELS)  # ceiling
+    return sorted(range(count - 1, -1, -step))
+
+
+_canvas = threading.local()
+
+
+def _indicator_axes() -> Axes:
+    """One figure per process and thread, emptied between charts: making a figure and its axes
+    costs more than drawing a chart on it, and the bytes written are the same."""
+    axes = getattr(_canvas, "axes", None)
+    if axes is None:
+        axes = _figure(SIZE_INCHES).add_axes((0.04, 0.17, 0.52, 0.72))  # the rest: the lines' names
+        axes.set_axis_off()
+        _canvas.axes = axes
+    for container in list(axes.containers):
+        container.remove()
+    for artist in [*axes.patches, *axes.texts, *axes.lines]:
+        artist.remove()
+    return axes
 
 
 def _reference_line(
@@ -256,13 +294,18 @@ def _reference_line(
         return
     axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9)
     axes.annotate(
-        f"{name} {labels.number(measure['value'])}",
+        f"{name} {_short(measure['value'], labels)}",
         (1.02, measure["value"]),
         xycoords=("axes fraction", "data"),
         va="center",
         fontsize=8,
         color=colour,
     )
+
+
+def _short(value: float, labels: Labels) -> str:
+    """A reference line's value, compact from 10,000 so that its name still fits beside it."""
+    return labels.compact(value) if abs(value) >= 10_000 else labels.number(value)
 
 
 def _measures(indicator: Mapping[str, Any]) -> list[float]:
