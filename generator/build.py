@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ from . import schema as s
 from .assess import evaluate
 from .audience import Audience, view
 from .cache import OutputCache, file_digest, fingerprint, produce, remember_inputs
-from .charts import charts_folder, write_charts
+from .charts import Drawer, charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound
 from .i18n import is_right_to_left, language_of, language_suffix, output_languages, translator
@@ -35,6 +36,7 @@ from .writers.docx import DocxMeta, write_docx
 from .writers.hxl import indicators_csv, write_indicators_hxl
 
 Progress = Callable[[str], None]
+StartSite = Callable[[Callable[[], list[Path]]], None]  # queues a site to build
 
 
 def tool_version() -> str:
@@ -76,8 +78,8 @@ def build(
     result = _publish(
         content,
         final,
-        lambda staging, cache: write_outputs(
-            content, staging, documents, template_dir, languages, cache
+        lambda staging, cache, meanwhile: write_outputs(
+            content, staging, documents, template_dir, languages, cache, meanwhile
         ),
         template_dir,
         languages=languages,
@@ -128,7 +130,8 @@ def publish_site(
     info = current_build(tool_version())
     languages = languages or content.languages
 
-    def write(staging: Path, cache: OutputCache) -> list[Path]:
+    def write(staging: Path, cache: OutputCache, meanwhile: Callable[[], None]) -> list[Path]:
+        meanwhile()
         return [
             page
             for lang in languages
@@ -148,7 +151,7 @@ def publish_site(
 def _publish(
     content: Content,
     final: Path,
-    write: Callable[[Path, OutputCache], list[Path]],
+    write: Callable[[Path, OutputCache, Callable[[], None]], list[Path]],
     template_dir: Path,
     parts: tuple[str, ...] | None = None,
     languages: list[str] | None = None,
@@ -157,17 +160,22 @@ def _publish(
 
     With ``parts``, only those folders of ``final`` are replaced and the rest is left as it was.
     With ``languages`` (some of the operation's), the other languages' files are kept.
+    ``write`` calls its third argument when its own thread starts mostly waiting (for pandoc and
+    the chart processes): the leak check then works out its phrases on a thread of its own.
     """
     staging = final.with_name(f".staging-{final.name}-{os.getpid()}")
     rejected = final.with_name(f".rejected-{final.name}")
     shutil.rmtree(staging, ignore_errors=True)
     cache = OutputCache(final.parent, final.name, staging, enabled=parts is None)
+    checker = LeakChecker(content, template_dir)
+    preparing = threading.Thread(target=checker.prepare, name="leak-phrases", daemon=True)
     try:
-        written = write(staging, cache)
+        written = write(staging, cache, preparing.start)
         cache.keep_unchanged()
         if languages is not None:
             _carry_over(content, final, staging, languages, parts or OUTPUT_FOLDERS)
-        checker = LeakChecker(content, template_dir)
+        if preparing.is_alive():
+            preparing.join()
         findings = checker.check(staging, known_clean=cache.checked)
         if findings:
             quarantine(staging)
@@ -197,29 +205,42 @@ def write_outputs(
     template_dir: Path = TEMPLATES,
     languages: list[str] | None = None,
     cache: OutputCache | None = None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[Path]:
     """Render every document in each language, write its Markdown and Word files and the public
-    preview site of each language.
+    preview site of each language; ``meanwhile`` is called once everything is rendered.
 
     Pandoc and MkDocs run in parallel, the sites one after the other (the first language's site
     holds the others' folders); the list returned names the documents and the sites' pages, not
     the theme's files.
     """
     info = current_build(tool_version())
-    sites: list[Callable[[], list[Path]]] = []
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    sites: list[Future[list[Path]]] = []
+    with (
+        ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
+        ThreadPoolExecutor(max_workers=1) as site_queue,  # one after the other
+        Drawer() as drawer,
+    ):
         words: list[Future[None]] = []
 
         def start_word(job: WordJob) -> None:
             words.append(pool.submit(_word, content, info, job, cache))
 
-        for lang in languages or content.languages:
-            args = (content, staging, documents, template_dir, info, lang, start_word, cache)
-            sites.append(_write_language(*args))
-        site_pages = pool.submit(lambda: [page for write in sites for page in write()])
+        def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
+            sites.append(site_queue.submit(write))
+
+        finish = [
+            _write_language(
+                content, staging, documents, template_dir, info, lang, cache, start_word
+            )
+            for lang in languages or content.languages
+        ]
+        meanwhile()
+        for draw_charts_and_site in finish:
+            draw_charts_and_site(start_site, drawer)
         for word in words:
             word.result()
-        pages = site_pages.result()
+        pages = [page for site in sites for page in site.result()]
     site_dir = staging / SITE_FOLDERS[Audience.PUBLIC]
     documents_written = (p for p in staging.rglob("*") if p.is_file() and site_dir not in p.parents)
     return sorted([*documents_written, *pages])
@@ -232,11 +253,12 @@ def _write_language(
     template_dir: Path,
     info: BuildInfo,
     lang: str,
+    cache: OutputCache | None,
     start_word: Callable[[WordJob], None],
-    cache: OutputCache | None = None,
-) -> Callable[[], list[Path]]:
-    """One language's Markdown and charts now; its Word files are started as soon as what they
-    embed exists (pandoc runs while the charts are drawn); returns its site, to build after."""
+) -> Callable[[StartSite, Drawer], None]:
+    """One language's Markdown now, and the Word files of the documents without charts; returns
+    what draws its charts and starts the rest: the Word files with charts as soon as these are
+    drawn (pandoc runs while the charts are drawn), and its site once the public ones are."""
     views = {audience: view(content, audience, lang) for audience in Audience}
     confidential = views[Audience.CONFIDENTIAL]
     confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # for annex 6
@@ -253,20 +275,12 @@ def _write_language(
             start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, []))
         if doc.audience is Audience.PUBLIC:
             rendered[doc.slug] = markdown
-    for doc, markdown, base in with_charts:  # charts before pandoc, which embeds them
-        charts = write_charts(doc.charts, views[doc.audience], base.parent, cache)
-        start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, charts))
     if not suffix:  # the HXL table is in the first language
         for audience in (Audience.PUBLIC, Audience.INTERNAL):
             table = indicators_csv(views[audience]["monitoring"]["indicators"])
             _write_text(cache, staging / hxl_export_path(audience), table)
     public = views[Audience.PUBLIC]
-    public_charts = [
-        staging / d.folder / charts_folder(public)
-        for d in documents
-        if d.charts and d.audience is Audience.PUBLIC  # drawn from the same view as the site
-    ]
-    return partial(
+    site = partial(
         write_site,
         public,
         Audience.PUBLIC,
@@ -274,10 +288,29 @@ def _write_language(
         info,
         documents=documents,
         rendered=rendered,
-        charts=public_charts,
+        charts=[  # drawn from the same view as the site
+            staging / doc.folder / charts_folder(public)
+            for doc, _, _ in with_charts
+            if doc.audience is Audience.PUBLIC
+        ],
         template_dir=template_dir,
         cache=cache,
     )
+
+    def draw_charts_and_site(start_site: StartSite, drawer: Drawer) -> None:
+        # Charts before pandoc, which embeds them: the public ones first, for the site too;
+        # the other audiences' then reuse the charts they share with them.
+        pending: Callable[[], list[Path]] | None = site
+        for doc, markdown, base in sorted(with_charts, key=lambda item: item[0].audience.value):
+            if pending and doc.audience is not Audience.PUBLIC:
+                start_site(pending)
+                pending = None
+            charts = write_charts(doc.charts, views[doc.audience], base.parent, cache, drawer)
+            start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, charts))
+        if pending:
+            start_site(pending)
+
+    return draw_charts_and_site
 
 
 # The folders of build/OP a build of some languages carries over from the last build.

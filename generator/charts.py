@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+Job = tuple[Mapping[str, Any], Path, str]  # an indicator, its chart's path, the language
 SIZE_INCHES = (3.2, 1.6)  # shown 6 cm wide in Word: fonts are sized to read at that scale
 DPI = 150
 BAR, BASELINE, TARGET = "#1F4E79", "#7F7F7F", "#2E7D32"
@@ -70,13 +71,20 @@ def charts_folder(view: Mapping[str, Any]) -> str:
 
 
 def write_charts(
-    kinds: tuple[str, ...], view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+    kinds: tuple[str, ...],
+    view: Mapping[str, Any],
+    folder: Path,
+    cache: OutputCache | None = None,
+    drawer: Drawer | None = None,
 ) -> list[Path]:
-    """The charts a document embeds (``Document.charts``), drawn from its own view."""
+    """The charts a document embeds (``Document.charts``), drawn from its own view.
+
+    A build passes its ``drawer`` so that all its documents share one pool of processes."""
     written: list[Path] = []
-    for kind in kinds:
-        result = CHART_WRITERS[kind](view, folder, cache)
-        written.extend(result if isinstance(result, list) else [result] if result else [])
+    with nullcontext(drawer) if drawer else Drawer() as chosen:
+        for kind in kinds:
+            result = CHART_WRITERS[kind](view, folder, cache, chosen)
+            written.extend(result if isinstance(result, list) else [result] if result else [])
     return written
 
 
@@ -86,23 +94,27 @@ def chart_path(folder: Path, indicator_id: str, charts: str = "charts") -> Path:
 
 
 def write_indicator_charts(
-    view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+    view: Mapping[str, Any],
+    folder: Path,
+    cache: OutputCache | None = None,
+    drawer: Drawer | None = None,
 ) -> list[Path]:
     """A chart for every indicator this view holds, in ``folder/charts/`` (or charts/LANG/)."""
     written = []
-    to_draw: list[tuple[Mapping[str, Any], Path, str]] = []
+    to_draw: list[Job] = []
     lang = view["lang"]
     for indicator in view["monitoring"]["indicators"]:
         target = chart_path(folder, indicator["id"], charts_folder(view))
         key = partial(fingerprint, "indicator-chart", indicator, lang, code_digest())
         produce(cache, target, key, partial(_queue, to_draw, indicator, lang))
         written.append(target)
-    draw_all(to_draw)
+    with nullcontext(drawer) if drawer else Drawer() as chosen:
+        chosen.draw(to_draw)
     return written
 
 
 def _queue(
-    to_draw: list[tuple[Mapping[str, Any], Path, str]],
+    to_draw: list[Job],
     indicator: Mapping[str, Any],
     lang: str,
     target: Path,
@@ -113,19 +125,44 @@ def _queue(
 PARALLEL_FROM = 24  # charts; below this, starting drawing processes costs more than it saves
 
 
-def draw_all(jobs: list[tuple[Mapping[str, Any], Path, str]]) -> None:
-    """Draw the charts, in one process per core when there are many (matplotlib is not
-    thread-safe, and a large operation has hundreds of indicators)."""
-    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        for indicator, target, lang in jobs:
-            write_indicator_chart(indicator, target, Labels(lang))
-        return
-    context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
-        list(pool.map(_draw_job, jobs, chunksize=max(1, len(jobs) // (4 * (os.cpu_count() or 1)))))
+class Drawer:
+    """Draws indicator charts, in one process per core when there are many (matplotlib is not
+    thread-safe, and a large operation has hundreds of indicators). The processes start once,
+    on first need, and serve every document of a build until it closes the drawer."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def draw(self, jobs: list[Job]) -> None:
+        cores = os.cpu_count() or 1
+        if len(jobs) < PARALLEL_FROM or cores < 2:
+            for job in jobs:
+                _draw_job(job)
+            return
+        chunk = max(1, len(jobs) // (4 * cores))
+        list(self._processes(cores).map(_draw_job, jobs, chunksize=chunk))
+
+    def _processes(self, cores: int) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
+            # Imported once in the fork server rather than once in each worker it forks.
+            context.set_forkserver_preload([__name__, "matplotlib.backends.backend_agg"])
+            self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Drawer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
-def _draw_job(job: tuple[Mapping[str, Any], Path, str]) -> None:
+def _draw_job(job: Job) -> None:
     indicator, target, lang = job
     write_indicator_chart(indicator, target, Labels(lang))
 
@@ -154,7 +191,10 @@ FEMALE, MALE = "#B5446E", "#1F4E79"
 
 
 def write_pin_chart(
-    view: Mapping[str, Any], folder: Path, cache: OutputCache | None = None
+    view: Mapping[str, Any],
+    folder: Path,
+    cache: OutputCache | None = None,
+    _drawer: Drawer | None = None,  # one chart: drawn here
 ) -> Path | None:
     """People in need of protection by sex and age, from the data tables this view holds."""
     rows = view["data"]["people_in_need"]
@@ -260,7 +300,7 @@ MOST_LABELS = 4  # periods (2027 over Q1) side by side under the bars before the
 def _labelled(count: int) -> list[int]:
     """The bars that get their period and value written: all of them, or every few counting
     back from the latest (always named) when there are too many to read side by side."""
-    step = -(-count // MOST_LABELS)  # ceiling
+    step = max(1, -(-count // MOST_LABELS))  # ceiling; 1 when there are no bars
     return sorted(range(count - 1, -1, -step))
 
 

@@ -147,6 +147,13 @@ class LeakChecker:
                     )
         return found
 
+    def prepare(self) -> None:
+        """Work out the phrases of every audience now: a build does it on a thread while
+        pandoc and the chart processes run, so that its check is only reading files."""
+        for audience in Audience:
+            self._phrases_by_length(audience)
+            self.phrases_key(audience)
+
     def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[Finding]:
         """Every finding in every output folder of one operation's build.
 

@@ -77,6 +77,18 @@ def _percent(value: float | None, lang: str = "en") -> str:
     return i18n.percent(value, lang)
 
 
+def _by_risk(clusters: list[dict[str, Any]]) -> dict[str, list[tuple[dict[str, Any], dict]]]:
+    """Risk id -> the clusters contributing to it, in their order, each with its contributions
+    by area of action: one pass over the contributions instead of one per risk and cluster."""
+    index: dict[str, dict[str, tuple[dict[str, Any], dict[str, list]]]] = {}
+    for cluster in clusters:
+        for contribution in cluster["contributions"]:
+            for risk in contribution["risks"]:
+                _, areas = index.setdefault(risk, {}).setdefault(cluster["id"], (cluster, {}))
+                areas.setdefault(contribution["area"], []).append(contribution)
+    return {risk: list(by_cluster.values()) for risk, by_cluster in index.items()}
+
+
 def _yaml_string(value: str) -> str:
     """A YAML double-quoted scalar: safe for any text in a front-matter block."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
@@ -124,6 +136,7 @@ def environment(
         compact=_compact,
         percent=_percent,
         yaml_string=_yaml_string,
+        by_risk=_by_risk,
         chronological=in_order,
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )

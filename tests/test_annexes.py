@@ -13,11 +13,12 @@ from docx import Document as open_docx
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm
+from PIL import Image
 
 from generator.assess import Status, evaluate
 from generator.audience import Audience, view
 from generator.build import build
-from generator.charts import write_indicator_charts
+from generator.charts import PARALLEL_FROM, write_indicator_chart, write_indicator_charts
 from generator.documents import DOCUMENTS
 from generator.leaks import audience_of
 from generator.render import BuildInfo, render
@@ -212,6 +213,38 @@ def test_monitoring_framework_internal_indicator_only_internal(out: Path) -> Non
     i7 = "Officers moved off checkpoint duty"
     assert i7 not in all_text(docx_of(out, "public/annexes", "annex-3-monitoring-framework"))
     assert i7 in all_text(docx_of(out, "internal/annexes", "annex-3-monitoring-framework"))
+
+
+@pytest.mark.parametrize("results", [0, 1, 12], ids=lambda n: f"{n} results")
+def test_chart_of_an_indicator_with_no_results_or_many(tmp_path: Path, results: int) -> None:
+    indicator = {
+        "id": "X1",
+        "results": [
+            {"period": f"{2025 + n // 4}-Q{n % 4 + 1}", "value": 50_000 * (n + 1)}
+            for n in range(results)
+        ],
+        "baseline": {"value": 500},
+        "target": {"value": 250_000},
+    }
+    target = tmp_path / "X1.png"
+    write_indicator_chart(indicator, target)
+    with Image.open(target) as image:
+        assert image.size == (480, 240)
+        colours = {colour for _count, colour in image.convert("RGB").getcolors(1 << 16)}
+    assert (0x1F, 0x4E, 0x79) in colours or not results  # the bars
+    assert (0x2E, 0x7D, 0x32) in colours  # the target line
+
+
+def test_charts_drawn_by_worker_processes_are_those_drawn_in_process(tmp_path: Path) -> None:
+    public = view(validated(EXAMPLE), Audience.PUBLIC)
+    indicators = public["monitoring"]["indicators"]
+    many = [{**i, "id": f"{i['id']}-{n}"} for n in range(4) for i in indicators]
+    assert len(many) >= PARALLEL_FROM  # so the processes are used
+    pooled = write_indicator_charts({**public, "monitoring": {"indicators": many}}, tmp_path)
+    for indicator, path in zip(many, pooled, strict=True):
+        alone = tmp_path / "alone.png"
+        write_indicator_chart(indicator, alone)
+        assert path.read_bytes() == alone.read_bytes(), path.name
 
 
 def test_charts_are_byte_identical_across_builds(tmp_path: Path) -> None:
