@@ -26,6 +26,7 @@ from .charts import Drawer, charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound
 from .i18n import is_right_to_left, language_of, language_suffix, output_languages, translator
+from .jobs import LargestFirst
 from .leaks import LeakChecker
 from .model import Content
 from .render import TEMPLATES, BuildInfo, current_build, render
@@ -210,21 +211,21 @@ def write_outputs(
     """Render every document in each language, write its Markdown and Word files and the public
     preview site of each language; ``meanwhile`` is called once everything is rendered.
 
-    Pandoc and MkDocs run in parallel, the sites one after the other (the first language's site
-    holds the others' folders); the list returned names the documents and the sites' pages, not
-    the theme's files.
+    Pandoc (the largest waiting document first) and MkDocs run in parallel, the sites one after
+    the other (the first language's site holds the others' folders); the list returned names
+    the documents and the sites' pages, not the theme's files.
     """
     info = current_build(tool_version())
     sites: list[Future[list[Path]]] = []
     with (
-        ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
+        LargestFirst(workers=os.cpu_count() or 2) as pandoc,
         ThreadPoolExecutor(max_workers=1) as site_queue,  # one after the other
         Drawer() as drawer,
     ):
         words: list[Future[None]] = []
 
         def start_word(job: WordJob) -> None:
-            words.append(pool.submit(_word, content, info, job, cache))
+            words.append(pandoc.submit(len(job.markdown), _word, content, info, job, cache))
 
         def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
             sites.append(site_queue.submit(write))

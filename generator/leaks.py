@@ -117,14 +117,10 @@ class LeakChecker:
         a bug in the filter must not also widen what the check accepts.
         """
         if audience not in self._allowed:
-            texts = list(self.fixed_wording)
-            texts.extend(_strings(_public_metadata(self.content.operation)))
-            for record in _records(self.content):
-                if record["_level"] <= audience.value:
-                    texts.extend(_own_strings(record))
-            grams: set[tuple[str, ...]] = set()
-            for text in texts:
-                grams |= ngrams(tokens(text), range(1, SHINGLE + 1))
+            grams = set(self._grams_by_level[None])
+            for level, more in self._grams_by_level.items():
+                if level is not None and level <= audience.value:
+                    grams |= more
             self._allowed[audience] = grams
         return self._allowed[audience]
 
@@ -132,11 +128,32 @@ class LeakChecker:
     def _allowed(self) -> dict[Audience, set[tuple[str, ...]]]:
         return {}
 
+    @cached_property
+    def _grams_by_level(self) -> dict[int | None, set[tuple[str, ...]]]:
+        """The word sequences of each level's records, and (None) of the wording every output
+        may hold: each text is cut into sequences once, whichever audiences are checked."""
+        texts: dict[int | None, list[str]] = {None: list(self.fixed_wording)}
+        texts[None].extend(_strings(_public_metadata(self.content.operation)))
+        for record in self._records:
+            texts.setdefault(record["_level"], []).extend(_own_strings(record))
+        grams: dict[int | None, set[tuple[str, ...]]] = {}
+        for level, group in texts.items():
+            found = grams[level] = set()
+            for text in group:
+                words = tokens(text)
+                for n in range(1, SHINGLE + 1):
+                    found.update(windows(words, n))
+        return grams
+
+    @cached_property
+    def _records(self) -> list[dict[str, Any]]:
+        return list(_records(self.content))
+
     def secrets(self, audience: Audience) -> list[Secret]:
         """The distinctive wording of every item above ``audience``."""
         allowed = self.allowed(audience)
         found = []
-        for record in _records(self.content):
+        for record in self._records:
             if record["_level"] <= audience.value:
                 continue
             for field, words in _record_texts(record):
