@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -79,8 +78,8 @@ def build(
     result = _publish(
         content,
         final,
-        lambda staging, cache, meanwhile: write_outputs(
-            content, staging, documents, template_dir, languages, cache, meanwhile
+        lambda staging, cache, checker: write_outputs(
+            content, staging, documents, template_dir, languages, cache, checker
         ),
         template_dir,
         languages=languages,
@@ -131,8 +130,8 @@ def publish_site(
     info = current_build(tool_version())
     languages = languages or content.languages
 
-    def write(staging: Path, cache: OutputCache, meanwhile: Callable[[], None]) -> list[Path]:
-        meanwhile()
+    def write(staging: Path, cache: OutputCache, checker: LeakChecker) -> list[Path]:
+        checker.start_preparing()
         return [
             page
             for lang in languages
@@ -152,7 +151,7 @@ def publish_site(
 def _publish(
     content: Content,
     final: Path,
-    write: Callable[[Path, OutputCache, Callable[[], None]], list[Path]],
+    write: Callable[[Path, OutputCache, LeakChecker], list[Path]],
     template_dir: Path,
     parts: tuple[str, ...] | None = None,
     languages: list[str] | None = None,
@@ -161,22 +160,19 @@ def _publish(
 
     With ``parts``, only those folders of ``final`` are replaced and the rest is left as it was.
     With ``languages`` (some of the operation's), the other languages' files are kept.
-    ``write`` calls its third argument when its own thread starts mostly waiting (for pandoc and
-    the chart processes): the leak check then works out its phrases on a thread of its own.
+    ``write`` gets the leak checker, to start it when its own thread starts mostly waiting
+    (for pandoc and the chart processes) and to check files early on the threads that write them.
     """
     staging = final.with_name(f".staging-{final.name}-{os.getpid()}")
     rejected = final.with_name(f".rejected-{final.name}")
     shutil.rmtree(staging, ignore_errors=True)
     cache = OutputCache(final.parent, final.name, staging, enabled=parts is None)
     checker = LeakChecker(content, template_dir)
-    preparing = threading.Thread(target=checker.prepare, name="leak-phrases", daemon=True)
     try:
-        written = write(staging, cache, preparing.start)
+        written = write(staging, cache, checker)
         cache.keep_unchanged()
         if languages is not None:
             _carry_over(content, final, staging, languages, parts or OUTPUT_FOLDERS)
-        if preparing.is_alive():
-            preparing.join()
         findings = checker.check(staging, known_clean=cache.checked)
         if findings:
             quarantine(staging)
@@ -206,10 +202,11 @@ def write_outputs(
     template_dir: Path = TEMPLATES,
     languages: list[str] | None = None,
     cache: OutputCache | None = None,
-    meanwhile: Callable[[], None] = lambda: None,
+    checker: LeakChecker | None = None,
 ) -> list[Path]:
     """Render every document in each language, write its Markdown and Word files and the public
-    preview site of each language; ``meanwhile`` is called once everything is rendered.
+    preview site of each language. A ``checker`` starts on its phrases once everything is
+    rendered, and checks each Word file on the thread that wrote it.
 
     Pandoc (the largest waiting document first) and MkDocs run in parallel, the sites one after
     the other (the first language's site holds the others' folders); the list returned names
@@ -225,7 +222,8 @@ def write_outputs(
         words: list[Future[None]] = []
 
         def start_word(job: WordJob) -> None:
-            words.append(pandoc.submit(len(job.markdown), _word, content, info, job, cache))
+            size = len(job.markdown)
+            words.append(pandoc.submit(size, _word, content, info, job, cache, staging, checker))
 
         def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
             sites.append(site_queue.submit(write))
@@ -236,7 +234,8 @@ def write_outputs(
             )
             for lang in languages or content.languages
         ]
-        meanwhile()
+        if checker:
+            checker.start_preparing()
         for draw_charts_and_site in finish:
             draw_charts_and_site(start_site, drawer)
         for word in words:
@@ -368,7 +367,14 @@ class WordJob:
     charts: list[Path]
 
 
-def _word(content: Content, info: BuildInfo, job: WordJob, cache: OutputCache | None) -> None:
+def _word(
+    content: Content,
+    info: BuildInfo,
+    job: WordJob,
+    cache: OutputCache | None,
+    staging: Path,
+    checker: LeakChecker | None,
+) -> None:
     meta = docx_meta(content, info, job.doc, job.lang)
 
     def key() -> str:
@@ -377,6 +383,8 @@ def _word(content: Content, info: BuildInfo, job: WordJob, cache: OutputCache | 
         return fingerprint("docx", job.markdown, properties, charts)
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
+    if checker:
+        checker.check_early(job.target, staging)
 
 
 def _write_text(cache: OutputCache | None, target: Path, text: str) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import html
 import json
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Collection, Iterable, Iterator
@@ -99,6 +100,9 @@ class LeakChecker:
     def __init__(self, content: Content, template_dir: Path = TEMPLATES) -> None:
         self.content = content
         self.template_dir = template_dir
+        self._preparing: threading.Thread | None = None
+        self._preparation = threading.Lock()
+        self._early: dict[str, list[Finding]] = {}  # file key -> findings (check_early)
 
     @cached_property
     def fixed_wording(self) -> list[str]:
@@ -165,11 +169,28 @@ class LeakChecker:
         return found
 
     def prepare(self) -> None:
-        """Work out the phrases of every audience now: a build does it on a thread while
-        pandoc and the chart processes run, so that its check is only reading files."""
-        for audience in Audience:
-            self._phrases_by_length(audience)
-            self.phrases_key(audience)
+        """Work out the phrases of every audience now, so that checking is only reading. The
+        first thread to ask does it; the others wait for it rather than doing it again."""
+        with self._preparation:
+            for audience in Audience:
+                self._phrases_by_length(audience)
+                self.phrases_key(audience)
+
+    def start_preparing(self) -> None:
+        """``prepare`` on a thread of its own: a build starts it once its templates are
+        rendered, while its main thread mostly waits for pandoc and the chart processes."""
+        if self._preparing is None:
+            self._preparing = threading.Thread(
+                target=self.prepare, name="leak-phrases", daemon=True
+            )
+            self._preparing.start()
+
+    def check_early(self, path: Path, op_dir: Path) -> None:
+        """Check one output of the build in ``op_dir`` as soon as it is written, on the thread
+        that wrote it; ``check`` then takes the verdict if the file is still the same bytes."""
+        self.prepare()
+        audience = audience_of(path.relative_to(op_dir))
+        self._early[self.file_key(path, audience)] = list(self.check_file(path, audience))
 
     def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[Finding]:
         """Every finding in every output folder of one operation's build.
@@ -177,6 +198,7 @@ class LeakChecker:
         ``known_clean`` holds the keys (``self.clean``) of files an earlier check of the same
         content found clean: the same bytes for the same audience need not be read again.
         """
+        self.prepare()
         findings: list[Finding] = []
         self.clean: set[str] = set()
         for path in sorted(p for p in op_dir.rglob("*") if p.is_file()):
@@ -185,7 +207,9 @@ class LeakChecker:
             if key in known_clean:
                 self.clean.add(key)
                 continue
-            found = list(self.check_file(path, audience))
+            found = (
+                self._early[key] if key in self._early else list(self.check_file(path, audience))
+            )
             findings.extend(found)
             if not found:
                 self.clean.add(key)

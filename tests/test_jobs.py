@@ -1,0 +1,29 @@
+"""The pandoc queue: the largest waiting document is converted first, failures reach the build."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from generator.jobs import LargestFirst
+
+
+def test_the_largest_waiting_job_starts_first() -> None:
+    started: list[str] = []
+    gate = threading.Event()
+    with LargestFirst(workers=1) as pool:
+        pool.submit(1, gate.wait)  # holds the only worker while the others queue up
+        for name, size in (("annex", 10), ("action plan", 650), ("hno", 390), ("annex 2", 10)):
+            pool.submit(size, started.append, name)
+        gate.set()
+    assert started == ["action plan", "hno", "annex", "annex 2"]
+
+
+def test_a_failed_job_raises_where_its_result_is_read() -> None:
+    with LargestFirst(workers=2) as pool:
+        failed = pool.submit(5, int, "not a number")
+        fine = pool.submit(1, int, "42")
+    assert fine.result() == 42
+    with pytest.raises(ValueError, match="not a number"):
+        failed.result()
