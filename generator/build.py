@@ -383,7 +383,7 @@ def _word(
         return fingerprint("docx", job.markdown, properties, charts)
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
-    if checker:
+    if checker and (cache is None or job.target not in cache.reused):  # kept: known clean
         checker.check_early(job.target, staging)
 
 

@@ -313,3 +313,13 @@ def test_self_assessment_highlights_unmet_items(tmp_path: Path) -> None:
     write_docx(markdown, target, meta, resources=tmp_path)
     assert shading(row_starting(target, "B2.4")) == {HIGHLIGHT_FILL}
     assert shading(row_starting(target, "B2.5")) == {None}
+
+
+def test_word_shows_other_markdown_dialects_as_typed(tmp_path: Path) -> None:
+    """Only the Markdown of docs/content-format.md is read, in Word as on the site."""
+    typed = "H~2~O, x^2^, ~~old~~ and $5 to $6; Term"
+    markdown = f"# Heading\n\n{typed}\n:   not a definition\n"
+    target = tmp_path / "dialect.docx"
+    meta = DocxMeta("t", "s", "a", "Public", "banner", dt.datetime(2027, 4, 1, tzinfo=dt.UTC))
+    write_docx(markdown, target, meta, resources=tmp_path)
+    assert f"{typed} : not a definition" in all_text(target)  # one paragraph, every mark kept
