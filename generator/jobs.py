@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-_Entry = tuple[int, int, Callable[[], None] | None]
+_Entry = tuple[int, int, Callable[[], None] | None, "Future[Any] | None"]
 
 
 class LargestFirst:
@@ -45,25 +45,35 @@ class LargestFirst:
             except BaseException as exc:  # handed to whoever waits on the future
                 future.set_exception(exc)
 
-        self._waiting.put((-size, next(self._order), run))
+        self._waiting.put((-size, next(self._order), run, future))
         return future
 
     def _work(self) -> None:
         while True:
-            _size, _order, run = self._waiting.get()
+            _size, _order, run, _future = self._waiting.get()
             if run is None:
                 return
             run()
 
-    def shutdown(self) -> None:
-        """Finish every job submitted, then stop the threads."""
+    def shutdown(self, cancel: bool = False) -> None:
+        """Finish every job submitted (or, with ``cancel``, only those already running), then
+        stop the threads."""
+        if cancel:
+            while True:
+                try:
+                    *_, future = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if future is not None:
+                    future.cancel()
         for _ in self._threads:  # sorted after every job, whatever its size
-            self._waiting.put((sys.maxsize, next(self._order), None))
+            self._waiting.put((sys.maxsize, next(self._order), None, None))
         for thread in self._threads:
             thread.join()
 
     def __enter__(self) -> LargestFirst:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self.shutdown()
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        """A failed build (or Ctrl-C) does not wait for the conversions not yet started."""
+        self.shutdown(cancel=kind is not None)

@@ -27,3 +27,21 @@ def test_a_failed_job_raises_where_its_result_is_read() -> None:
     assert fine.result() == 42
     with pytest.raises(ValueError, match="not a number"):
         failed.result()
+
+
+def test_a_failure_in_the_build_cancels_the_conversions_not_yet_started() -> None:
+    ran: list[int] = []
+    started, gate = threading.Event(), threading.Event()
+
+    def long_conversion() -> bool:
+        started.set()
+        return gate.wait()
+
+    with pytest.raises(KeyboardInterrupt), LargestFirst(workers=1) as pool:
+        running = pool.submit(100, long_conversion)
+        started.wait()
+        waiting = [pool.submit(size, ran.append, size) for size in (3, 2, 1)]
+        threading.Timer(0.2, gate.set).start()  # the running one ends on its own
+        raise KeyboardInterrupt
+    assert running.result() is True
+    assert ran == [] and all(job.cancelled() for job in waiting)
