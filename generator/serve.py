@@ -8,8 +8,11 @@ one that fails reports its problems and leaves the last good preview in place.
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,24 @@ from .validate import validated
 
 HOST = "127.0.0.1"
 Report = Callable[[ProtdocsError], None]
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (a terminal closed, ``kill``, a process manager) stops the preview as Ctrl-C
+    does, so its temporary site is removed; only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Server(LiveReloadServer):
@@ -87,7 +108,8 @@ class Preview:
         """
         self.server.on_listening = lambda: listening(self.url)
         try:
-            self.server.serve()  # binds first: an address in use fails here, before anything runs
+            with _stopped_by_sigterm():
+                self.server.serve()  # binds first: an address in use fails here, before all else
         except KeyboardInterrupt:
             pass
         except OSError as exc:

@@ -333,14 +333,19 @@ def test_serve_refuses_invalid_content_before_serving(runner: CliRunner, content
     assert "Serving" not in result.output
 
 
-def test_serve_command_stops_on_ctrl_c(content: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_command_stops_cleanly(content: Path, tmp_path: Path, stop: signal.Signals) -> None:
     command = [sys.executable, "-m", "generator", "serve", "--content", str(content), "--port", "0"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)}
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+/", line)
         assert url, line
         assert "Norvania 2027 · Protection preview" in _fetch(url.group(0))
-        process.send_signal(signal.SIGINT)
+        assert list(temporary.glob("protdocs-serve-*"))
+        process.send_signal(stop)
         assert process.wait(timeout=20) == 0
+    assert not list(temporary.iterdir())  # the preview's temporary site is gone
