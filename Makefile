@@ -89,13 +89,13 @@ test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/mypy generator
 
 format: $(STAMP) ## reformat the code with ruff
-	$(BIN)/ruff format generator tests
-	$(BIN)/ruff check --fix generator tests
+	$(BIN)/ruff format generator tests benchmarks
+	$(BIN)/ruff check --fix generator tests benchmarks
 
 check: lint test ## lint, then test
 

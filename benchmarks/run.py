@@ -37,7 +37,9 @@ def timed(argv: list[str], **kwargs) -> tuple[float, int]:
         "sys.exit(r.returncode)\n"
     )
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, **kwargs)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, **kwargs
+    )
     elapsed = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr}")
@@ -73,7 +75,10 @@ def reference(out: Path, work: Path, runs: int) -> dict[str, float]:
         encoding="utf-8",
     )
     script = " && ".join(
-        [f"'{pandoc}' '{md}' -o '{work / 'ref.docx'}' --resource-path='{md.parent}'" for md in markdown]
+        [
+            f"'{pandoc}' '{md}' -o '{work / 'ref.docx'}' --resource-path='{md.parent}'"
+            for md in markdown
+        ]
         + [f"'{BIN / 'mkdocs'}' build -q -f '{config}'"]
     )
     return median_of(runs, ["bash", "-c", script])
@@ -89,9 +94,13 @@ def scenario(factor: int, work: Path, runs: int) -> dict[str, dict[str, float]]:
 
     def change_one_field() -> None:
         flip["n"] += 1
-        edited.write_text(original.replace(EDITED_FROM, f"Edit {flip['n']}: {EDITED_FROM}", 1), encoding="utf-8")
+        edited.write_text(
+            original.replace(EDITED_FROM, f"Edit {flip['n']}: {EDITED_FROM}", 1), encoding="utf-8"
+        )
 
-    results = {"cold_build": median_of(runs, build, before=lambda: shutil.rmtree(out, ignore_errors=True))}
+    results = {
+        "cold_build": median_of(runs, build, before=lambda: shutil.rmtree(out, ignore_errors=True))
+    }
     subprocess.run(build, check=True, capture_output=True)
     results["no_change_rebuild"] = median_of(runs, build)
     results["one_field_rebuild"] = median_of(runs, build, before=change_one_field)
@@ -113,24 +122,37 @@ TARGETS = {
 }
 
 
+def _verdict(label: str, value: float, limit: float, below: bool = False) -> str:
+    """One target line; ``below``: the value must be under the limit, not at most it."""
+    ok = value < limit if below else value <= limit
+    return f"{label:<32} {value:>7} target {'<' if below else '<='} {limit}  {'ok' if ok else 'MISSED'}"
+
+
 def report(results: dict) -> str:
     lines = [f"{'size':<5} {'measure':<26} {'median s':>9} {'peak MiB':>9}"]
     for size, measures in results["sizes"].items():
         for name, values in measures.items():
             if "seconds" in values:
-                lines.append(f"{size:<5} {name:<26} {values['seconds']:>9.3f} {values['peak_mib']:>9.1f}")
+                lines.append(
+                    f"{size:<5} {name:<26} {values['seconds']:>9.3f} {values['peak_mib']:>9.1f}"
+                )
             else:
                 lines.append(f"{size:<5} {name:<26} {'ratio ' + str(values['ratio']):>9}")
     lines.append("")
     for label, (size, measure, key, limit) in TARGETS.items():
         if size in results["sizes"]:
-            value = results["sizes"][size][measure][key]
-            lines.append(f"{label:<32} {value:>7} target <= {limit}  {'ok' if value <= limit else 'MISSED'}")
+            lines.append(_verdict(label, results["sizes"][size][measure][key], limit))
     if {"1x", "30x"} <= results["sizes"].keys():
-        ratio = results["sizes"]["30x"]["cold_build"]["seconds"] / results["sizes"]["1x"]["cold_build"]["seconds"]
-        peak = results["sizes"]["30x"]["cold_build"]["peak_mib"]
-        lines.append(f"{'cold build 30x / 1x':<32} {ratio:>7.2f} target <= 4  {'ok' if ratio <= 4 else 'MISSED'}")
-        lines.append(f"{'peak memory 30x, MiB':<32} {peak:>7} target < 500  {'ok' if peak < 500 else 'MISSED'}")
+        sizes = results["sizes"]
+
+        def growth(measure: str) -> float:
+            return round(sizes["30x"][measure]["seconds"] / sizes["1x"][measure]["seconds"], 2)
+
+        lines.append(_verdict("cold build 30x / 1x", growth("cold_build"), 4))
+        lines.append(f"{'  reference 30x / 1x':<32} {growth('reference'):>7} (external work alone)")
+        lines.append(
+            _verdict("peak memory 30x, MiB", sizes["30x"]["cold_build"]["peak_mib"], 499.9)
+        )
     return "\n".join(lines)
 
 
@@ -151,7 +173,9 @@ def main() -> None:
     text = report(results)
     print(text)
     results["date"] = time.strftime("%Y-%m-%d")
-    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (ROOT / "benchmarks" / "results.json").write_text(
+        json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,15 @@ from typing import Any
 import yaml
 
 LISTS = {
-    "analysis.yaml": ("drivers", "exacerbating_factors", "threats", "vulnerabilities", "capacities", "risks", "sources"),
+    "analysis.yaml": (
+        "drivers",
+        "exacerbating_factors",
+        "threats",
+        "vulnerabilities",
+        "capacities",
+        "risks",
+        "sources",
+    ),
     "strategic-objectives.yaml": ("strategic_objectives",),
     "cluster-contributions.yaml": ("clusters",),
     "partners.yaml": ("partners", "human_rights_engagement"),
@@ -37,7 +45,9 @@ def make(example: Path, target: Path, factor: int) -> Path:
             data[key] = [
                 _copy(item, copy, ids - member_ids) for copy in range(factor) for item in original
             ]
-        (target / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (target / name).write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
     return target
 
 
