@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from . import i18n
+from . import columns, i18n
 from . import schema as s
 from .charts import charts_folder
 from .documents import Document
@@ -137,6 +137,7 @@ def environment(
         percent=_percent,
         yaml_string=_yaml_string,
         by_risk=_by_risk,
+        dashes=columns.dashes,
         chronological=in_order,
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )

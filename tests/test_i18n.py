@@ -7,7 +7,6 @@ translated, built once for the module; the catalogue tests need no build.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ from generator.render import environment
 from generator.schema import vocabulary
 from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
 from tests.docx_text import headings
+from tests.paper import office, print_to_pdf
 
 LANGUAGES = ["en", "fr", "es", "ar"]
 TRANSLATED = ("fr", "es", "ar")
@@ -455,14 +455,6 @@ def test_building_one_language_keeps_the_others(
 
 
 # -- the picture test ---------------------------------------------------------------------------
-def _tools() -> tuple[str, str] | None:
-    soffice, pdftoppm = (
-        shutil.which("soffice") or shutil.which("libreoffice"),
-        shutil.which("pdftoppm"),
-    )
-    return (soffice, pdftoppm) if soffice and pdftoppm else None
-
-
 def text_lines(png: Path, dark: int = 140) -> tuple[int, list[tuple[int, int]]]:
     """The page width and, for each band of rows holding dark pixels, its leftmost and
     rightmost dark pixel."""
@@ -494,31 +486,11 @@ def hugging(png: Path) -> tuple[int, int]:
 
 def test_arabic_hrp_section_is_right_aligned_on_paper(built: BuildResult, tmp_path: Path) -> None:
     """The Arabic HRP section, printed by LibreOffice: its lines hug the right margin."""
-    tools = _tools()
-    if tools is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice and poppler-utils must be installed in CI (make doc-tools)")
-        pytest.skip("needs LibreOffice (soffice) and pdftoppm: run `make doc-tools`")
-    soffice, pdftoppm = tools
+    pdftoppm = office()[1]
     sources = [built.op_dir / f"public/hrp-protection-section{s}.docx" for s in (".ar", "")]
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            *map(str, sources),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    pdfs = print_to_pdf(sources, tmp_path)
     counts = {}
-    for number, source in enumerate(sources):
-        pdf = tmp_path / source.with_suffix(".pdf").name
+    for number, (source, pdf) in enumerate(zip(sources, pdfs, strict=True)):
         page = tmp_path / f"page-{number}"
         subprocess.run(
             [
