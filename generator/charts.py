@@ -144,10 +144,7 @@ class Drawer:
 
     def _processes(self, cores: int) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")  # no fork of a threaded process
-            # Imported once in the fork server rather than once in each worker it forks.
-            context.set_forkserver_preload([__name__, "matplotlib.backends.backend_agg"])
-            self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=cores, mp_context=_start_method())
         return self._pool
 
     def close(self) -> None:
@@ -160,6 +157,17 @@ class Drawer:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """A fork server where there is one (Linux, macOS): never a fork of this threaded process,
+    and matplotlib imported once in the server rather than in each worker it forks. Windows
+    has only spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, "matplotlib.backends.backend_agg"])
+    return context
 
 
 def _draw_job(job: Job) -> None:

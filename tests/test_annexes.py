@@ -236,7 +236,11 @@ def test_chart_of_an_indicator_with_no_results_or_many(tmp_path: Path, results: 
     assert (0x2E, 0x7D, 0x32) in colours  # the target line
 
 
-def test_charts_drawn_by_worker_processes_are_those_drawn_in_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", ["forkserver", "spawn"])  # spawn: Windows has only that
+def test_charts_drawn_by_worker_processes_are_those_drawn_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: [start])
     public = view(validated(EXAMPLE), Audience.PUBLIC)
     indicators = public["monitoring"]["indicators"]
     many = [{**i, "id": f"{i['id']}-{n}"} for n in range(4) for i in indicators]
