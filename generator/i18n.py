@@ -99,6 +99,12 @@ def babel_locale(lang: str) -> str:
     return _BABEL_LOCALES.get(lang, lang)
 
 
+def colon(lang: str) -> str:
+    """The colon after a label or an id, as the language writes it: French puts a no-break
+    space before it (the catalogues' own strings do the same)."""
+    return "\u00a0:" if lang.split("-")[0] == "fr" else ":"
+
+
 def is_right_to_left(lang: str) -> bool:
     return lang in RIGHT_TO_LEFT
 

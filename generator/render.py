@@ -142,6 +142,7 @@ def environment(
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )
     env.tests["overdue"] = is_overdue
+    env.globals["colon"] = i18n.colon(lang)  # "R1: …", "R1 : …" in French
     return env
 
 
