@@ -3,37 +3,55 @@
 Pandoc sizes a pipe table's columns by the dashes under each header. Weights alone left narrow
 columns too narrow for their longest word ("Mediu|m", "[CON|FIDE|NTIA|L]"), which is how a
 drafter's Word file reached layout. Each column now gets at least the width of its longest word,
-estimated from Arial's character widths at the table text size (9 pt), and the rest of the page
+measured with Arial's character widths at the table text size (9 pt), and the rest of the page
 goes to the columns by their weights.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import sys
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 
 # Text width of the reference document's A4 pages (2 cm margins), in cm.
 TEXT_WIDTH = {False: 17.0, True: 25.7}
-CELL_PADDING = 0.45  # cm: Word's cell margins and a little air
-DASHES_PER_CM = 6  # any separator line longer than pandoc's 72 columns makes widths relative
+CELL_PADDING = 0.55  # cm: Word's cell margins (2 x 0.19) and some air for rendering
+EM_CM = 9 / 72 * 2.54  # the em of the table text (9 pt), in cm
+ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for Arial on Linux
+OTHER_CM = 0.2  # any other character the width table does not hold
+DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
 _MARKUP = re.compile(r"\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[")
-_NARROW = set("ijl.,;:!|'()[]/-")
-_WIDE = set("MW%@—–")
+
+
+@cache
+def _metrics() -> dict[str, dict[str, int]]:
+    """Arial's advance widths (1/1000 em), regular and bold, for the characters table cells
+    hold (Latin, punctuation): ``arial-widths.json``, written by ``python -m generator.columns``
+    from Liberation Sans, which has Arial's metrics."""
+    text = resources.files("generator").joinpath("arial-widths.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return {
+        style: dict(zip(table["chars"], table["widths"], strict=True))
+        for style, table in data.items()
+    }
 
 
 def word_width(word: str, bold: bool = False) -> float:
-    """A word's width in cm, in 9 pt Arial (a little generous rather than short)."""
+    """A word's width in cm at the table text size (9 pt Arial)."""
+    widths = _metrics()["bold" if bold else "regular"]
     width = 0.0
     for char in word:
-        if char in _WIDE:
-            width += 0.27
-        elif char in _NARROW:
-            width += 0.1
-        elif char.isupper():
-            width += 0.22
+        if char in widths:
+            width += widths[char] * EM_CM / 1000
+        elif "\u0600" <= char <= "\u06ff":
+            width += ARABIC_CM
         else:
-            width += 0.17
-    return width * (1.08 if bold else 1.0)
+            width += OTHER_CM
+    return width
 
 
 def longest_word(cell: str, bold: bool = False) -> float:
@@ -58,8 +76,7 @@ def dashes(
     """The dashes under each header: the page shared by ``weights``, no column narrower than
     its longest word (when all of them fit on the page at all)."""
     page = TEXT_WIDTH[landscape]
-    count = len(headers)
-    shares = list(weights or [1] * count)
+    shares = list(weights or [1] * len(headers))
     needed = [
         min(
             page * 0.4,
@@ -68,7 +85,7 @@ def dashes(
         for header, *cells in zip(headers, *([str(c) for c in row] for row in rows), strict=True)
     ]
     widths = _fit(needed, shares, page) if sum(needed) <= page else needed
-    return [max(3, round(w * DASHES_PER_CM)) for w in widths]
+    return [max(3, math.ceil(w * DASHES_PER_CM)) for w in widths]  # up: never under
 
 
 def _fit(needed: list[float], shares: list[float], page: float) -> list[float]:
@@ -86,3 +103,25 @@ def _fit(needed: list[float], shares: list[float], page: float) -> list[float]:
         if not short:
             return [fixed[i] if i in fixed else free * s / weight for i, s in enumerate(shares)]
         fixed.update(short)
+
+
+def measure(regular: str, bold: str) -> dict[str, dict[str, object]]:
+    """The width table, from a regular and a bold font file (maintainers: Liberation Sans)."""
+    from fontTools.ttLib import TTFont  # installed with matplotlib
+
+    ranges = [(0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2027), (0x2030, 0x203A)]
+    table: dict[str, dict[str, object]] = {}
+    for style, path in (("regular", regular), ("bold", bold)):
+        font = TTFont(path)
+        glyphs, advances = font.getBestCmap(), font["hmtx"]
+        units = font["head"].unitsPerEm
+        chars = [chr(c) for a, b in ranges for c in range(a, b + 1) if c in glyphs]
+        table[style] = {
+            "chars": "".join(chars),
+            "widths": [round(advances[glyphs[ord(c)]][0] * 1000 / units) for c in chars],
+        }
+    return table
+
+
+if __name__ == "__main__":  # python -m generator.columns REGULAR.ttf BOLD.ttf > arial-widths.json
+    json.dump(measure(sys.argv[1], sys.argv[2]), sys.stdout, ensure_ascii=False)
