@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.docx_text import all_text
 
 
 def office() -> tuple[str, str, str]:
@@ -54,3 +57,16 @@ def printed_text(pdf: Path) -> str:
     return subprocess.run(
         [office()[2], pdf, "-"], check=True, capture_output=True, text=True, timeout=60
     ).stdout
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]{2,}", text))
+
+
+def broken_words(source: Path, pdf: Path) -> list[str]:
+    """Printed words that are not words of the document: pieces of a word broken in two
+    (hyphenated words may end a line whole; banners and properties count as the document's)."""
+    markdown = source.with_suffix(".md").read_text(encoding="utf-8")
+    joined = re.sub(r"(?<=\w)-(?=\w)", "", markdown)
+    known = _words(markdown) | _words(joined) | _words(all_text(source))
+    return sorted(_words(printed_text(pdf)) - known)

@@ -26,7 +26,7 @@ from generator.validate import validated
 from generator.writers.docx import HIGHLIGHT_FILL, DocxMeta, write_docx
 from tests.conftest import EXAMPLE
 from tests.docx_text import all_text, table_with_header
-from tests.paper import print_to_pdf, printed_text
+from tests.paper import broken_words, print_to_pdf
 
 BUILD_DAY = dt.date(2027, 4, 1)
 EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
@@ -331,18 +331,10 @@ def test_word_shows_other_markdown_dialects_as_typed(tmp_path: Path) -> None:
 
 
 # -- on paper -----------------------------------------------------------------------------------
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[^\W\d_]{2,}", text))
-
-
 def test_no_word_is_broken_across_lines_in_the_tables(out: Path, tmp_path: Path) -> None:
     """Every word LibreOffice prints is a word of the document: a column too narrow for its
     longest word ("Mediu|m", "[CON|FIDE|NTIA|L]") would print fragments."""
     sources = sorted(out.glob("*/**/*.docx"))
     assert len(sources) == 12
     for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
-        markdown = source.with_suffix(".md").read_text(encoding="utf-8")
-        joined = re.sub(r"(?<=\w)-(?=\w)", "", markdown)  # hyphenated words end a line whole
-        known = _words(markdown) | _words(joined) | _words(all_text(source))  # banners too
-        fragments = sorted(_words(printed_text(pdf)) - known)
-        assert not fragments, f"{source.name}: {fragments}"
+        assert not broken_words(source, pdf), source.name

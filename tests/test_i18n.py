@@ -31,7 +31,7 @@ from generator.render import environment
 from generator.schema import vocabulary
 from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
 from tests.docx_text import headings
-from tests.paper import office, print_to_pdf
+from tests.paper import broken_words, office, print_to_pdf
 
 LANGUAGES = ["en", "fr", "es", "ar"]
 TRANSLATED = ("fr", "es", "ar")
@@ -515,3 +515,20 @@ def test_arabic_hrp_section_is_right_aligned_on_paper(built: BuildResult, tmp_pa
     assert right >= 5 and right >= 3 * left, counts
     right, left = counts["hrp-protection-section.docx"]  # the control: English hugs the left
     assert left >= 5 and left >= 3 * right, counts
+
+
+def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
+    built: BuildResult, tmp_path: Path
+) -> None:
+    """Longer words than English ("[CONFIDENTIEL]", "vulnerabilidad") still fit their columns."""
+    sources = [
+        built.op_dir / f"internal/{name}.{lang}.docx"
+        for lang in ("fr", "es")
+        for name in (
+            "hct-protection-action-plan",
+            "annexes/annex-4-human-rights-engagement",
+            "annexes/annex-5-action-tracker",
+        )
+    ]
+    for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
+        assert not broken_words(source, pdf), source.name
