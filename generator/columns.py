@@ -14,7 +14,7 @@ import math
 import re
 import sys
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # Text width of the reference document's A4 pages (2 cm margins), in cm.
@@ -40,6 +40,7 @@ def _metrics() -> dict[str, dict[str, int]]:
     }
 
 
+@lru_cache(maxsize=1 << 16)  # tables repeat their words
 def word_width(word: str, bold: bool = False) -> float:
     """A word's width in cm at the table text size (9 pt Arial)."""
     widths = _metrics()["bold" if bold else "regular"]
