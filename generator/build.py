@@ -131,7 +131,7 @@ def publish_site(
     languages = languages or content.languages
 
     def write(staging: Path, cache: OutputCache, checker: LeakChecker) -> list[Path]:
-        checker.start_preparing()
+        checker.start_preparing([audience])
         return [
             page
             for lang in languages

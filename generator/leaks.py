@@ -101,7 +101,7 @@ class LeakChecker:
         self.content = content
         self.template_dir = template_dir
         self._preparing: threading.Thread | None = None
-        self._preparation = threading.Lock()
+        self._preparation = threading.RLock()  # the phrase caches are filled by one thread
         self._early: dict[str, list[Finding]] = {}  # file key -> findings (check_early)
 
     @cached_property
@@ -168,27 +168,26 @@ class LeakChecker:
                     )
         return found
 
-    def prepare(self) -> None:
-        """Work out the phrases of every audience now, so that checking is only reading. The
-        first thread to ask does it; the others wait for it rather than doing it again."""
-        with self._preparation:
-            for audience in Audience:
-                self._phrases_by_length(audience)
-                self.phrases_key(audience)
+    def prepare(self, audiences: Collection[Audience] = tuple(Audience)) -> None:
+        """Work out the phrases of these audiences now, so that checking is only reading."""
+        for audience in audiences:
+            self._phrases_by_length(audience)
+            self.phrases_key(audience)
 
-    def start_preparing(self) -> None:
+    def start_preparing(self, audiences: Collection[Audience] = tuple(Audience)) -> None:
         """``prepare`` on a thread of its own: a build starts it once its templates are
-        rendered, while its main thread mostly waits for pandoc and the chart processes."""
+        rendered, while its main thread mostly waits for pandoc and the chart processes.
+        Whichever thread asks for an audience's phrases first works them out; the others wait
+        for it (a lock) rather than doing it again."""
         if self._preparing is None:
             self._preparing = threading.Thread(
-                target=self.prepare, name="leak-phrases", daemon=True
+                target=self.prepare, args=(audiences,), name="leak-phrases", daemon=True
             )
             self._preparing.start()
 
     def check_early(self, path: Path, op_dir: Path) -> None:
         """Check one output of the build in ``op_dir`` as soon as it is written, on the thread
         that wrote it; ``check`` then takes the verdict if the file is still the same bytes."""
-        self.prepare()
         audience = audience_of(path.relative_to(op_dir))
         self._early[self.file_key(path, audience)] = list(self.check_file(path, audience))
 
@@ -198,7 +197,6 @@ class LeakChecker:
         ``known_clean`` holds the keys (``self.clean``) of files an earlier check of the same
         content found clean: the same bytes for the same audience need not be read again.
         """
-        self.prepare()
         findings: list[Finding] = []
         self.clean: set[str] = set()
         for path in sorted(p for p in op_dir.rglob("*") if p.is_file()):
@@ -222,6 +220,10 @@ class LeakChecker:
         return f"{digest}:{'assets' in path.parts}:{self.phrases_key(audience)}"
 
     def phrases_key(self, audience: Audience) -> str:
+        with self._preparation:
+            return self._phrases_key(audience)
+
+    def _phrases_key(self, audience: Audience) -> str:
         if audience not in self._phrases_keys:
             phrases = sorted(
                 (s.item, s.field, s.level, s.where, sorted(s.phrases))
@@ -251,6 +253,10 @@ class LeakChecker:
 
     def _phrases_by_length(self, audience: Audience) -> dict[int, PhraseIndex]:
         """For each phrase length: the phrases, and which secrets each belongs to."""
+        with self._preparation:
+            return self._index_of(audience)
+
+    def _index_of(self, audience: Audience) -> dict[int, PhraseIndex]:
         if audience not in self._index_cache:
             owners: dict[int, dict[tuple[str, ...], list[Secret]]] = {}
             for secret in self._secrets_for(audience):
