@@ -86,7 +86,12 @@ def dashes(
         for header, *cells in zip(headers, *([str(c) for c in row] for row in rows), strict=True)
     ]
     widths = _fit(needed, shares, page) if sum(needed) <= page else needed
-    return [max(3, math.ceil(w * DASHES_PER_CM)) for w in widths]  # up: never under
+    # A column held at its longest word is rounded up, the others down, so that pandoc (which
+    # scales the dashes to the page) does not take back from the first what the second gained.
+    return [
+        max(3, math.ceil(w * DASHES_PER_CM) if w <= n else math.floor(w * DASHES_PER_CM))
+        for w, n in zip(widths, needed, strict=True)
+    ]
 
 
 def _fit(needed: list[float], shares: list[float], page: float) -> list[float]:
