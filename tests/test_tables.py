@@ -57,34 +57,40 @@ def test_result_in_yaml_and_table_names_both_places(runner: CliRunner, content: 
     assert "monitoring.yaml:19. Keep one of the two." in output
 
 
-def test_unknown_indicator_code(runner: CliRunner, content: Path) -> None:
-    replace_in(content / "data" / "indicator-results.csv", "I4,2026-12-31", "I44,2026-12-31")
+@pytest.mark.parametrize(
+    ("table", "old", "new", "message"),
+    [
+        (
+            "indicator-results.csv",
+            "I4,2026-12-31",
+            "I44,2026-12-31",
+            "indicator-results.csv:4: column A 'Indicator' (#indicator+code): unknown indicator"
+            " 'I44'. Did you mean 'I4'?",
+        ),
+        (
+            "people-in-need.csv",
+            "80000,78000",
+            "80000,7800O",
+            "people-in-need.csv:4: column E 'Boys in need' (#inneed+m+children): '7800O' is not"
+            " a number",
+        ),
+        (
+            "people-in-need.csv",
+            "14000,310000",
+            "14000,300000",
+            "people-in-need.csv:4: #inneed: the disaggregated figures add up to 310,000, more"
+            " than the total 300,000",
+        ),
+    ],
+    ids=["unknown indicator code", "non-numeric figure", "parts above total"],
+)
+def test_a_wrong_table_cell_is_named_with_its_line_and_column(
+    runner: CliRunner, content: Path, table: str, old: str, new: str, message: str
+) -> None:
+    replace_in(content / "data" / table, old, new)
     code, output = validate(runner, content)
     assert code == 1
-    assert (
-        "indicator-results.csv:4: column A 'Indicator' (#indicator+code): unknown indicator 'I44'. Did you mean 'I4'?"
-        in output
-    )
-
-
-def test_non_numeric_figure(runner: CliRunner, content: Path) -> None:
-    replace_in(content / "data" / "people-in-need.csv", "80000,78000", "80000,7800O")
-    code, output = validate(runner, content)
-    assert code == 1
-    assert (
-        "people-in-need.csv:4: column E 'Boys in need' (#inneed+m+children): '7800O' is not a number"
-        in output
-    )
-
-
-def test_parts_above_total(runner: CliRunner, content: Path) -> None:
-    replace_in(content / "data" / "people-in-need.csv", "14000,310000", "14000,300000")
-    code, output = validate(runner, content)
-    assert code == 1
-    assert (
-        "people-in-need.csv:4: #inneed: the disaggregated figures add up to 310,000, more than the total 300,000"
-        in output
-    )
+    assert message in output
 
 
 def test_missing_hashtag_row(runner: CliRunner, content: Path) -> None:
