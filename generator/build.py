@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -226,7 +226,19 @@ def write_outputs(
             words.append(pandoc.submit(size, _word, content, info, job, cache, staging, checker))
 
         def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
-            sites.append(site_queue.submit(write))
+            def write_and_check() -> list[Path]:
+                pages = write()
+                if pages:  # its own files, not the other languages' sites inside it
+                    folder = pages[0].parent
+                    files = (
+                        p
+                        for p in folder.rglob("*")
+                        if p.is_file() and p.relative_to(folder).parts[0] not in content.languages
+                    )
+                    _check_made(checker, cache, staging, files)
+                return pages
+
+            sites.append(site_queue.submit(write_and_check))
 
         finish = [
             _write_language(
@@ -383,8 +395,24 @@ def _word(
         return fingerprint("docx", job.markdown, properties, charts)
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
-    if checker and (cache is None or job.target not in cache.reused):  # kept: known clean
-        checker.check_early(job.target, staging)
+    _check_made(checker, cache, staging, [job.target, job.target.with_suffix(".md")])
+
+
+def _check_made(
+    checker: LeakChecker | None,
+    cache: OutputCache | None,
+    staging: Path,
+    paths: Iterable[Path],
+) -> None:
+    """Leak-check on this thread the files this build made, as soon as they are written, so
+    that the final check, after everything else, only has to confirm their bytes. Files kept
+    from the last build are known clean."""
+    if checker is None:
+        return
+    kept = set(cache.reused) if cache else set()
+    for path in paths:
+        if path not in kept:
+            checker.check_early(path, staging)
 
 
 def _write_text(cache: OutputCache | None, target: Path, text: str) -> None:

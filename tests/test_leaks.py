@@ -65,6 +65,21 @@ def test_wrong_template_fails_the_build(tmp_path: Path, audience: Audience) -> N
     assert not (rejected / "public").exists()
 
 
+def test_a_leak_only_in_the_site_is_caught(tmp_path: Path, monkeypatch) -> None:
+    """The site is checked as soon as MkDocs has written it; a leak there still stops the build."""
+    import generator.site
+
+    original = generator.site.site_markdown
+    monkeypatch.setattr(generator.site, "site_markdown", lambda md: original(md) + T6_TEXT)
+    with pytest.raises(LeakFound) as caught:
+        build(EXAMPLE, tmp_path / "out")
+    message = caught.value.message
+    assert f"{OP}/site/hno-protection-analysis.html: text of T6 (text, internal" in message
+    assert f"{OP}/site/search/search_index.json: text of T6" in message
+    assert f"{OP}/public/" not in message, "the Word and Markdown files did not leak"
+    assert not (tmp_path / "out" / OP).exists()
+
+
 def test_wrong_template_keeps_previous_good_build(tmp_path: Path) -> None:
     out = tmp_path / "out"
     good = build(EXAMPLE, out).op_dir / "public/hrp-protection-section.docx"
