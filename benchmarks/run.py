@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from synthetic import make
@@ -49,28 +50,41 @@ def timed(argv: list[str], **kwargs) -> tuple[float, int]:
     return elapsed, int(done.stdout.strip().splitlines()[-1])
 
 
+def summary(runs: list[tuple[float, int]]) -> dict[str, float]:
+    """The median time and the largest peak of several runs of one measure."""
+    return {
+        "seconds": round(statistics.median(t for t, _ in runs), 3),
+        "peak_mib": round(max(peak for _, peak in runs) / 1024, 1),
+    }
+
+
 def median_of(runs: int, argv: list[str], before=lambda: None) -> dict[str, float]:
-    times, peaks = [], []
+    measured = []
     for _ in range(runs):
         before()
-        seconds, peak = timed(argv)
-        times.append(seconds)
-        peaks.append(peak)
-    return {"seconds": round(statistics.median(times), 3), "peak_mib": round(max(peaks) / 1024, 1)}
+        measured.append(timed(argv))
+    return summary(measured)
 
 
-def reference(out: Path, work: Path, runs: int, parallel: bool = False) -> dict[str, float]:
+def reference_script(out: Path, work: Path, parallel: bool = False) -> list[str]:
     """pandoc on each Markdown output, then mkdocs build of the public pages: one after the
     other, or (``parallel``) the best this machine can do with that same work: mkdocs and the
-    conversions all at once, as many conversions at a time as there are cores, largest first."""
+    conversions all at once, as many conversions at a time as there are cores, largest first.
+
+    Works on a copy of the build's Markdown and charts in ``work``, so that cold builds can
+    delete and remake the build folder between its runs."""
     import pypandoc
 
+    source = work / "markdown"
+    if not source.is_dir():
+        for folder in ("public", "internal"):
+            shutil.copytree(out / folder, source / folder)
     pandoc = pypandoc.get_pandoc_path()
-    markdown = sorted(out.rglob("*.md"), key=lambda md: (-md.stat().st_size, md))
+    markdown = sorted(source.rglob("*.md"), key=lambda md: (-md.stat().st_size, md))
     docs = work / "ref-docs"
     shutil.rmtree(docs, ignore_errors=True)
     docs.mkdir(parents=True)
-    for md in (out / "public").rglob("*.md"):
+    for md in (source / "public").rglob("*.md"):
         shutil.copy(md, docs / md.name)
     config = work / "ref-mkdocs.yml"
     config.write_text(
@@ -96,18 +110,54 @@ def reference(out: Path, work: Path, runs: int, parallel: bool = False) -> dict[
             ]
             + [mkdocs]
         )
-    try:
-        return median_of(runs, ["bash", "-c", script])
-    finally:
-        for md in markdown:
-            Path(f"{md}.docx").unlink(missing_ok=True)
+    return ["bash", "-c", script]
 
 
-def scenario(factor: int, work: Path, runs: int) -> dict[str, dict[str, float]]:
+@dataclass
+class Size:
+    """One synthetic operation, its build command and the commands of its references."""
+
+    label: str
+    content: Path
+    out: Path
+    build: list[str]
+    references: dict[str, list[str]]
+
+
+def prepare(factor: int, work: Path) -> Size:
     content = make(ROOT / "content", work / f"content-{factor}x", factor)
     out = work / f"out-{factor}x"
     build = [*PROTDOCS, "build", "--content", str(content), "--out", str(out)]
-    edited = content / EDITED_FILE
+    subprocess.run(build, check=True, capture_output=True)
+    op_dir = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    references = {
+        name: reference_script(op_dir, work / f"reference-{factor}x", parallel)
+        for name, parallel in (("reference", False), ("reference_all_cores", True))
+    }
+    return Size(f"{factor}x", content, out, build, references)
+
+
+def cold_builds(sizes: list[Size], runs: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Cold builds and references of every size, taken in turn, round after round: this
+    machine's speed drifts by 10-40% within minutes, and the measures a ratio compares must
+    see the same drift."""
+    measured: dict[str, dict[str, list[tuple[float, int]]]] = {s.label: {} for s in sizes}
+    for _ in range(runs):
+        for size in sizes:
+            shutil.rmtree(size.out, ignore_errors=True)
+            measured[size.label].setdefault("cold_build", []).append(timed(size.build))
+            for name, argv in size.references.items():
+                measured[size.label].setdefault(name, []).append(timed(argv))
+    return {
+        label: {name: summary(runs) for name, runs in measures.items()}
+        for label, measures in measured.items()
+    }
+
+
+def rebuilds(size: Size, runs: int) -> dict[str, dict[str, float]]:
+    """The preview loop: a rebuild with no change, after a one-field change, and validate."""
+    subprocess.run(size.build, check=True, capture_output=True)
+    edited = size.content / EDITED_FILE
     original = edited.read_text(encoding="utf-8")
     flip = {"n": 0}
 
@@ -117,21 +167,11 @@ def scenario(factor: int, work: Path, runs: int) -> dict[str, dict[str, float]]:
             original.replace(EDITED_FROM, f"Edit {flip['n']}: {EDITED_FROM}", 1), encoding="utf-8"
         )
 
-    results = {
-        "cold_build": median_of(runs, build, before=lambda: shutil.rmtree(out, ignore_errors=True))
-    }
-    subprocess.run(build, check=True, capture_output=True)
-    results["no_change_rebuild"] = median_of(runs, build)
-    results["one_field_rebuild"] = median_of(runs, build, before=change_one_field)
+    results = {"no_change_rebuild": median_of(runs, size.build)}
+    results["one_field_rebuild"] = median_of(runs, size.build, before=change_one_field)
     edited.write_text(original, encoding="utf-8")
-    subprocess.run(build, check=True, capture_output=True)
-    results["validate"] = median_of(runs, [*PROTDOCS, "validate", "--content", str(content)])
-    op_dir = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
-    results["reference"] = reference(op_dir, work, runs)
-    results["reference_all_cores"] = reference(op_dir, work, runs, parallel=True)
-    results["cold_ratio_to_reference"] = {
-        "ratio": round(results["cold_build"]["seconds"] / results["reference"]["seconds"], 2)
-    }
+    validate = [*PROTDOCS, "validate", "--content", str(size.content)]
+    results["validate"] = median_of(runs, validate)
     return results
 
 
@@ -192,9 +232,18 @@ def main() -> None:
         "sizes": {},
     }
     with tempfile.TemporaryDirectory(prefix="protdocs-bench-") as tmp:
+        sizes = []
         for factor in (int(f) for f in args.sizes.split(",")):
-            print(f"measuring {factor}x ...", file=sys.stderr, flush=True)
-            results["sizes"][f"{factor}x"] = scenario(factor, Path(tmp), args.runs)
+            print(f"preparing {factor}x ...", file=sys.stderr, flush=True)
+            sizes.append(prepare(factor, Path(tmp)))
+        print("cold builds and references, all sizes in turn ...", file=sys.stderr, flush=True)
+        cold = cold_builds(sizes, args.runs)
+        for size in sizes:
+            print(f"rebuilds and validate, {size.label} ...", file=sys.stderr, flush=True)
+            measures = {**cold[size.label], **rebuilds(size, args.runs)}
+            ratio = measures["cold_build"]["seconds"] / measures["reference"]["seconds"]
+            measures["cold_ratio_to_reference"] = {"ratio": round(ratio, 2)}
+            results["sizes"][size.label] = measures
     text = report(results)
     print(text)
     results["date"] = time.strftime("%Y-%m-%d")

@@ -412,7 +412,7 @@ def _check_made(
     kept = set(cache.reused) if cache else set()
     for path in paths:
         if path not in kept:
-            checker.check_early(path, staging)
+            checker.check_early(path, staging, cache.checked if cache else ())
 
 
 def _write_text(cache: OutputCache | None, target: Path, text: str) -> None:

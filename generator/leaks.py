@@ -185,11 +185,14 @@ class LeakChecker:
             )
             self._preparing.start()
 
-    def check_early(self, path: Path, op_dir: Path) -> None:
+    def check_early(self, path: Path, op_dir: Path, known_clean: Collection[str] = ()) -> None:
         """Check one output of the build in ``op_dir`` as soon as it is written, on the thread
-        that wrote it; ``check`` then takes the verdict if the file is still the same bytes."""
+        that wrote it; ``check`` then takes the verdict if the file is still the same bytes.
+        ``known_clean`` as for ``check``: a theme file MkDocs wrote again is not read again."""
         audience = audience_of(path.relative_to(op_dir))
-        self._early[self.file_key(path, audience)] = list(self.check_file(path, audience))
+        key = self.file_key(path, audience)
+        if key not in known_clean:
+            self._early[key] = list(self.check_file(path, audience))
 
     def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[Finding]:
         """Every finding in every output folder of one operation's build.

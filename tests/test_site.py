@@ -241,6 +241,20 @@ def test_a_leaking_site_is_refused_and_the_last_good_one_kept(
     assert _hashes(out / OP / "site") == before
 
 
+def test_theme_files_are_listed_as_mkdocs_would_keep_them() -> None:
+    """The quick listing of the theme skips hidden folders, and nothing else."""
+    import jinja2
+    from mkdocs.theme import Theme
+
+    from generator.site import ThemeLoader
+
+    dirs = Theme(name="material").dirs
+    everything = jinja2.FileSystemLoader(dirs).list_templates()
+    visible = [p for p in everything if not any(part.startswith(".") for part in p.split("/")[:-1])]
+    assert any(p.startswith(".icons/") for p in everything)
+    assert ThemeLoader(dirs).list_templates() == visible
+
+
 def test_content_html_is_text_never_markup(tmp_path: Path, content: Path) -> None:
     payload = '<script>alert(1)</script> <b onclick="x()">bold</b> [go](javascript:alert(2))'
     replace_in(content / "analysis.yaml", "      Decades of political", f"      {payload} Decades")
