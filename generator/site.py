@@ -209,7 +209,7 @@ class ThemeLoader(jinja2.FileSystemLoader):
     took half of each MkDocs build. Loading templates (icons included) is unchanged."""
 
     def list_templates(self) -> list[str]:
-        found = set()
+        found: set[str] = set()
         for searchpath in self.searchpath:
             for folder, folders, names in os.walk(searchpath, followlinks=self.followlinks):
                 folders[:] = sorted(f for f in folders if not f.startswith("."))
