@@ -215,7 +215,7 @@ def write_outputs(
     info = current_build(tool_version())
     sites: list[Future[list[Path]]] = []
     with (
-        LargestFirst(workers=os.cpu_count() or 2) as pandoc,
+        LargestFirst(workers=os.cpu_count() or 2, background=True) as pandoc,
         ThreadPoolExecutor(max_workers=1) as site_queue,  # one after the other
         Drawer() as drawer,
     ):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
 
-from generator.jobs import LargestFirst
+from generator.jobs import BACKGROUND_NICENESS, LargestFirst
 
 
 def test_the_largest_waiting_job_starts_first() -> None:
@@ -45,3 +48,22 @@ def test_a_failure_in_the_build_cancels_the_conversions_not_yet_started() -> Non
         raise KeyboardInterrupt
     assert running.result() is True
     assert ran == [] and all(job.cancelled() for job in waiting)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads have their own priority")
+def test_background_conversions_yield_the_cores_to_the_rest_of_the_build() -> None:
+    """The conversions and the processes they start run below the build's own thread."""
+
+    def niceness_of_thread_and_child() -> tuple[int, int]:
+        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        child = subprocess.run(["nice"], capture_output=True, text=True, check=True)
+        return mine, int(child.stdout)
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with LargestFirst(workers=2, background=True) as pool:
+        thread, child = pool.submit(1, niceness_of_thread_and_child).result()
+    with LargestFirst(workers=1) as pool:
+        plain, _ = pool.submit(1, niceness_of_thread_and_child).result()
+    assert thread == child == min(before + BACKGROUND_NICENESS, 19)
+    assert plain == before
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
