@@ -24,6 +24,7 @@ EM_CM = 9 / 72 * 2.54  # the em of the table text (9 pt), in cm
 ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for Arial on Linux
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
+_BOLD = re.compile(r"(\*\*)")
 _MARKUP = re.compile(r"\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[")
 
 
@@ -55,11 +56,12 @@ def word_width(word: str, bold: bool = False) -> float:
     return width
 
 
+@lru_cache(maxsize=1 << 16)  # and their cells: statuses, names, dates
 def longest_word(cell: str, bold: bool = False) -> float:
     """The widest word of a Markdown cell, as printed (markup removed, bold counted; a header
     cell is all bold)."""
     widest = 0.0
-    for part in re.split(r"(\*\*)", cell):
+    for part in _BOLD.split(cell):
         if part == "**":
             bold = not bold
             continue

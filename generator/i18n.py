@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
+from babel import Locale
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -95,8 +96,10 @@ def translated_strings() -> list[str]:
 
 
 # -- locale formatting ---------------------------------------------------------------------------
-def babel_locale(lang: str) -> str:
-    return _BABEL_LOCALES.get(lang, lang)
+@cache
+def babel_locale(lang: str) -> Locale:
+    """Parsed once: a large operation formats tens of thousands of numbers."""
+    return Locale.parse(_BABEL_LOCALES.get(lang, lang))
 
 
 def colon(lang: str) -> str:
