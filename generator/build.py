@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -228,14 +228,7 @@ def write_outputs(
         def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
             def write_and_check() -> list[Path]:
                 pages = write()
-                if pages:  # its own files, not the other languages' sites inside it
-                    folder = pages[0].parent
-                    files = (
-                        p
-                        for p in folder.rglob("*")
-                        if p.is_file() and p.relative_to(folder).parts[0] not in content.languages
-                    )
-                    _check_made(checker, cache, staging, files)
+                _check_made(checker, cache, staging, _site_files(pages, content.languages))
                 return pages
 
             sites.append(site_queue.submit(write_and_check))
@@ -396,6 +389,17 @@ def _word(
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
     _check_made(checker, cache, staging, [job.target, job.target.with_suffix(".md")])
+
+
+def _site_files(pages: list[Path], languages: list[str]) -> Iterator[Path]:
+    """Every file of the site these are the pages of, not of the other languages' sites that
+    live in its folder (site/fr/)."""
+    if not pages:
+        return
+    folder = pages[0].parent
+    for path in folder.rglob("*"):
+        if path.is_file() and path.relative_to(folder).parts[0] not in languages:
+            yield path
 
 
 def _check_made(
