@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -353,13 +354,21 @@ def test_serve_command_stops_cleanly(content: Path, tmp_path: Path, stop: signal
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert url, line
-        assert "Norvania 2027 · Protection preview" in _fetch(url.group(0))
-        assert list(temporary.glob("protdocs-serve-*"))
-        process.send_signal(stop)
-        assert process.wait(timeout=20) == 0
+    # As from a terminal: a shell that starts pytest in the background makes it, and so the
+    # command, ignore Ctrl-C, and Python keeps an ignored SIGINT ignored.
+    terminal = partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=terminal
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            assert url, line
+            assert "Norvania 2027 · Protection preview" in _fetch(url.group(0))
+            assert list(temporary.glob("protdocs-serve-*"))
+            process.send_signal(stop)
+            assert process.wait(timeout=20) == 0
+        finally:
+            process.kill()  # a command that did not stop fails the test, not the whole run
     assert not list(temporary.iterdir())  # the preview's temporary site is gone
