@@ -10,35 +10,54 @@ PORT    ?= 8000
 STAMP   := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := all
-.PHONY: all setup validate build site serve release browser test lint format check clean reference-doc help
+.PHONY: all setup lock validate build site serve release browser test lint format check clean reference-doc help
 
 all: validate build ## validate the content, then build every output
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Every package is installed at the version (and hash) written in uv.lock, the one the tests
+# passed with. pip only bootstraps uv itself, from requirements.txt (uv.lock exported with its
+# hashes); `uv sync --locked` then installs the rest, refuses a lock that no longer matches
+# pyproject.toml, and puts back any package that drifted in .venv (it takes well under a second
+# when nothing did, so every target re-syncs).
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+SYNC := $(BIN)/uv sync --locked --extra test --quiet
+
+$(STAMP): pyproject.toml uv.lock requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@awk '/^uv==/{on=1} on{print} on && !/\\$$/{exit}' requirements.txt > $(VENV)/uv-requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/uv-requirements.txt
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create the virtual environment and install protdocs
+setup: $(STAMP) ## create .venv (or bring it back to uv.lock) and install protdocs
+	@$(SYNC)
 
-validate: $(STAMP) ## check the content files and list every problem
+# On purpose only: re-resolve uv.lock after a change to pyproject.toml, or upgrade one package
+# (UPGRADE=NAME) or all (UPGRADE=all), and export it with its hashes to requirements.txt.
+# Then build before and after and compare the outputs (README, "Upgrading a dependency").
+lock: $(STAMP) ## update uv.lock and requirements.txt (make lock [UPGRADE=babel|all])
+	$(BIN)/uv lock $(if $(filter all,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE)))
+	$(BIN)/uv export --quiet --locked --format requirements-txt --extra test --no-emit-project \
+	  --no-header -o requirements.txt
+	@$(SYNC)
+
+validate: setup ## check the content files and list every problem
 	$(BIN)/protdocs validate --content $(CONTENT)
 
-build: $(STAMP) ## write the Word and Markdown documents into build/
+build: setup ## write the Word and Markdown documents into build/
 	$(BIN)/protdocs build --content $(CONTENT) --out $(OUT)
 
-site: $(STAMP) ## build only the public preview site into build/OP/site/
+site: setup ## build only the public preview site into build/OP/site/
 	$(BIN)/protdocs site --content $(CONTENT) --out $(OUT)
 
 # The build time of a release is its content's last commit, so that the same commit gives the same
 # bytes; protdocs release does the same when called directly (SOURCE_DATE_EPOCH wins if set).
-release: $(STAMP) ## bundle release VERSION into build/releases/ (make release VERSION=2027.2 [FORCE=1])
+release: setup ## bundle release VERSION into build/releases/ (make release VERSION=2027.2 [FORCE=1])
 	@test -n "$(VERSION)" || { echo "make release needs a version: make release VERSION=2027.2 (add FORCE=1 to replace a release)" >&2; exit 2; }
 	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git -C $(CONTENT) log -1 --format=%ct -- . 2>/dev/null)}" \
 	  $(BIN)/protdocs release --content $(CONTENT) --out $(OUT) --version "$(VERSION)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
-serve: $(STAMP) ## preview the public site on http://127.0.0.1:$(PORT)/, rebuilt on every change
+serve: setup ## preview the public site on http://127.0.0.1:$(PORT)/, rebuilt on every change
 	$(BIN)/protdocs serve --content $(CONTENT) --port $(PORT)
 
 # The browser tests drive Debian's Chromium through its ChromeDriver; nothing downloads a browser.
@@ -52,23 +71,24 @@ browser: ## install Chromium and ChromeDriver from Debian's packages (once; need
 	fi
 
 # The picture test of the Arabic documents prints them with LibreOffice and renders the page with
-# poppler's pdftoppm, both from Debian's packages.
+# poppler's pdftoppm, both from Debian's packages, with Liberation Sans (Arial's metrics: the column
+# widths are measured in Arial) and Noto (Arabic) so that every machine prints the same pages.
 .PHONY: doc-tools
 doc-tools: ## install LibreOffice Writer and poppler-utils from Debian's packages (once; needs apt)
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then \
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && fc-list | grep -q LiberationSans; then \
 	  echo "libreoffice and pdftoppm are installed"; \
 	else \
 	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer-nogui poppler-utils; \
+	    libreoffice-writer-nogui poppler-utils fonts-liberation fonts-noto-core; \
 	fi
 
 # Translations of the templates' fixed text (generator/locale/LANG/LC_MESSAGES/protdocs.po).
 # protdocs reads the .po files themselves: there is no compiled catalogue to keep in step.
 LOCALES := generator/locale
 .PHONY: translations-extract translations-update translations-check translations-init
-translations-extract: $(STAMP) ## collect every fixed string into generator/locale/protdocs.pot
+translations-extract: setup ## collect every fixed string into generator/locale/protdocs.pot
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --no-wrap --project=protdocs \
 	  -o $(LOCALES)/protdocs.pot .
 
@@ -76,7 +96,7 @@ translations-update: translations-extract ## merge new and changed strings into 
 	$(BIN)/pybabel update -i $(LOCALES)/protdocs.pot -d $(LOCALES) -D protdocs \
 	  --no-wrap --ignore-obsolete
 
-translations-check: $(STAMP) ## compile each catalogue in memory: errors and how much is translated
+translations-check: setup ## compile each catalogue in memory: errors and how much is translated
 	@for po in $(LOCALES)/*/LC_MESSAGES/protdocs.po; do \
 	  echo "$$po"; $(BIN)/pybabel compile --statistics -D protdocs -i $$po -o /dev/null || exit 1; \
 	done
@@ -85,15 +105,15 @@ translations-init: translations-extract ## start the catalogue of a new language
 	@test -n "$(LOCALE)" || { echo "usage: make translations-init LOCALE=pt" >&2; exit 2; }
 	$(BIN)/pybabel init -i $(LOCALES)/protdocs.pot -d $(LOCALES) -D protdocs -l $(LOCALE) --no-wrap
 
-test: $(STAMP) ## run the test suite
+test: setup ## run the test suite
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff lint and format check
+lint: setup ## ruff lint and format check
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/mypy generator
 
-format: $(STAMP) ## reformat the code with ruff
+format: setup ## reformat the code with ruff
 	$(BIN)/ruff format generator tests benchmarks
 	$(BIN)/ruff check --fix generator tests benchmarks
 
@@ -102,11 +122,11 @@ check: lint test ## lint, then test
 clean: ## remove build outputs but keep build/releases/ (never touches content/)
 	@if [ -d $(OUT) ]; then find $(OUT) -mindepth 1 -maxdepth 1 ! -name releases -exec rm -rf {} +; fi
 
-reference-doc: $(STAMP) ## regenerate templates/reference.docx from pandoc's default styles
+reference-doc: setup ## regenerate templates/reference.docx from pandoc's default styles
 	$(BIN)/python -m generator.reference_doc
 
 .PHONY: bench
-bench: $(STAMP) ## measure build times at 1x, 10x and 30x the example (writes benchmarks/results.json)
+bench: setup ## measure build times at 1x, 10x and 30x the example (writes benchmarks/results.json)
 	cd benchmarks && ../$(BIN)/python run.py
 
 help: ## list the targets

@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .resources import MKDOCS_YML, PACKAGE, TEMPLATES
+
 CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never published
 
 
@@ -48,13 +50,10 @@ def tree_digest(root: Path, skip: Iterable[str] = ()) -> str:
 @cache
 def code_digest() -> str:
     """The tool itself: its code, vocabulary, catalogues, templates, Word styles, site settings."""
-    package = Path(__file__).resolve().parent
-    templates = package.parent / "templates"
-    site_settings = package.parent / "mkdocs.yml"
     return fingerprint(
-        tree_digest(package, skip=("__pycache__",)),
-        tree_digest(templates),
-        file_digest(site_settings) if site_settings.is_file() else None,
+        tree_digest(PACKAGE, skip=("__pycache__", "_data")),
+        tree_digest(TEMPLATES),
+        file_digest(MKDOCS_YML) if MKDOCS_YML.is_file() else None,
     )
 
 

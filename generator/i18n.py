@@ -14,6 +14,7 @@ import gettext
 import io
 import re
 from collections.abc import Callable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -25,7 +26,7 @@ from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 from babel.support import Translations
 
@@ -119,17 +120,37 @@ def number(value: float | None, lang: str) -> str:
     return format_decimal(value, locale=babel_locale(lang), numbering_system=NUMBERING)
 
 
+# Headline figures in OCHA's house style (2.5M, 780K, 64.1M), written out here rather than taken
+# from CLDR's compact patterns, which change between Babel releases (Babel 2.19's en_GB writes
+# "2.5m"). Per language: the suffix of thousands, millions and billions, and whether a no-break
+# space stands between the figure and it. The figure itself (one decimal at most, the language's
+# decimal sign) comes from ``number``.
+COMPACT_UNITS: dict[str, tuple[tuple[str, str, str], str]] = {
+    "en": (("K", "M", "B"), ""),
+    "fr": (("k", "M", "Md"), "\u00a0"),
+    "es": (("mil", "M", "mil\u00a0M"), "\u00a0"),
+    "ar": (("ألف", "مليون", "مليار"), "\u00a0"),
+}
+_COMPACT_STEPS = (Decimal(1_000), Decimal(1_000_000), Decimal(1_000_000_000))
+
+
 def compact(value: float | None, lang: str) -> str:
-    """2.1M, 2,1 M, 2.1 مليون: headline figures as published HRPs show them."""
+    """2.5M, 780K, 64.1M (2,5 M, 780 k in French; 2.5 مليون in Arabic): the headline figures
+    of published HRPs. Below a thousand the number is written in full; one decimal at most,
+    rounded half up; a figure that rounds up to a thousand of its unit takes the next one."""
     if value is None:
         return "—"
-    return format_compact_decimal(
-        value,
-        format_type="short",
-        locale=babel_locale(lang),
-        fraction_digits=1,
-        numbering_system=NUMBERING,
-    )
+    suffixes, space = COMPACT_UNITS.get(lang.split("-")[0], COMPACT_UNITS[SOURCE_LANGUAGE])
+    magnitude = Decimal(str(value))
+    sign, magnitude = ("-" if magnitude < 0 else ""), abs(magnitude)
+    units = [i for i, step in enumerate(_COMPACT_STEPS) if magnitude >= step]
+    if not units:
+        return sign + number(float(magnitude), lang)
+    unit = units[-1]
+    shown = (magnitude / _COMPACT_STEPS[unit]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if shown >= 1000 and unit + 1 < len(_COMPACT_STEPS):  # 999,960 is 1M, not 1000K
+        unit, shown = unit + 1, Decimal(1)
+    return f"{sign}{number(float(shown), lang)}{space}{suffixes[unit]}"
 
 
 def percent(value: float | None, lang: str) -> str:

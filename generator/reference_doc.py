@@ -17,6 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .resources import REFERENCE_DOC
+
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 RED = RGBColor(0xA3, 0x1F, 0x1F)
 FONT = "Arial"  # ships Latin and Arabic glyphs on the layout teams' machines
@@ -132,4 +134,4 @@ def make_reference_doc(target: Path) -> None:
 
 
 if __name__ == "__main__":
-    make_reference_doc(Path(__file__).resolve().parent.parent / "templates" / "reference.docx")
+    make_reference_doc(REFERENCE_DOC)

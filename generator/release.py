@@ -46,6 +46,7 @@ from .documents import RELEASES
 from .errors import BuildFailed, LeakFound, ProtdocsError
 from .leaks import LeakChecker
 from .model import Content
+from .resources import LOCK
 from .validate import validated
 from .writers import write_atomically, write_text, zip_entry
 
@@ -273,7 +274,13 @@ def _manifest_facts(
         "build_time_source": built.source,
         "tool": "protdocs",
         "tool_version": tool_version(),
+        "dependency_lock": lock_digest(),
     }
+
+
+def lock_digest() -> str | None:
+    """The SHA-256 of the uv.lock the tool runs from: which set of packages made the release."""
+    return hashlib.sha256(LOCK.read_bytes()).hexdigest() if LOCK.is_file() else None
 
 
 def _files(op_dir: Path, folders: tuple[str, ...]) -> dict[str, Path]:

@@ -21,9 +21,8 @@ from .charts import charts_folder
 from .documents import Document
 from .errors import BuildFailed
 from .mdtext import one_line
+from .resources import TEMPLATES
 from .tracking import in_order, indicator_progress, is_overdue, progress_label
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)

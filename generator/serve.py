@@ -22,7 +22,8 @@ from .audience import Audience
 from .build import publish_site
 from .errors import BuildFailed, ProtdocsError
 from .render import TEMPLATES
-from .site import MKDOCS_YML, SITE_FOLDERS
+from .resources import MKDOCS_YML
+from .site import SITE_FOLDERS
 from .validate import validated
 
 HOST = "127.0.0.1"

@@ -33,10 +33,10 @@ from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
 from .i18n import N_, is_right_to_left, language_suffix, translator
-from .render import TEMPLATES, BuildInfo, render
+from .render import BuildInfo, render
+from .resources import MKDOCS_YML, SITE_HOOKS, TEMPLATES
 from .writers import write_text
 
-MKDOCS_YML = TEMPLATES.parent / "mkdocs.yml"
 SITE_FOLDERS = {Audience.PUBLIC: "site", Audience.INTERNAL: "site-internal"}
 INTERNAL_BANNER = N_("INTERNAL — NOT FOR PUBLICATION")
 HOME = Document("index", "site/home.md.j2", Audience.PUBLIC, "site", N_("Overview"))
@@ -191,6 +191,7 @@ def site_config(
             site_dir=str(site_dir.absolute()),  # else MkDocs takes it as relative to mkdocs.yml
             site_name=site_name(view, audience),
             nav=site_nav(pages, view["lang"]),
+            hooks=[str(SITE_HOOKS)],  # wherever the package is installed
         )
     _list_theme_files_quickly(config)
     config.theme["language"] = view["lang"]

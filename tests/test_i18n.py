@@ -165,6 +165,54 @@ def test_numbers_and_dates_per_locale(
     assert i18n.long_date(dt.date(2027, 3, 31), lang) == date
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["2.5M", "780K", "64.1M", "1M", "950", "12.3K", "1.3B"]),
+        (
+            "fr",
+            [
+                "2,5\u00a0M",
+                "780\u00a0k",
+                "64,1\u00a0M",
+                "1\u00a0M",
+                "950",
+                "12,3\u00a0k",
+                "1,3\u00a0Md",
+            ],
+        ),
+        (
+            "es",
+            [
+                "2,5\u00a0M",
+                "780\u00a0mil",
+                "64,1\u00a0M",
+                "1\u00a0M",
+                "950",
+                "12,3\u00a0mil",
+                "1,3\u00a0mil\u00a0M",
+            ],
+        ),
+        (
+            "ar",
+            [
+                "2.5\u00a0مليون",
+                "780\u00a0ألف",
+                "64.1\u00a0مليون",
+                "1\u00a0مليون",
+                "950",
+                "12.3\u00a0ألف",
+                "1.3\u00a0مليار",
+            ],
+        ),
+    ],
+)
+def test_headline_figures_follow_ochas_house_style(lang: str, expected: list[str]) -> None:
+    """Written out per language in the code, so a new CLDR (Babel 2.19: "2.5m") changes nothing."""
+    values = [2_480_000, 780_000, 64_100_000, 999_960, 950, 12_345, 1_250_000_000]
+    assert [i18n.compact(v, lang) for v in values] == expected
+
+
 def test_arabic_keeps_western_digits() -> None:
     assert not re.search("[\u0660-\u0669]", i18n.number(2_480_000, "ar") + i18n.percent(0.3, "ar"))
 

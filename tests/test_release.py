@@ -142,6 +142,7 @@ def test_manifest_hashes_match_every_entry(released: Path, repo: Path, audience:
         "tool": "protdocs",
         "tool_version": releasing.tool_version(),
         "version": "2027.2",
+        "dependency_lock": hashlib.sha256((EXAMPLE.parent / "uv.lock").read_bytes()).hexdigest(),
     }
 
 

@@ -21,10 +21,10 @@ from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 
 from ..errors import BuildFailed
+from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
 from .rtl import make_right_to_left, pandoc_language_args
 
-REFERENCE_DOC = Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
 # pandoc's extensions beyond the Markdown of docs/content-format.md are off too, so that Word
 # reads content text as the site does (no math, sub/superscript, strikeout, definition lists,
