@@ -290,18 +290,30 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
 @CONTENT_OPTION
 @click.option("--missing", is_flag=True, required=True, help="List the texts left to translate.")
 @LANG_OPTION
-def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: only texts of the public documents. internal: also the internal and "
+    "confidential texts of the HCT action plan, for translators cleared to read them. "
+    "Strictly-confidential texts are never listed.",
+)
+def translations(content_dir: Path, missing: bool, lang: str | None, audience: str) -> None:
     """List, per language, every content text that has no translation yet.
 
     Each as FILE:LINE: field: the text in the first language, for the translators; such a text
-    is printed in the first language in that language's documents. Exit status 0.
+    is printed in the first language in that language's documents. By default only public
+    texts are listed (the list is often sent outside the HCT); --audience internal adds the
+    internal and confidential ones. Exit status 0.
     """
     try:
         content = checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(i18n.missing_report(content, lang))
+    readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(i18n.missing_report(content, lang, audience=readers))
 
 
 @main.command()

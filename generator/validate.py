@@ -650,8 +650,8 @@ def _check_public_defaults(walker: _Walker, loaded: LoadedContent) -> None:
         scope = "every file" if name == OPERATION_FILE else "this file"
         walker.warn(
             _Where(raw.file, raw.line_of(key), key),
-            f"makes public every item of {scope} that is not marked: an item added later is "
-            "published without anyone deciding it",
+            f"'public' as the default makes every unmarked item of {scope} public: an item "
+            "added later is published without anyone deciding it",
             "Remove this line and mark each public item with classification: public "
             "(a file's own text takes it too: context: {classification: public, en: ...}).",
         )
