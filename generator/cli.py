@@ -380,6 +380,15 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     default=None,
     help=f"Also write {CHANGES_DOCX} and {RELEASE_NOTES} here.",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: the wording of public items only (other items by id, level and the fields "
+    "that changed). internal: internal and confidential wording too. Strictly-confidential "
+    "items are never compared.",
+)
 def diff(
     old: Path | None,
     new: Path | None,
@@ -387,12 +396,15 @@ def diff(
     content_dir: Path,
     releases_dir: Path,
     out_dir: Path | None,
+    audience: str,
 ) -> None:
     """What changed from OLD to NEW, item by item: added, removed, changed, reclassified.
 
     OLD and NEW are content folders or internal release bundles; --since VERSION compares
-    that release with --content. Items that become public are listed first. With --out, the
-    public HRP section is also written as a Word file with the changes as tracked changes.
+    that release with --content. Items that become public are listed first. The report shows
+    the wording of public items only, unless --audience internal asks for the internal and
+    confidential wording. With --out, the public HRP section is also written as a Word file
+    with the changes as tracked changes, and the release notes (an internal file).
     """
     if since_version is not None and old is not None:
         raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
@@ -406,7 +418,8 @@ def diff(
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(changes.summary(found), nl=False)
+    up_to = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(changes.summary(found, up_to.value), nl=False)
     for path in changes.write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
 

@@ -724,8 +724,8 @@ def _free_name_message(match: _Named, free: _FreeName) -> tuple[str, str]:
     level = s.LEVELS[match.record["_level"]]
     place = f"{_rel(match.record['_file'])}:{match.record['_line']}"
     message = (
-        f"this free text is the name of {match.label} ({level}, {place}); typed here it is "
-        f"printed wherever this item goes ({s.LEVELS[free.level]})"
+        f"this free text is the name of {match.label} ({level}, {place}): typed out, it is "
+        f"printed wherever this {s.LEVELS[free.level]} item goes"
     )
     if match.id is not None:
         hint = (
