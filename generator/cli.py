@@ -182,7 +182,8 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     """Check the content against every verification item of the three IASC benchmarks.
 
     Each item is met, partly met or not met, with the ids that show it or what is missing.
-    The same matrix is annex 6 of the HCT action plan.
+    The same matrix is annex 6 of the HCT action plan. It reads every item except
+    strictly-confidential ones, and prints only their ids and the benchmarks' own wording.
     """
     try:
         content = checking.validated(content_dir)

@@ -118,8 +118,13 @@ def _construct_seq(loader: _ContentLoader, node: yaml.SequenceNode) -> Any:
 
 
 def _key_shown(key: Any) -> str:
-    """A key as a field path: a field name is shown, a longer text only by its place."""
-    return str(key) if _PLAIN_KEY.fullmatch(str(key)) else "(this key)"
+    """A key as a field path: a field name or a language code is shown, any other key only by
+    its place (its item's level is not known yet, and a key may be a strictly-confidential
+    name typed as one)."""
+    from .schema import known_keys
+
+    text = str(key)
+    return text if _PLAIN_KEY.fullmatch(text) and text in known_keys() else "(this key)"
 
 
 def _as_written(
