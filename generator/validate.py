@@ -247,7 +247,15 @@ class _Walker:
         return checker(ftype, raw, where)
 
     def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
-        if isinstance(raw, (bool, YList)):
+        if isinstance(raw, bool):
+            self.error(
+                where,
+                f"expected text, got {self.shown(raw)}",
+                "Put the text in quotes: YAML reads yes, no, on, off, true and false "
+                "without quotes as true or false.",
+            )
+            return None
+        if isinstance(raw, YList):
             self.error(where, f"expected text, got {self.shown(raw)}")
             return None
         if isinstance(raw, int | float):
@@ -260,13 +268,14 @@ class _Walker:
         """A text given per language: the first language is required, the others fall back."""
         out: dict[str, str] = {}
         for lang, text in raw.items():
-            here = where.child(_field_name(lang), raw.line_of(lang))
+            shown = _field_name(lang) if self.level_now < s.STRICTLY else "(not shown)"
+            here = where.child(shown, raw.line_of(lang))
             if lang == "classification":
                 continue  # checked with the item's level (own_text_level)
             if lang not in self.languages:
                 self.warn(
                     here,
-                    f"language '{_field_name(lang)}' is not in operation.yaml languages; ignored",
+                    f"language '{shown}' is not in operation.yaml languages; ignored",
                     f"The operation's languages are: {', '.join(self.languages)}.",
                 )
             elif not isinstance(text, str | int | float) or isinstance(text, bool):

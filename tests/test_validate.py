@@ -336,3 +336,12 @@ def test_an_unknown_field_of_a_strictly_confidential_item_is_not_quoted(
     output = expect_error(runner, content, f"analysis.yaml:{line}: ")
     assert "unknown field '(not shown)' in vulnerability" in output
     assert "Amira" not in output
+
+
+def test_a_name_yaml_reads_as_false_asks_for_quotes(runner: CliRunner, content: Path) -> None:
+    line = replace_in(content / "operation.yaml", "country: Norvania", "country: No")
+    expect_error(
+        runner,
+        content,
+        f"operation.yaml:{line}: country: expected text, got False. Put the text in quotes",
+    )
