@@ -121,10 +121,9 @@ class _Walker:
             child = where.child(name, raw.line_of(name))
             field_level = own_level if isinstance(ftype, s.Text) else level
             out[name] = self.value(ftype, value, child, field_level, rec.is_file)
-            self.level_now = level
+            self.level_now = field_level  # nested records changed it
             if isinstance(ftype, s.Ref | s.Actor):
                 self.queue_refs(ftype, out, name, child, value)
-            self.level_now = field_level
             self.note_names(rec, name, ftype, value, child)
             self.level_now = level
         if rec.has_id and isinstance(out.get("id"), str):
@@ -300,6 +299,13 @@ class _Walker:
         if not isinstance(raw, YList):
             self.error(where, f"expected a list, got {self.shown(raw)}", self.as_list_hint(raw))
             return []
+        for i, item in enumerate(raw):
+            if isinstance(item, YMap) and "classification" in item:
+                self.error(
+                    _Where(where.file, item.line_of("classification"), f"{where.path}[{i}]"),
+                    "a classification goes on the item, not on one of its texts",
+                    "Move the line beside the item's id (the whole item takes that level).",
+                )
         return [
             self.check_text(
                 s.Text(inline=True), item, _Where(where.file, raw.line_of(i), where.path)

@@ -345,3 +345,19 @@ def test_a_name_yaml_reads_as_false_asks_for_quotes(runner: CliRunner, content: 
         content,
         f"operation.yaml:{line}: country: expected text, got False. Put the text in quotes",
     )
+
+
+def test_a_classification_inside_a_listed_name_is_an_error(
+    runner: CliRunner, content: Path
+) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts", "Marisk: Velm district"]',
+        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts",\n'
+        '                {en: "Marisk: Velm district", classification: confidential}]',
+    )
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line + 1}: threats[T1].locations[1]: a classification goes on the item",
+    )
