@@ -88,7 +88,11 @@ class _Walker:
         return _NOT_SHOWN if self.level_now >= s.STRICTLY else _shown(value)
 
     def as_list_hint(self, raw: Any) -> str:
-        return "Write it as a list: [...]." if self.level_now >= s.STRICTLY else f"Write [{raw}]."
+        """`Write [x].` for a single value; never the value of a strictly-confidential item, and
+        never a whole mapping (aliases can make one very large)."""
+        if self.level_now >= s.STRICTLY or isinstance(raw, YMap | YList) or len(str(raw)) > 60:
+            return "Write it as a list: [...]."
+        return f"Write [{raw}]."
 
     # -- records -----------------------------------------------------------------------------
     def record(
