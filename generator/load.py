@@ -181,26 +181,70 @@ for _tag, _what in (("int", "a whole number"), ("float", "a number"), ("bool", "
 def check_nodes(path: Path, root: yaml.Node) -> list[Problem]:
     """Refuse what plain data never holds, before anything is built from the node graph.
 
-    One pass over the distinct nodes (an alias is the node it names, reached again): tags
-    outside the allow-list, keys that are lists or mappings, an alias inside the item it names,
-    and the number of values aliases would add (counted with each node's expanded size
-    memoised, so a file that would expand to a billion values is measured in microseconds).
+    One quick pass over the nodes checks the tags and the keys and notes whether any list or
+    mapping is reached twice (an alias is the node it names, reached again). Only then are
+    the expanded sizes counted, memoised per node, so a file that would expand to a billion
+    values is measured in microseconds, and an alias inside the item it names is found.
     """
-    problems: list[Problem] = []
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
+    scalar_tags, map_tag, seq_tag = _ALLOWED_TAGS[scalar], _YAML + "map", _YAML + "seq"
+    odd: list[yaml.Node] = []  # nodes to report; a plain file has none
+    seen: set[int] = set()
+    shared = False
+    scalars = 0
+    stack: list[yaml.Node] = [root]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        if node.__class__ is scalar:
+            scalars += 1
+            if node.tag not in scalar_tags:
+                odd.append(node)
+            continue
+        if id(node) in seen:
+            shared = True
+            continue
+        seen.add(id(node))
+        if node.__class__ is mapping:
+            if node.tag != map_tag:
+                odd.append(node)
+            for key, value in node.value:
+                if key.__class__ is not scalar:
+                    odd.append(node)
+                push(key)
+                push(value)
+        else:
+            if node.tag != seq_tag:
+                odd.append(node)
+            extend(node.value)
+    if odd:
+        reported = dict.fromkeys(odd)  # once each, in the order found
+        return [problem for node in reported for problem in _tag_problems(path, node)]
+    return _expansion_problems(path, root, scalars + len(seen)) if shared else []
+
+
+def _expansion_problems(path: Path, root: yaml.Node, distinct: int) -> list[Problem]:
+    """An alias inside the item it names, or aliases adding more values than the limit.
+
+    Each list's and mapping's expanded size is counted once, children first (a value is 1);
+    ``distinct`` is the number of nodes written in the file.
+    """
+    scalar = yaml.ScalarNode
     size: dict[int, int] = {}
-    on_path: set[int] = set()
+    on_path: set[int] = set()  # the lists and mappings the walk is inside
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         ident = id(node)
         if done:
             on_path.discard(ident)
-            size[ident] = 1 + sum(size[id(child)] for child in _children(node))
+            children = _children(node)
+            size[ident] = 1 + sum(1 if c.__class__ is scalar else size[id(c)] for c in children)
             continue
         if ident in size:
             continue
         if ident in on_path:
-            problems.append(
+            return [
                 _node_problem(
                     path,
                     node,
@@ -208,26 +252,24 @@ def check_nodes(path: Path, root: yaml.Node) -> list[Problem]:
                     "which would repeat it for ever",
                     "Write the item out instead of the alias.",
                 )
-            )
-            return problems
+            ]
         on_path.add(ident)
-        problems.extend(_tag_problems(path, node))
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node)) if id(child) not in size)
-    if problems:
-        return problems
-    added = size[id(root)] - len(size)
-    if added > ALIAS_EXPANSION_LIMIT:
-        problems.append(
-            _node_problem(
-                path,
-                root,
-                f"the aliases (*name) in this file would repeat its values {added:,} times, more "
-                f"than the {ALIAS_EXPANSION_LIMIT:,} a content file may use",
-                "Write the items out, or reuse fewer anchors inside one another.",
-            )
+        stack.extend(
+            (c, False) for c in _children(node) if c.__class__ is not scalar and id(c) not in size
         )
-    return problems
+    added = size[id(root)] - distinct
+    if added <= ALIAS_EXPANSION_LIMIT:
+        return []
+    return [
+        _node_problem(
+            path,
+            root,
+            f"the aliases (*name) in this file would repeat its values {added:,} times, more "
+            f"than the {ALIAS_EXPANSION_LIMIT:,} a content file may use",
+            "Write the items out, or reuse fewer anchors inside one another.",
+        )
+    ]
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
