@@ -355,6 +355,21 @@ def test_build_refuses_odd_yaml_the_same_way(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
 
 
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("classification: !!binary cHVibGlj", "the YAML tag !!binary is not allowed"),
+        ("classification: &c [*c]", "an alias (*name) is used inside the very item"),
+    ],
+)
+def test_a_table_sidecar_is_read_as_plainly(
+    runner: CliRunner, content: Path, new: str, message: str
+) -> None:
+    line = replace_in(content / "data" / "people-in-need.meta.yaml", "classification: public", new)
+    output = _refused(_validate(runner, content))
+    assert f"people-in-need.meta.yaml:{line}: {message}" in output
+
+
 def _laughs(levels: int = 12) -> str:
     lines = ['lol0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for n in range(1, levels):
