@@ -449,8 +449,12 @@ def test_translations_missing_lists_what_is_left_per_language(
     result = runner.invoke(main, ["translations", "--missing", "--content", str(multilingual)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "fr: 1 text(s) to translate from en" in lines
-    assert "es: 2 text(s) to translate from en" in lines
+    # The title, the country in es and ar, and the HNO's context (given per language since it
+    # carries its own classification: public, it is public text to translate).
+    assert "fr: 2 text(s) to translate from en" in lines
+    assert "es: 3 text(s) to translate from en" in lines
+    context = line_of(multilingual / "analysis.yaml", "context:")
+    assert any(f"analysis.yaml:{context}: context: Norvania enters 2027" in line for line in lines)
     country = line_of(multilingual / "operation.yaml", "country:")
     assert any(line.endswith(f"operation.yaml:{country}: country: Norvania") for line in lines)
     title = line_of(multilingual / "operation.yaml", "title:")
@@ -461,7 +465,7 @@ def test_translations_missing_lists_what_is_left_per_language(
     only = runner.invoke(
         main, ["translations", "--missing", "--lang", "ar", "--content", str(multilingual)]
     )
-    assert only.output.startswith("ar: 2 text(s)") and "fr:" not in only.output
+    assert only.output.startswith("ar: 3 text(s)") and "fr:" not in only.output
 
 
 def test_translations_of_a_one_language_operation(runner: CliRunner) -> None:
