@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .cache import OutputCache, code_digest, fingerprint, produce
-from .i18n import N_, Translate, compact, language_suffix, number, translator
+from .i18n import N_, Translate, compact, language_suffix, number, period, translator
 from .tracking import in_order
 from .writers import write_atomically
 
@@ -189,6 +189,12 @@ class Labels:
         return compact(value, self.lang)
 
 
+def _period_label(value: str, lang: str) -> str:
+    """Under a bar: the year over the half or quarter (2027 / H1), in the language's words."""
+    shown = period(value, lang)
+    return value.replace("-", "\n") if shown == value else shown.replace("\u00a0", "\n")
+
+
 PIN_CHART = "people-in-need.png"
 AGE_GROUPS = (
     ("children", N_("Children")),
@@ -287,7 +293,7 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     _label_bars(axes, named, [values[x] for x in named], value_text, fontsize=size)
     for x in named:
         axes.annotate(
-            results[x]["period"].replace("-", "\n"), (x, 0), xytext=(0, -3),
+            _period_label(results[x]["period"], labels.lang), (x, 0), xytext=(0, -3),
             textcoords="offset points", ha="center", va="top", fontsize=size, linespacing=1.1,
         )  # fmt: skip
     axes.axhline(0, color="black", linewidth=0.6)

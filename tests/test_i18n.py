@@ -30,8 +30,8 @@ from generator.leaks import audience_of
 from generator.render import environment
 from generator.schema import vocabulary
 from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
-from tests.docx_text import headings
-from tests.paper import broken_words, office, print_to_pdf
+from tests.docx_text import headings, visible
+from tests.paper import broken_words, office, print_to_pdf, printed_text
 
 LANGUAGES = ["en", "fr", "es", "ar"]
 TRANSLATED = ("fr", "es", "ar")
@@ -86,7 +86,7 @@ def story_texts(path: Path) -> list[str]:
     texts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
     for section in doc.sections:
         texts += [p.text for p in (*section.header.paragraphs, *section.footer.paragraphs)]
-    return [re.sub(r"[ \t\r\n]+", " ", t).strip() for t in texts if t.strip()]
+    return [re.sub(r"[ \t\r\n]+", " ", visible(t)).strip() for t in texts if t.strip()]
 
 
 # -- catalogues ---------------------------------------------------------------------------------
@@ -122,12 +122,16 @@ def test_every_fixed_string_is_translated(lang: str) -> None:
 def test_translations_keep_their_placeholders_and_render(lang: str) -> None:
     catalogue = i18n.catalogue(lang)
     assert catalogue is not None
-    template = environment(lang=lang).from_string("{{ _(message) }}")
+    env = environment(lang=lang)
+    plain = env.from_string("{{ _(message) }}")
+    in_context = env.from_string("{{ pgettext(context, message) }}")
     for message in catalogue:
         if message.id:
             assert re.findall(r"\{\w+\}", message.string) == re.findall(r"\{\w+\}", message.id)
             # Jinja's newstyle gettext %-formats every string: a stray % would fail the render.
-            assert template.render(message=message.id) == message.string
+            template = in_context if message.context else plain
+            rendered = template.render(message=message.id, context=message.context)
+            assert rendered == message.string
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -211,6 +215,38 @@ def test_headline_figures_follow_ochas_house_style(lang: str, expected: list[str
     """Written out per language in the code, so a new CLDR (Babel 2.19: "2.5m") changes nothing."""
     values = [2_480_000, 780_000, 64_100_000, 999_960, 950, 12_345, 1_250_000_000]
     assert [i18n.compact(v, lang) for v in values] == expected
+
+
+def test_a_word_with_two_meanings_has_a_context_each() -> None:
+    """"Area" as a place (Zone) and as an area of action (Domaine) are two French words."""
+    env = environment(lang="fr")
+    place = env.from_string('{{ _("Area") }}').render()
+    of_action = env.from_string(
+        '{{ pgettext("of action: threat, vulnerability or capacity", "Area") }}'
+    ).render()
+    assert (place, of_action) == ("Zone", "Domaine")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["2027-H1", "2027-Q2", "2027"]),
+        ("fr", ["S1\u00a02027", "T2\u00a02027", "2027"]),
+        ("es", ["1.er semestre\u00a02027", "2.º trimestre\u00a02027", "2027"]),
+        ("ar", ["النصف الأول\u00a02027", "الربع الثاني\u00a02027", "2027"]),
+    ],
+)
+def test_reporting_periods_are_named_in_each_language(lang: str, expected: list[str]) -> None:
+    assert [i18n.period(p, lang) for p in ("2027-H1", "2027-Q2", "2027")] == expected
+
+
+def test_french_typography_spaces_every_colon_semicolon_and_quote() -> None:
+    text = "---\ntitle: Plan\n---\nRisque : a; b! « oui » https://x.org à 10:30 **Chef**: moi\n:::\n"
+    assert i18n.typography(text, "fr") == (
+        "---\ntitle: Plan\n---\nRisque\u00a0: a\u202f; b\u202f! «\u00a0oui\u00a0» https://x.org"
+        " à 10:30 **Chef**\u00a0: moi\n:::\n"
+    )
+    assert i18n.typography(text, "en") == text
 
 
 def test_arabic_keeps_western_digits() -> None:
@@ -385,12 +421,32 @@ def test_arabic_paragraphs_tables_and_runs_are_right_to_left(built: BuildResult,
             tables += 1
             assert table.find(f"{W}tblPr/{W}bidiVisual") is not None, part
         for run in root.iter(f"{W}r"):
-            assert run.find(f"{W}rPr/{W}rtl") is not None, part
+            text = "".join(t.text or "" for t in run.iter(f"{W}t"))
+            arabic = bool(re.search("[\u0600-\u06ff]", text))
+            latin_only = bool(re.search("[A-Za-z0-9]", text)) and not arabic
+            # Arabic runs read right to left; Latin ones (ids, versions, names) do not.
+            assert (run.find(f"{W}rPr/{W}rtl") is not None) is not latin_only, (part, text)
             for latin, complex_script in (("b", "bCs"), ("i", "iCs")):
                 if run.find(f"{W}rPr/{W}{latin}") is not None:
                     assert run.find(f"{W}rPr/{W}{complex_script}") is not None
     assert tables >= 3
     Document(str(path))  # python-docx still opens it
+
+
+def test_latin_text_in_arabic_documents_is_isolated(built: BuildResult) -> None:
+    """Versions, periods, results and names keep their order: each left-to-right stretch sits
+    between LRI and PDI, and a Latin sentence keeps its own full stop."""
+    texts = story_texts(built.op_dir / "public/hrp-protection-section.ar.docx")
+    doc = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
+    raw = [c.text for t in doc.tables for r in t.rows for c in r.cells] + [
+        p.text for p in doc.paragraphs
+    ]
+    version = next(t for t in raw if "2027.1-draft" in t)
+    assert "\u20662027.1-draft\u2069" in version
+    assert any(t.startswith("\u2066SO1\u2069") for t in raw)
+    sentence = next(t for t in raw if t.startswith("\u2066By the end of 2027"))
+    assert sentence.endswith(".\u2069")  # the full stop inside: it stays at the sentence's end
+    assert all(not t.startswith(".") for t in texts)
 
 
 def test_arabic_styles_name_an_arabic_font_and_complex_script_sizes(built: BuildResult) -> None:
@@ -563,6 +619,12 @@ def test_arabic_hrp_section_is_right_aligned_on_paper(built: BuildResult, tmp_pa
     assert right >= 5 and right >= 3 * left, counts
     right, left = counts["hrp-protection-section.docx"]  # the control: English hugs the left
     assert left >= 5 and left >= 3 * right, counts
+    # Read back: the version keeps its order and no full stop jumps to the start of a line.
+    printed = visible(printed_text(pdfs[0]))
+    assert "2027.1-draft" in printed and "draft-2027.1" not in printed
+    assert "2,480,000" in printed and "(2027-12)" in printed  # figures and dates in order
+    lines = [line.strip() for line in printed.splitlines() if line.strip()]
+    assert [line for line in lines if line.startswith(".")] == []
 
 
 def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
