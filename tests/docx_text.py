@@ -9,7 +9,6 @@ from pathlib import Path
 
 from docx import Document
 
-
 # Bidi controls (the isolates around Latin text in Arabic documents, marks): invisible to readers.
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

@@ -218,7 +218,7 @@ def test_headline_figures_follow_ochas_house_style(lang: str, expected: list[str
 
 
 def test_a_word_with_two_meanings_has_a_context_each() -> None:
-    """"Area" as a place (Zone) and as an area of action (Domaine) are two French words."""
+    """ "Area" as a place (Zone) and as an area of action (Domaine) are two French words."""
     env = environment(lang="fr")
     place = env.from_string('{{ _("Area") }}').render()
     of_action = env.from_string(
@@ -241,7 +241,9 @@ def test_reporting_periods_are_named_in_each_language(lang: str, expected: list[
 
 
 def test_french_typography_spaces_every_colon_semicolon_and_quote() -> None:
-    text = "---\ntitle: Plan\n---\nRisque : a; b! « oui » https://x.org à 10:30 **Chef**: moi\n:::\n"
+    text = (
+        "---\ntitle: Plan\n---\nRisque : a; b! « oui » https://x.org à 10:30 **Chef**: moi\n:::\n"
+    )
     assert i18n.typography(text, "fr") == (
         "---\ntitle: Plan\n---\nRisque\u00a0: a\u202f; b\u202f! «\u00a0oui\u00a0» https://x.org"
         " à 10:30 **Chef**\u00a0: moi\n:::\n"
