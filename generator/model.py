@@ -15,6 +15,13 @@ from typing import Any
 from .errors import Problem, Severity
 
 META_KEYS = ("_kind", "_level", "_file", "_line")
+# The language tag written into outputs (Word's w:lang and dc:language, the site's lang): UN
+# English is British; Word's proofing tools want a region for the others too.
+LANGUAGE_TAGS = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES", "ar": "ar-SA"}
+
+
+def language_tag(lang: str) -> str:
+    return LANGUAGE_TAGS.get(lang, lang)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, loa
 from .model import Content, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
 
+SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
@@ -155,7 +156,7 @@ class _Walker:
         checker = getattr(self, f"check_{type(ftype).__name__.lower()}")
         return checker(ftype, raw, where)
 
-    def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
+    def check_text(self, ftype: s.Text, raw: Any, where: _Where) -> Any:
         if isinstance(raw, (bool, YList)):
             self.error(where, f"expected text, got {_shown(raw)}")
             return None
@@ -163,10 +164,27 @@ class _Walker:
             return str(raw)
         if isinstance(raw, YMap):
             return self.translations(raw, where)
+        if not ftype.name and len(self.languages) > 1:
+            self.untranslated_plain(str(raw), where)
         return raw
+
+    def untranslated_plain(self, text: str, where: _Where) -> None:
+        """A translatable text given as a plain string is in the first language only."""
+        first, others = self.languages[0], self.languages[1:]
+        self.warn(
+            where,
+            f"not translated into {', '.join(others)}; the '{first}' text is used",
+            f"Give it per language ({{{first}: ..., {others[0]}: ...}}), or write "
+            "{all: ...} if it is the same in every language.",
+        )
+        self.untranslated += [
+            Untranslated(where.file, where.line, where.path, lang, text) for lang in others
+        ]
 
     def translations(self, raw: YMap, where: _Where) -> dict[str, str] | None:
         """A text given per language: the first language is required, the others fall back."""
+        if SAME_EVERYWHERE in raw:
+            return self.same_everywhere(raw, where)
         out: dict[str, str] = {}
         for lang, text in raw.items():
             here = where.child(str(lang), raw.line_of(lang))
@@ -192,13 +210,29 @@ class _Walker:
                 )
         return out
 
+    def same_everywhere(self, raw: YMap, where: _Where) -> dict[str, str] | None:
+        """``{all: text}``: the drafter's word that the text is the same in every language."""
+        text = raw[SAME_EVERYWHERE]
+        here = where.child(SAME_EVERYWHERE, raw.line_of(SAME_EVERYWHERE))
+        if len(raw) > 1:
+            self.error(
+                here,
+                f"'{SAME_EVERYWHERE}' gives one text for every language: it stands alone",
+                "Remove the other languages, or give each language its own text.",
+            )
+            return None
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            self.error(here, f"expected text, got {_shown(text)}")
+            return None
+        return {lang: str(text) for lang in self.languages}
+
     def check_textlist(self, _: s.TextList, raw: Any, where: _Where) -> list:
         if not isinstance(raw, YList):
             self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
             return []
         return [
             self.check_text(
-                s.Text(inline=True), item, _Where(where.file, raw.line_of(i), where.path)
+                s.Text(inline=True, name=True), item, _Where(where.file, raw.line_of(i), where.path)
             )
             for i, item in enumerate(raw)
         ]

@@ -507,8 +507,9 @@ def test_translations_missing_lists_what_is_left_per_language(
     result = runner.invoke(main, ["translations", "--missing", "--content", str(multilingual)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "fr: 1 text(s) to translate from en" in lines
-    assert "es: 2 text(s) to translate from en" in lines
+    counts = {line.split(":")[0]: line for line in lines if "text(s) to translate" in line}
+    fr, es = (int(counts[lang].split()[1]) for lang in ("fr", "es"))
+    assert es == fr + 1  # the country has a French name but no Spanish one
     country = line_of(multilingual / "operation.yaml", "country:")
     assert any(line.endswith(f"operation.yaml:{country}: country: Norvania") for line in lines)
     title = line_of(multilingual / "operation.yaml", "title:")
@@ -519,7 +520,75 @@ def test_translations_missing_lists_what_is_left_per_language(
     only = runner.invoke(
         main, ["translations", "--missing", "--lang", "ar", "--content", str(multilingual)]
     )
-    assert only.output.startswith("ar: 2 text(s)") and "fr:" not in only.output
+    assert only.output.startswith(f"ar: {es} text(s)") and "fr:" not in only.output
+
+
+SMALL_OPERATION = {
+    "operation.yaml": """\
+id: small-2027
+country: Testland
+plan_year: 2027
+title: {en: "Protection plan", fr: "Plan de protection"}
+languages: [en, fr]
+version: "2027.1"
+default_classification: public
+""",
+    "analysis.yaml": """\
+context: "Plain context, in English only."
+drivers:
+  - {id: D1, text: "A driver written once."}
+  - {id: D2, text: {all: "CERF"}}
+  - {id: D3, text: {en: "Three", fr: "Trois"}}
+  - {id: D4, text: {en: "Four"}}
+threats:
+  - {id: T1, text: "Shelling", locations: ["North province"]}
+sources:
+  - {id: S1, name: "Protection monitoring", type: inside-hct}
+""",
+}
+
+
+def test_plain_strings_count_as_untranslated_names_and_all_do_not(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A plain translatable text is English only; names, places and {all: ...} are the same in
+    every language; a mapping without French is missing its French."""
+    for name, text in SMALL_OPERATION.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["translations", "--missing", "--content", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    listed = [line.split(": ")[1] for line in result.output.splitlines()[1:]]
+    assert result.output.splitlines()[0] == "fr: 5 text(s) to translate from en"
+    assert sorted(listed) == [
+        "context", "drivers[D1].text", "drivers[D4].text", "sources[S1].name", "threats[T1].text"
+    ]  # fmt: skip
+    strict = runner.invoke(main, ["validate", "--strict", "--content", str(tmp_path)])
+    assert strict.exit_code == 1
+    assert "analysis.yaml:3: warning: drivers[D1].text: not translated into fr" in strict.output
+    assert "{all: ...}" in strict.output
+
+
+def test_text_in_another_language_is_tagged_with_it(built: BuildResult) -> None:
+    """In the French HRP, the English fallback runs say they are English (en-GB); the French
+    ones and the translated title are French; each document states its language."""
+    from generator.writers.language import marked_runs
+
+    french = Document(str(built.op_dir / "public/hrp-protection-section.fr.docx"))
+    tagged = list(marked_runs(french))
+    english_only = "Attacks on civilians and civilian objects in Upper Tarvan and Marisk"
+    assert any(english_only in text for _lang, text in tagged)
+    assert {lang for lang, _text in tagged} == {"en-GB"}
+    assert not any(SO1_TITLE["fr"] in text for _lang, text in tagged)
+    assert french.core_properties.language == "fr-FR"
+    english = Document(str(built.op_dir / "public/hrp-protection-section.docx"))
+    assert english.core_properties.language == "en-GB" and not list(marked_runs(english))
+    styles = zipfile.ZipFile(built.op_dir / "public/hrp-protection-section.docx").read(
+        "word/styles.xml"
+    )
+    assert b'w:val="en-GB"' in styles  # the document's own language, in its default style
+    page = (built.op_dir / "site/fr/hrp-protection-section.html").read_text(encoding="utf-8")
+    assert f'<span lang="en-GB">{english_only}</span>' in page
+    assert not re.search("[\ue000-\ue1ff]", page)
 
 
 def test_translations_of_a_one_language_operation(runner: CliRunner) -> None:

@@ -17,6 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..model import language_tag
 from ..reference_doc import FONT
 
 
@@ -38,7 +39,7 @@ _TBLPR = _order(
     "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption "
     "tblDescription tblPrChange"
 )
-_RPR = _order(
+RUN_PROPERTY_ORDER = _RPR = _order(
     "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
     "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
     "effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath "
@@ -53,9 +54,9 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 def pandoc_language_args(lang: str, right_to_left: bool) -> list[str]:
     """Pandoc's own language support: w:lang in the styles, and bidi paragraphs for rtl.
 
-    English, the reference document's language, gets none, so English outputs stay as they were.
+    English is tagged British English (en-GB), as the UN writes it.
     """
-    args = [] if lang == "en" else [f"--metadata=lang:{lang}"]
+    args = [f"--metadata=lang:{language_tag(lang)}"]
     return [*args, "--metadata=dir:rtl"] if right_to_left else args
 
 
@@ -65,7 +66,7 @@ def make_right_to_left(doc: WordDocument) -> None:
     Left-to-right stretches (Latin words, ids, dates, versions, figures) are isolated in each
     paragraph and their runs are not marked right to left: see ``isolate_left_to_right``.
     """
-    for root in _story_roots(doc):
+    for root in story_roots(doc):
         for paragraph in root.iter(qn("w:p")):
             _ensure(_child(paragraph, "w:pPr", first=True), "w:bidi", _PPR)
             isolate_left_to_right(paragraph)
@@ -165,7 +166,7 @@ def _remove(parent: BaseOxmlElement, tag: str) -> None:
         parent.remove(found)
 
 
-def _story_roots(doc: WordDocument) -> Iterator[BaseOxmlElement]:
+def story_roots(doc: WordDocument) -> Iterator[BaseOxmlElement]:
     yield doc.element.body
     for section in doc.sections:
         for part in (section.header, section.footer, section.first_page_header):
