@@ -182,7 +182,8 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     """Check the content against every verification item of the three IASC benchmarks.
 
     Each item is met, partly met or not met, with the ids that show it or what is missing.
-    The same matrix is annex 6 of the HCT action plan.
+    The same matrix is annex 6 of the HCT action plan. It reads every item except
+    strictly-confidential ones, and prints only their ids and the benchmarks' own wording.
     """
     try:
         content = checking.validated(content_dir)
@@ -290,18 +291,30 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
 @CONTENT_OPTION
 @click.option("--missing", is_flag=True, required=True, help="List the texts left to translate.")
 @LANG_OPTION
-def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: only texts of the public documents. internal: also the internal and "
+    "confidential texts of the HCT action plan, for translators cleared to read them. "
+    "Strictly-confidential texts are never listed.",
+)
+def translations(content_dir: Path, missing: bool, lang: str | None, audience: str) -> None:
     """List, per language, every content text that has no translation yet.
 
     Each as FILE:LINE: field: the text in the first language, for the translators; such a text
-    is printed in the first language in that language's documents. Exit status 0.
+    is printed in the first language in that language's documents. By default only public
+    texts are listed (the list is often sent outside the HCT); --audience internal adds the
+    internal and confidential ones. Exit status 0.
     """
     try:
         content = checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(i18n.missing_report(content, lang))
+    readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(i18n.missing_report(content, lang, audience=readers))
 
 
 @main.command()
@@ -368,6 +381,15 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     default=None,
     help=f"Also write {CHANGES_DOCX} and {RELEASE_NOTES} here.",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: the wording of public items only (other items by id, level and the fields "
+    "that changed). internal: internal and confidential wording too. Strictly-confidential "
+    "items are never compared.",
+)
 def diff(
     old: Path | None,
     new: Path | None,
@@ -375,12 +397,15 @@ def diff(
     content_dir: Path,
     releases_dir: Path,
     out_dir: Path | None,
+    audience: str,
 ) -> None:
     """What changed from OLD to NEW, item by item: added, removed, changed, reclassified.
 
     OLD and NEW are content folders or internal release bundles; --since VERSION compares
-    that release with --content. Items that become public are listed first. With --out, the
-    public HRP section is also written as a Word file with the changes as tracked changes.
+    that release with --content. Items that become public are listed first. The report shows
+    the wording of public items only, unless --audience internal asks for the internal and
+    confidential wording. With --out, the public HRP section is also written as a Word file
+    with the changes as tracked changes, and the release notes (an internal file).
     """
     if since_version is not None and old is not None:
         raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
@@ -394,7 +419,8 @@ def diff(
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(changes.summary(found), nl=False)
+    up_to = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(changes.summary(found, up_to.value), nl=False)
     for path in changes.write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
 

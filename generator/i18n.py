@@ -30,6 +30,7 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 from babel.support import Translations
 
+from .audience import Audience
 from .errors import ProtdocsError, display_path
 from .model import Content, Untranslated
 
@@ -253,29 +254,44 @@ def language_of(relative: Path, languages: list[str]) -> str:
 
 # -- what is left to translate -------------------------------------------------------------------
 def missing_translations(
-    content: Content, lang: str | None = None
+    content: Content, lang: str | None = None, audience: Audience = Audience.PUBLIC
 ) -> dict[str, list[Untranslated]]:
-    """Per language after the first, every text that falls back to the first language."""
+    """Per language after the first, every text that falls back to the first language and
+    that ``audience`` may read: public texts by default, the internal documents' texts
+    (internal and confidential) for ``Audience.CONFIDENTIAL``; strictly-confidential texts,
+    which no output holds, never. The list goes to translators, often outside the HCT."""
     wanted = output_languages(content, lang)
     return {
-        code: [u for u in content.untranslated if u.lang == code]
+        code: [u for u in content.untranslated if u.lang == code and u.level <= audience.value]
         for code in wanted
         if code != content.languages[0]
     }
 
 
-def missing_report(content: Content, lang: str | None = None, width: int = 60) -> str:
+def missing_report(
+    content: Content,
+    lang: str | None = None,
+    width: int = 60,
+    audience: Audience = Audience.PUBLIC,
+) -> str:
     """For translators: FILE:LINE: path: the text to translate (shortened), and a count."""
     first = content.languages[0]
-    missing = missing_translations(content, lang)
+    missing = missing_translations(content, lang, audience)
     if not missing:
         return f"This operation has only its first language ({first}): nothing to translate."
+    internal = missing_translations(content, lang, Audience.CONFIDENTIAL)
     lines: list[str] = []
     for code, items in missing.items():
         lines.append(f"{code}: {len(items)} text(s) to translate from {first}")
         lines += [
             f"  {display_path(u.file)}:{u.line}: {u.path}: {_shorten(u.text, width)}" for u in items
         ]
+        hidden = len(internal[code]) - len(items)
+        if hidden > 0:
+            lines.append(
+                f"  and {hidden} text(s) of the internal documents, not listed: "
+                "--audience internal lists them for translators who may read them"
+            )
     return "\n".join(lines)
 
 

@@ -35,6 +35,9 @@ class Untranslated:
     path: str
     lang: str
     text: str
+    # The level of the item that holds the text: who may read it in a list for translators.
+    # Unknown is treated as strictly confidential (3), never printed.
+    level: int = 3
 
 
 @dataclass

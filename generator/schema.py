@@ -439,6 +439,13 @@ FILES: dict[str, Record] = {
 }
 
 
+@cache
+def known_keys() -> frozenset[str]:
+    """Every field name and language code a content file may use as a key."""
+    names = {name for rec in RECORDS.values() for name in rec.fields}
+    return frozenset({*names, "classification", *map(str, vocabulary()["language"])})
+
+
 def is_list_type(ftype: Any) -> bool:
     """Fields that hold several values default to an empty list, so templates can loop on them."""
     return isinstance(ftype, Items | TextList | ChoiceList | Languages) or (
