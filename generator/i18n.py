@@ -131,6 +131,11 @@ def typography(text: str, lang: str) -> str:
     return head + _FRENCH_CLOSE_QUOTE.sub("\u00a0»", body)
 
 
+def list_separators(lang: str) -> tuple[str, str]:
+    """The comma and semicolon between the items of a list: Arabic writes "، " and "؛ "."""
+    return ("، ", "؛ ") if lang.split("-")[0] == "ar" else (", ", "; ")
+
+
 def is_right_to_left(lang: str) -> bool:
     return lang in RIGHT_TO_LEFT
 

@@ -40,6 +40,17 @@ class Untranslated:
     level: int = 3
 
 
+@dataclass(frozen=True)
+class Translatable:
+    """A text translators can translate: where it is, who may read it, the texts it has."""
+
+    file: Path
+    line: int
+    path: str
+    level: int
+    texts: dict[str, str]
+
+
 @dataclass
 class Content:
     folder: Path
@@ -48,6 +59,7 @@ class Content:
     index: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     untranslated: list[Untranslated] = field(default_factory=list)
+    translatable: list[Translatable] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:

@@ -143,6 +143,7 @@ def environment(
     )
     env.tests["overdue"] = is_overdue
     env.globals["colon"] = i18n.colon(lang)  # "R1: …", "R1 : …" in French
+    env.globals["comma"], env.globals["semicolon"] = i18n.list_separators(lang)  # "، " in Arabic
     return env
 
 

@@ -16,19 +16,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from docx import Document
 from PIL import Image
 
 from generator import i18n
+from generator.audience import Audience, view
 from generator.build import BuildResult, build
 from generator.cli import main
 from generator.leaks import audience_of
 from generator.render import environment
 from generator.schema import vocabulary
+from generator.validate import validated
 from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
 from tests.docx_text import headings, visible
 from tests.paper import broken_words, office, print_to_pdf, printed_text
@@ -713,3 +716,111 @@ def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
     ]
     for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
         assert not broken_words(source, pdf), source.name
+
+
+# -- PO files for translators -------------------------------------------------------------------
+def exported(runner: CliRunner, content: Path, tmp_path: Path, *args: str) -> Catalog:
+    target = tmp_path / f"export{len(list(tmp_path.glob('export*')))}.po"
+    result = runner.invoke(
+        main,
+        [
+            "translations",
+            "export",
+            "--lang",
+            "fr",
+            "--content",
+            str(content),
+            "--out",
+            str(target),
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with target.open("rb") as po:
+        return read_po(po)
+
+
+def test_exports_hold_what_their_readers_may_read(
+    runner: CliRunner, multilingual: Path, tmp_path: Path
+) -> None:
+    """Public texts by default; internal and confidential ones only when asked, under a header
+    that says so; strictly-confidential texts never."""
+    public = exported(runner, multilingual, tmp_path)
+    internal = exported(runner, multilingual, tmp_path, "--audience", "internal")
+    secret = ("Hesk farmers", "Trusted-informant network", "Dravo sawmill")
+    confidential = "In closed meetings with the Minister of Defence"
+    public_ids = " ".join(str(m.id) for m in public)
+    internal_ids = " ".join(str(m.id) for m in internal)
+    assert "Norvania Humanitarian Response Plan 2027" in public_ids
+    assert confidential not in public_ids and confidential in internal_ids
+    assert not any(word in public_ids + internal_ids for word in secret)
+    assert "CONFIDENTIAL" in internal.header_comment
+    assert "CONFIDENTIAL" not in public.header_comment
+    title = public.get(
+        "Norvania Humanitarian Response Plan 2027: Protection Analysis and HCT Protection "
+        "Action Plan",
+        context="operation.yaml:title",
+    )
+    assert title is not None and title.locations[0][1] == line_of(
+        multilingual / "operation.yaml", "title:"
+    )
+    so1 = next(m for m in public if str(m.context).endswith("strategic_objectives[SO1].title"))
+    assert so1.string == SO1_TITLE["fr"]  # the current translation travels with its text
+
+
+def test_import_brings_translations_back_and_touches_no_yaml(
+    runner: CliRunner, multilingual: Path, tmp_path: Path
+) -> None:
+    content = shutil.copytree(multilingual, tmp_path / "content")
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    catalog = exported(runner, content, tmp_path)
+    risk = next(m for m in catalog if str(m.context).endswith("risks[R1].title"))
+    risk.string = "Attaques contre les civils et les biens civils dans le Haut-Tarvan et à Marisk"
+    context = next(m for m in catalog if str(m.context) == "analysis.yaml:context")
+    context.string = "Un contexte traduit."
+    missing = runner.invoke(
+        main, ["translations", "--missing", "--lang", "fr", "--content", str(content)]
+    )
+    count = int(missing.output.split()[1])
+    replace_in(content / "analysis.yaml", "Norvania enters 2027", "Norvania begins 2027")
+    before[content / "analysis.yaml"] = (content / "analysis.yaml").read_bytes()
+    returned = tmp_path / "returned.po"
+    with returned.open("wb") as po:
+        write_po(po, catalog)
+    result = runner.invoke(
+        main, ["translations", "import", str(returned), "--content", str(content)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 translation(s) taken" in result.output
+    assert "1 left out: their text has changed since the export" in result.output
+    after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    assert {p for p in after if after[p] != before.get(p)} == {content / "translations/fr.po"}
+    again = runner.invoke(
+        main, ["translations", "--missing", "--lang", "fr", "--content", str(content)]
+    )
+    assert int(again.output.split()[1]) == count - 1
+    french = view(validated(content), Audience.PUBLIC, "fr")
+    r1 = next(r for r in french["analysis"]["risks"] if r["id"] == "R1")
+    assert r1["title"] == risk.string
+
+
+def test_arabic_charts_read_from_the_right() -> None:
+    """The first age group and the earliest period stand on the right, the value axis too."""
+    from generator.charts import Labels, draw, draw_pin
+
+    totals = {f"{sex}_{age}": 10 * n for n, (sex, age) in enumerate(
+        (s, a) for a in ("children", "adults", "elderly") for s in ("f", "m")
+    )}  # fmt: skip
+    for lang, mirrored in (("ar", True), ("fr", False)):
+        (axes,) = draw_pin(totals, Labels(lang)).axes
+        assert bool(axes.xaxis_inverted()) is mirrored
+        assert axes.yaxis.get_ticks_position() == ("right" if mirrored else "left")
+        indicator = {
+            "results": [{"period": "2026-H2", "value": 640}, {"period": "2027-H1", "value": 512}],
+            "baseline": {"value": 640},
+            "target": {"value": 480},
+        }
+        bars = draw(indicator, Labels(lang)).axes[0]
+        assert bool(bars.xaxis_inverted()) is mirrored
+        names = [t.get_text() for t in bars.texts]
+        assert ("النصف الأول\n2027" in names) is mirrored
