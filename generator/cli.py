@@ -287,34 +287,112 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
     click.echo(f"wrote {target}")
 
 
-@main.command()
-@CONTENT_OPTION
-@click.option("--missing", is_flag=True, required=True, help="List the texts left to translate.")
-@LANG_OPTION
-@click.option(
+TRANSLATORS_AUDIENCE = click.option(
     "--audience",
     type=click.Choice(["public", "internal"]),
     default="public",
     show_default=True,
     help="public: only texts of the public documents. internal: also the internal and "
-    "confidential texts of the HCT action plan, for translators cleared to read them. "
-    "Strictly-confidential texts are never listed.",
+    "confidential texts of the HCT documents, for translators cleared to read them. "
+    "Strictly-confidential texts are never given.",
 )
-def translations(content_dir: Path, missing: bool, lang: str | None, audience: str) -> None:
-    """List, per language, every content text that has no translation yet.
 
-    Each as FILE:LINE: field: the text in the first language, for the translators; such a text
-    is printed in the first language in that language's documents. By default only public
-    texts are listed (the list is often sent outside the HCT); --audience internal adds the
-    internal and confidential ones. Exit status 0.
+
+@main.group(invoke_without_command=True)
+@CONTENT_OPTION
+@click.option("--missing", is_flag=True, help="List the texts left to translate.")
+@LANG_OPTION
+@TRANSLATORS_AUDIENCE
+@click.pass_context
+def translations(
+    ctx: click.Context, content_dir: Path, missing: bool, lang: str | None, audience: str
+) -> None:
+    """What translators need: the texts left to translate, and PO files to exchange.
+
+    \b
+    protdocs translations --missing [--lang fr]     list what is left, FILE:LINE: field: text
+    protdocs translations export --lang fr          write a PO file for a translator
+    protdocs translations import fr.po              take the translations back
+
+    A text with no translation is printed in the first language in that language's documents.
+    By default only public texts are listed or exported (such lists often leave the HCT);
+    --audience internal adds the internal and confidential ones. Exit status 0.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not missing:
+        raise click.UsageError("say what to do: --missing, export or import (see --help)")
+    content = _validated(content_dir)
+    readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(i18n.missing_report(content, lang, audience=readers))
+
+
+def _validated(content_dir: Path) -> Any:
     try:
-        content = checking.validated(content_dir)
+        return checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
-    click.echo(i18n.missing_report(content, lang, audience=readers))
+
+
+@translations.command("export")
+@CONTENT_OPTION
+@click.option("--lang", required=True, metavar="LANG", help="The language to translate into.")
+@TRANSLATORS_AUDIENCE
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The PO file to write; default: OPERATION-LANG.po (OPERATION-LANG-internal.po).",
+)
+def export_translations(content_dir: Path, lang: str, audience: str, out_file: Path | None) -> None:
+    """Write a gettext PO file of every text to translate into LANG, for translators (Poedit,
+    Weblate, any CAT tool): one entry per text, its field as context, the text in the first
+    language, its current translation, and its file and line. Empty translations are the ones
+    left to do. A file with internal texts says in its header that it is confidential."""
+    import datetime as dt
+
+    from . import translation_files
+
+    content = _validated(content_dir)
+    if lang not in content.languages[1:]:
+        raise click.BadParameter(
+            f"'{lang}' is not one of this operation's other languages: "
+            f"{', '.join(content.languages[1:]) or 'none'}",
+            param_hint="--lang",
+        )
+    highest = Audience.CONFIDENTIAL.value if audience == "internal" else Audience.PUBLIC.value
+    suffix = "-internal" if audience == "internal" else ""
+    target = out_file or Path(f"{content.operation['id']}-{lang}{suffix}.po")
+    data = translation_files.export(content, lang, highest, dt.datetime.now(dt.UTC))
+    target.write_bytes(data)
+    click.echo(f"wrote {target}")
+
+
+@translations.command("import")
+@click.argument("po_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@CONTENT_OPTION
+def import_translations(po_file: Path, content_dir: Path) -> None:
+    """Take a translated PO file back: its translations go into content/translations/LANG.po,
+    which every build reads; no YAML file is changed. A translation of a text that has changed
+    since the export is left out (and the text stays on the list to translate)."""
+    from . import translation_files
+
+    content = _validated(content_dir)
+    report = translation_files.import_file(content, po_file)
+    click.echo(
+        f"{report.target}: {report.taken} translation(s) taken, {report.unchanged} already there"
+    )
+    if report.stale:
+        click.secho(
+            f"{len(report.stale)} left out: their text has changed since the export "
+            f"({', '.join(report.stale[:5])}{', …' if len(report.stale) > 5 else ''}); "
+            "export again for those",
+            fg="yellow",
+        )
+    if report.unknown:
+        click.secho(f"{len(report.unknown)} left out: no such text in the content", fg="yellow")
 
 
 @main.command()

@@ -110,6 +110,32 @@ def colon(lang: str) -> str:
     return "\u00a0:" if lang.split("-")[0] == "fr" else ":"
 
 
+# French typography: a no-break space before ":" and a narrow one before ";", "!" and "?" (after
+# a word, a figure or a closing mark, never inside "https://" or "10:30"), and inside « ».
+_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
+_FRENCH_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
+_FRENCH_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
+_FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\n")
+
+
+def typography(text: str, lang: str) -> str:
+    """The language's spacing around punctuation, applied once to a whole rendered document
+    (content and fixed text alike), so that no string can miss it. Only French has any; a
+    YAML front-matter block is left as it is."""
+    if lang.split("-")[0] != "fr":
+        return text
+    front = _FRONT_MATTER.match(text)
+    head, body = (front.group(0), text[front.end() :]) if front else ("", text)
+    body = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], body)
+    body = _FRENCH_OPEN_QUOTE.sub("«\u00a0", body)
+    return head + _FRENCH_CLOSE_QUOTE.sub("\u00a0»", body)
+
+
+def list_separators(lang: str) -> tuple[str, str]:
+    """The comma and semicolon between the items of a list: Arabic writes "، " and "؛ "."""
+    return ("، ", "؛ ") if lang.split("-")[0] == "ar" else (", ", "; ")
+
+
 def is_right_to_left(lang: str) -> bool:
     return lang in RIGHT_TO_LEFT
 
@@ -158,6 +184,33 @@ def percent(value: float | None, lang: str) -> str:
     if value is None:
         return "—"
     return babel_percent(value, locale=babel_locale(lang), numbering_system=NUMBERING)
+
+
+# Reporting periods (2027-H1, 2027-Q2, 2027) as each language names them. English keeps the
+# drafters' and the HPC tools' own form.
+_PERIOD_SHAPE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[HQ])(?P<n>[1-4]))?$")
+PERIOD_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fr": {"H": ("S1", "S2"), "Q": ("T1", "T2", "T3", "T4")},
+    "es": {
+        "H": ("1.er semestre", "2.º semestre"),
+        "Q": ("1.er trimestre", "2.º trimestre", "3.er trimestre", "4.º trimestre"),
+    },
+    "ar": {
+        "H": ("النصف الأول", "النصف الثاني"),
+        "Q": ("الربع الأول", "الربع الثاني", "الربع الثالث", "الربع الرابع"),
+    },
+}
+
+
+def period(value: str, lang: str) -> str:
+    """2027-H1 → S1 2027 (French), 1.er semestre 2027 (Spanish), النصف الأول 2027 (Arabic);
+    a year, an English label or anything else is left as written."""
+    match = _PERIOD_SHAPE.match(str(value))
+    labels = PERIOD_LABELS.get(lang.split("-")[0])
+    if not match or not labels or not match["kind"]:
+        return str(value)
+    name = labels[match["kind"]][int(match["n"]) - 1]
+    return f"{name}\u00a0{match['year']}"
 
 
 def long_date(value: dt.date, lang: str) -> str:

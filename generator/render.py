@@ -130,6 +130,7 @@ def environment(
     env.filters.update(
         label=lambda value, vocab: translate(_label(value, vocab)),
         date=i18n.long_date,
+        period=i18n.period,
         cell=lambda v: one_line(str(v)) if v is not None else "",
         number=_number,
         compact=_compact,
@@ -142,6 +143,7 @@ def environment(
     )
     env.tests["overdue"] = is_overdue
     env.globals["colon"] = i18n.colon(lang)  # "R1: …", "R1 : …" in French
+    env.globals["comma"], env.globals["semicolon"] = i18n.list_separators(lang)  # "، " in Arabic
     return env
 
 
@@ -159,7 +161,7 @@ def render(
     env = environment(template_dir, view["lang"])
     try:
         template = env.get_template(doc.template)
-        return template.render(
+        markdown = template.render(
             v=view,
             doc=doc,
             build=info,
@@ -167,6 +169,7 @@ def render(
             charts_dir=charts_folder(view),
             **extra,
         )
+        return i18n.typography(markdown, view["lang"])
     except jinja2.TemplateSyntaxError as exc:
         raise BuildFailed(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:

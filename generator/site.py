@@ -33,6 +33,7 @@ from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
 from .i18n import N_, is_right_to_left, language_suffix, translator
+from .mdtext import marks_to_html, without_marks
 from .render import BuildInfo, render
 from .resources import MKDOCS_YML, SITE_HOOKS, TEMPLATES
 from .writers import write_text
@@ -103,7 +104,29 @@ def write_site(
         if cache is None or not cache.reuse_tree(site_dir, key, skip=view["languages"]):
             run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
             prune_theme(site_dir, view["lang"])
+            mark_languages(site_dir, skip=view["languages"])
     return [site_dir / f"{doc.slug}.html" for doc in pages]
+
+
+_ARTICLE_REGION = re.compile(
+    r'(<article class="md-content__inner md-typeset">)(.*)(</article>)', re.DOTALL
+)
+
+
+def mark_languages(site_dir: Path, skip: list[str]) -> None:
+    """Text in another language (a translation not yet given) becomes <span lang="en-GB"> in
+    each page's content; its marks are dropped everywhere else (titles, navigation, search)."""
+    skipped = set(skip)
+    for path in sorted([*site_dir.rglob("*.html"), *site_dir.glob("search/*.json")]):
+        if skipped.intersection(path.relative_to(site_dir).parts[:1]):
+            continue  # another language's site, marked by its own build
+        text = path.read_text(encoding="utf-8")
+        marked = _ARTICLE_REGION.sub(
+            lambda m: m.group(1) + marks_to_html(m.group(2)) + m.group(3), text, count=1
+        )
+        marked = without_marks(marked)
+        if marked != text:
+            write_text(path, marked)
 
 
 def copy_charts(folders: list[Path], target: Path) -> None:
@@ -174,7 +197,7 @@ def site_name(view: dict[str, Any], audience: Audience) -> str:
     """'Norvania 2027 · Protection preview', safe in the HTML attributes the theme puts it in."""
     _ = translator(view["lang"])
     op = view["operation"]
-    country = html.unescape(op["country"]).replace("\\", "")
+    country = without_marks(html.unescape(op["country"]).replace("\\", ""))
     name = _("{country} {year} · Protection preview").format(country=country, year=op["plan_year"])
     if audience is not Audience.PUBLIC:
         name += f" ({_(audience.slug.capitalize()).upper()})"

@@ -14,9 +14,11 @@ from typing import Any
 from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
-from .model import Content, Untranslated, walk_records
+from .model import Content, Translatable, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
+from .translation_files import ImportedTranslations
 
+SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
 # Matched with fullmatch: "$" would also accept a newline at the end of an id.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # The operation id names output folders and files: a slug that any file system keeps as written.
@@ -62,13 +64,17 @@ class _FreeName:
 class _Walker:
     """Walks one operation's trees; records problems instead of stopping at the first."""
 
-    def __init__(self, languages: list[str], default_level: int) -> None:
+    def __init__(
+        self, languages: list[str], default_level: int, po_files: ImportedTranslations | None = None
+    ) -> None:
         self.languages = languages
         self.default_level = default_level
         self.problems: list[Problem] = []
         self.index: dict[str, dict[str, Any]] = {}
         self.refs: list[_PendingRef] = []
         self.untranslated: list[Untranslated] = []
+        self.translatable: list[Translatable] = []
+        self.po_files = po_files or ImportedTranslations()
         self.names: list[_FreeName] = []
         # The level of the item whose values are being checked: a message never quotes a value
         # of a strictly-confidential item (validate prints to terminals and CI logs).
@@ -249,7 +255,7 @@ class _Walker:
         self.level_now = level
         return checker(ftype, raw, where)
 
-    def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
+    def check_text(self, ftype: s.Text, raw: Any, where: _Where) -> Any:
         if isinstance(raw, bool):
             self.error(
                 where,
@@ -265,10 +271,57 @@ class _Walker:
             return str(raw)
         if isinstance(raw, YMap):
             return self.translations(raw, where)
-        return raw
+        if ftype.name or len(self.languages) == 1:
+            return raw
+        given = self.complete({self.languages[0]: str(raw)}, where, plain=True)
+        return given if len(given) > 1 else raw
+
+    def complete(self, given: dict[str, str], where: _Where, plain: bool) -> dict[str, str]:
+        """A translatable text with the translations its YAML gives: those it lacks are taken
+        from content/translations/LANG.po when they translate this very text, and the rest are
+        reported (a warning, and the list for translators)."""
+        first = self.languages[0]
+        self.translatable.append(
+            Translatable(where.file, where.line, where.path, self.level_now, dict(given))
+        )
+        for lang in self.languages[1:]:
+            imported = self.po_files.translation(lang, where.file, where.path, given[first])
+            if lang in given:
+                if imported is not None and imported != given[lang]:
+                    self.warn(
+                        where,
+                        f"its '{lang}' translation differs from the one in "
+                        f"{self.po_files.name(lang)}; the YAML's is used",
+                        "Keep one: edit the YAML, or remove its translation.",
+                    )
+            elif imported is not None:
+                given[lang] = imported
+        missing = [lang for lang in self.languages[1:] if lang not in given]
+        if missing:
+            self.warn_untranslated(where, missing, plain)
+            self.untranslated += [
+                Untranslated(where.file, where.line, where.path, lang, given[first], self.level_now)
+                for lang in missing
+            ]
+        return given
+
+    def warn_untranslated(self, where: _Where, missing: list[str], plain: bool) -> None:
+        first = self.languages[0]
+        if not plain:
+            for lang in missing:
+                self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
+            return
+        self.warn(
+            where,
+            f"not translated into {', '.join(missing)}; the '{first}' text is used",
+            f"Give it per language ({{{first}: ..., {missing[0]}: ...}}), write {{all: ...}} if "
+            "it is the same in every language, or import a translation (translations import).",
+        )
 
     def translations(self, raw: YMap, where: _Where) -> dict[str, str] | None:
         """A text given per language: the first language is required, the others fall back."""
+        if SAME_EVERYWHERE in raw:
+            return self.same_everywhere(raw, where)
         out: dict[str, str] = {}
         for lang, text in raw.items():
             shown = _field_name(lang) if self.level_now < s.STRICTLY else "(not shown)"
@@ -289,15 +342,23 @@ class _Walker:
         if first not in out:
             self.error(where, f"no text in the source language '{first}'")
             return None
-        for lang in self.languages[1:]:
-            if lang not in out:
-                self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
-                self.untranslated.append(
-                    Untranslated(
-                        where.file, where.line, where.path, lang, out[first], self.level_now
-                    )
-                )
-        return out
+        return self.complete(out, where, plain=False)
+
+    def same_everywhere(self, raw: YMap, where: _Where) -> dict[str, str] | None:
+        """``{all: text}``: the drafter's word that the text is the same in every language."""
+        text = raw[SAME_EVERYWHERE]
+        here = where.child(SAME_EVERYWHERE, raw.line_of(SAME_EVERYWHERE))
+        if len(raw) > 1:
+            self.error(
+                here,
+                f"'{SAME_EVERYWHERE}' gives one text for every language: it stands alone",
+                "Remove the other languages, or give each language its own text.",
+            )
+            return None
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            self.error(here, f"expected text, got {_shown(text)}")
+            return None
+        return {lang: str(text) for lang in self.languages}
 
     def check_textlist(self, _: s.TextList, raw: Any, where: _Where) -> list:
         if not isinstance(raw, YList):
@@ -312,7 +373,7 @@ class _Walker:
                 )
         return [
             self.check_text(
-                s.Text(inline=True), item, _Where(where.file, raw.line_of(i), where.path)
+                s.Text(inline=True, name=True), item, _Where(where.file, raw.line_of(i), where.path)
             )
             for i, item in enumerate(raw)
         ]
@@ -622,8 +683,10 @@ def validate(loaded: LoadedContent) -> Content:
     """Check every loaded file; the result lists all problems, errors and warnings alike."""
     op_raw = loaded.files.get(OPERATION_FILE)
     languages, default_level = _operation_basics(op_raw)
-    walker = _Walker(languages, default_level)
+    po_files = ImportedTranslations.read(loaded.folder, languages, loaded.problems)
+    walker = _Walker(languages, default_level, po_files)
     content = Content(loaded.folder, {}, {}, walker.index, walker.problems, walker.untranslated)
+    content.translatable = walker.translatable
     walker.problems.extend(loaded.problems)
     for name in CONTENT_FILES:
         raw = loaded.files.get(name)

@@ -21,8 +21,10 @@ from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 
 from ..errors import BuildFailed
+from ..model import language_tag
 from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
+from .language import tag_other_languages
 from .rtl import make_right_to_left, pandoc_language_args
 
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
@@ -103,13 +105,15 @@ def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | N
         _banner(section.header, meta.banner, page_number=False)
         _banner(section.footer, meta.banner, page_number=True)
     _shade_highlighted_rows(doc)
+    tag_other_languages(doc)
     if meta.right_to_left:
         make_right_to_left(doc)
     props = doc.core_properties
     props.author = props.last_modified_by = meta.author
     props.title, props.subject, props.category = meta.title, meta.subject, meta.category
     props.keywords = props.comments = props.content_status = ""
-    props.identifier = props.language = props.version = ""
+    props.identifier = props.version = ""
+    props.language = language_tag(meta.lang)  # dc:language: en-GB, fr-FR, ar-SA
     props.created = props.modified = meta.timestamp.replace(tzinfo=None)
     props.revision = 1
     doc.save(str(path))
