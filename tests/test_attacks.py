@@ -11,6 +11,7 @@ import copy
 import csv
 import datetime as dt
 import hashlib
+import html
 import http.client
 import http.server
 import io
@@ -73,15 +74,15 @@ class _Links(HTMLParser):
                 self.urls.append(value or "")
 
 
-def links_of(html: str) -> _Links:
+def links_of(markup: str) -> _Links:
     parser = _Links()
-    parser.feed(html)
+    parser.feed(markup)
     parser.close()
     return parser
 
 
-def bad_links(html: str) -> list[str]:
-    links = links_of(html)
+def bad_links(markup: str) -> list[str]:
+    links = links_of(markup)
     return [u for u in links.urls if not scheme_allowed(u)] + links.handlers
 
 
@@ -212,6 +213,13 @@ HOSTILE_TEXT = st.lists(st.one_of(_PIECES, _BLOCKS), min_size=1, max_size=30).ma
 ISSUE_PAYLOAD = 'Intro.\n\n---\ntitle: "Hijacked \\x21[x](/etc/hostname)"\n---\n\nAfter.'
 
 
+class _Setup(dict[str, Any]):
+    """A short repr: hypothesis prints the arguments of a failing example, fixtures too."""
+
+    def __repr__(self) -> str:
+        return "<the example's public HNO, its charts and clean Word file>"
+
+
 @pytest.fixture(scope="module")
 def hno_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The example's public view, the HNO and its charts drawn once, its clean Word file."""
@@ -224,15 +232,15 @@ def hno_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     meta = docx_meta(content, info, doc)
     clean = folder / "clean.docx"
     write_docx(render(doc, public, info), clean, meta, folder)
-    return {
-        "view": public,
-        "doc": doc,
-        "folder": folder,
-        "charts": {sha256(p.read_bytes()) for p in charts},
-        "info": info,
-        "meta": meta,
-        "titles": title_paragraphs(clean),
-    }
+    return _Setup(
+        view=public,
+        doc=doc,
+        folder=folder,
+        charts={sha256(p.read_bytes()) for p in charts},
+        info=info,
+        meta=meta,
+        titles=title_paragraphs(clean),
+    )
 
 
 def hostile_view(setup: dict[str, Any], text: str) -> dict[str, Any]:
@@ -271,6 +279,34 @@ def test_metacharacters_in_public_text_reach_no_output_as_syntax(
     assert "<script" not in page.lower()
 
 
+def test_syntax_beyond_the_content_format_is_text_in_word_and_on_the_site(
+    hno_setup: dict[str, Any], tmp_path: Path
+) -> None:
+    """Fenced divs and code blocks, admonitions, raw blocks and footnotes are what pandoc or
+    Python-Markdown would read as structure: a reader sees them as typed, in both (a footnote
+    is no footnote)."""
+    text = (
+        "Intro[^n1] here.\n\n[^n1]: Footnote words.\n\n::: Title\nDiv words\n:::\n\n"
+        '!!! danger "Box"\n    Admonition words\n\n```{=openxml}\n<w:p>Raw words</w:p>\n```\n'
+    )
+    setup = hno_setup
+    markdown = render(setup["doc"], hostile_view(setup, text), setup["info"])
+    target = tmp_path / "syntax.docx"
+    write_docx(markdown, target, setup["meta"], setup["folder"])
+    word = open_docx(str(target))
+    body = "\n".join(p.text for p in word.paragraphs)
+    assert ":::" in body and "!!!" in body and "Raw words" in body
+    # No footnote: what would be one is at most an ordinary (relative) link.
+    assert all(p.style.name != "Title" for p in word.paragraphs if "Div words" in p.text)
+    assert "Footnote words" not in word_parts(target).get("word/footnotes.xml", b"").decode()
+    page = python_markdown.markdown(
+        site_markdown(markdown), extensions=["tables", "admonition", "toc"]
+    )
+    assert 'class="admonition' not in page and "Admonition words" in page
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert ":::" in shown and "!!!" in shown and "Div words" in shown
+
+
 LINK_ATTACK = (
     "Read [the annex][a] and [this][b], [that][c], [more][d].\r"
     "[a]: javascript:alert(document.domain)\n\n"
@@ -306,11 +342,11 @@ def test_script_links_in_content_give_no_script_href(
     result = build_site(content, tmp_path / "out", audience)
     site = result.op_dir / ("site" if audience is Audience.PUBLIC else "site-internal")
     pages = _site_html(site)
-    assert any("Read [the annex]" in html for html in pages.values())
+    assert any("Read [the annex]" in text for text in pages.values())
     if audience is Audience.INTERNAL:
-        assert any("See [here]" in html for html in pages.values())
-    for page, html in pages.items():
-        assert bad_links(html) == [], page.name
+        assert any("See [here]" in text for text in pages.values())
+    for page, text in pages.items():
+        assert bad_links(text) == [], page.name
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     for entry in index["docs"]:
         assert bad_links(entry["text"]) == [] and "<a" not in entry["text"], entry["location"]
@@ -331,12 +367,12 @@ def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None
         encoding="utf-8",
     )
     sanitise_site(tmp_path)
-    html = page.read_text(encoding="utf-8")
-    assert theme in html
-    assert bad_links(html) == []
-    assert "alert(3)" not in html
-    assert 'href="https://example.org/"' in html and 'href="page.html#s"' in html
-    assert page_problems(html) == []
+    cleaned = page.read_text(encoding="utf-8")
+    assert theme in cleaned
+    assert bad_links(cleaned) == []
+    assert "alert(3)" not in cleaned
+    assert 'href="https://example.org/"' in cleaned and 'href="page.html#s"' in cleaned
+    assert page_problems(cleaned) == []
 
 
 def test_site_check_refuses_a_script_link_outside_the_content(tmp_path: Path) -> None:
