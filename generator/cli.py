@@ -243,6 +243,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
 
     The site is rebuilt when a content file or a template changes and the browser reloads.
     A content error is printed here with its file and line; the last good preview stays up.
+    Open it as http://localhost:PORT/ or http://127.0.0.1:PORT/: requests addressed to any
+    other host name are refused (421), so no other web page can read the preview.
     """
     from .serve import Preview
 

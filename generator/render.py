@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -88,10 +89,14 @@ def _by_risk(clusters: list[dict[str, Any]]) -> dict[str, list[tuple[dict[str, A
     return {risk: list(by_cluster.values()) for risk, by_cluster in index.items()}
 
 
+_YAML_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ufeff]")
+
+
 def _yaml_string(value: str) -> str:
-    """A YAML double-quoted scalar: safe for any text in a front-matter block."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{escaped}"'
+    """A YAML double-quoted scalar: safe for any text in a front-matter block. Every line break
+    YAML knows (``\\r``, NEL, the Unicode separators) and control character becomes a space."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _YAML_BREAKS.sub(" ", escaped) + '"'
 
 
 @cache

