@@ -199,7 +199,9 @@ class _Ceiling(_Filter):
             out.update({key: record[key] for key in META_KEYS if key in record})
         return out
 
-    def text(self, value: str | dict[str, str]) -> str | dict[str, str]:  # type: ignore[override]
+    def text(  # type: ignore[override]
+        self, value: str | dict[str, str], translatable: bool = False
+    ) -> str | dict[str, str]:
         return value
 
     def actor_name(self, value: str) -> str | None:

@@ -318,7 +318,8 @@ def translations(
 
     A text with no translation is printed in the first language in that language's documents.
     By default only public texts are listed or exported (such lists often leave the HCT);
-    --audience internal adds the internal and confidential ones. Exit status 0.
+    --audience internal adds the internal and confidential ones. Strictly-confidential texts
+    are never listed or exported. Exit status 0.
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -148,7 +148,8 @@ def metadata_block(*images: str) -> str:
     """Issue #15, class 1: a YAML metadata block inside a text field, its ``!`` written as the
     YAML escape ``\\x21`` so that no ``![`` reaches the sanitiser, forming images of files."""
     title = " ".join(f"\\x21[leak]({target})" for target in images)
-    return f'\n  ---\n  title: "Hijacked {title}"\n  ---\n\n  After the block.\n'
+    block = f'\n---\ntitle: "Hijacked {title}"\n---\n\nAfter the block.\n'
+    return block.replace("\n", "\n    ").rstrip(" ")  # inside the context's block scalar
 
 
 def test_pandoc_metadata_block_in_public_text_embeds_nothing(
@@ -164,8 +165,8 @@ def test_pandoc_metadata_block_in_public_text_embeds_nothing(
     titles = title_paragraphs(hno)
     replace_in(
         content / "analysis.yaml",
-        "  internally displaced, over half of them in informal sites with no security of tenure.\n",
-        "  internally displaced, over half of them in informal sites with no security of tenure.\n"
+        "    internally displaced, over half of them in informal sites with no security of tenure.\n",
+        "    internally displaced, over half of them in informal sites with no security of tenure.\n"
         + metadata_block(str(plan.resolve()), f"{url}/beacon.png", "/etc/hostname"),
     )
 
@@ -322,7 +323,7 @@ def _attack_links(content: Path) -> None:
     context and, for the internal preview, in an internal driver."""
     path = content / "analysis.yaml"
     analysis = yaml.safe_load(path.read_text(encoding="utf-8"))
-    analysis["context"] = LINK_ATTACK + analysis["context"]
+    analysis["context"]["en"] = LINK_ATTACK + analysis["context"]["en"]
     internal = next(d for d in analysis["drivers"] if d["classification"] == "internal")
     internal["text"] = "See [here][z].\n\n> [z]: javascript:alert(6)\n\n" + internal["text"]
     path.write_text(yaml.safe_dump(analysis, allow_unicode=True, sort_keys=False), "utf-8")
@@ -338,7 +339,7 @@ def test_script_links_in_content_give_no_script_href(
 ) -> None:
     _attack_links(content)
     written = yaml.safe_load((content / "analysis.yaml").read_text(encoding="utf-8"))
-    assert "\r[a]: javascript:" in written["context"]  # the attack is in the content as written
+    assert "\r[a]: javascript:" in written["context"]["en"]  # the attack is in the content as written
     result = build_site(content, tmp_path / "out", audience)
     site = result.op_dir / ("site" if audience is Audience.PUBLIC else "site-internal")
     pages = _site_html(site)
