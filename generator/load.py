@@ -140,7 +140,7 @@ def _as_written(
     def constructor(loader: _ContentLoader, node: yaml.ScalarNode) -> Any:
         try:
             value = construct(loader, node)
-        except (ValueError, KeyError, TypeError, OverflowError):
+        except (ValueError, KeyError, TypeError, IndexError, ArithmeticError):
             if node.tag != _implicit_tag(loader, node):
                 loader.problems.append(
                     Problem(
