@@ -140,8 +140,8 @@ def _as_written(
     def constructor(loader: _ContentLoader, node: yaml.ScalarNode) -> Any:
         try:
             value = construct(loader, node)
-        except (ValueError, KeyError, TypeError, OverflowError):
-            if node.tag != node_implicit_tag(loader, node):
+        except (ValueError, KeyError, TypeError, IndexError, ArithmeticError):
+            if node.tag != _implicit_tag(loader, node):
                 loader.problems.append(
                     Problem(
                         loader.path,
@@ -159,7 +159,7 @@ def _as_written(
     return constructor
 
 
-def node_implicit_tag(loader: _ContentLoader, node: yaml.ScalarNode) -> str:
+def _implicit_tag(loader: _ContentLoader, node: yaml.ScalarNode) -> str:
     """The tag the value would have without an explicit one (to tell ``!!int x`` from ``12``)."""
     return str(loader.resolve(yaml.ScalarNode, node.value, (True, False)))
 

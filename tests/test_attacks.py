@@ -339,7 +339,9 @@ def test_script_links_in_content_give_no_script_href(
 ) -> None:
     _attack_links(content)
     written = yaml.safe_load((content / "analysis.yaml").read_text(encoding="utf-8"))
-    assert "\r[a]: javascript:" in written["context"]["en"]  # the attack is in the content as written
+    assert (
+        "\r[a]: javascript:" in written["context"]["en"]
+    )  # the attack is in the content as written
     result = build_site(content, tmp_path / "out", audience)
     site = result.op_dir / ("site" if audience is Audience.PUBLIC else "site-internal")
     pages = _site_html(site)

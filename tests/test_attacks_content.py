@@ -6,19 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.audience import Audience, view
 from generator.cli import main
 from generator.documents import DOCUMENTS
-from generator.errors import display_path
+from generator.errors import ValidationFailed, display_path
 from generator.render import BuildInfo, render
-from generator.validate import load_and_validate
+from generator.validate import load_and_validate, validated
 from tests.conftest import EXAMPLE, line_of, replace_in
 
 
@@ -368,6 +371,38 @@ def test_a_table_sidecar_is_read_as_plainly(
     line = replace_in(content / "data" / "people-in-need.meta.yaml", "classification: public", new)
     output = _refused(_validate(runner, content))
     assert f"people-in-need.meta.yaml:{line}: {message}" in output
+
+
+# Pieces of YAML a careless or hostile drafter may type, in any order.
+_YAML_PIECES = [
+    *("!!binary ", "!!set ", "!!omap ", "!!str ", "!!int ", "!!float ", "!!bool ", "!!map "),
+    *("!!seq ", "!foo ", "&a ", "*a ", "<<: ", "? ", ": ", "- ", "[", "]", "{", "}", ","),
+    *("\n", "  ", "    ", '"', "'", "|\n", ".nan", "-.inf", "1e400", "2027-01-01", "no", "~"),
+    *("0x1F", "12:30", "id", "classification", "public", "strictly-confidential", "text"),
+    *("name", "en", "T1", "lead", "\t", "#", "---\n", "\u200b", "é"),
+]
+_FUZZ_PREFIX = {
+    "analysis.yaml": "threats:\n  - id: T9\n    text: x\n    ",
+    "operation.yaml": "id: op\nlanguages: [en, fr]\n",
+    "strategic-objectives.yaml": (
+        "strategic_objectives:\n  - id: SO9\n    title: t\n    actions:\n"
+        "      - id: A99\n        text: t\n        "
+    ),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_YAML_PIECES), max_size=30), st.sampled_from(list(_FUZZ_PREFIX)))
+def test_any_yaml_is_valid_or_refused_never_a_crash(pieces: list[str], name: str) -> None:
+    """Whatever is typed, validation lists problems or accepts: it never raises anything else."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "content"
+        shutil.copytree(EXAMPLE, folder)
+        (folder / name).write_text(_FUZZ_PREFIX[name] + "".join(pieces) + "\n", encoding="utf-8")
+        try:
+            validated(folder)
+        except ValidationFailed as failed:
+            assert all(problem.file for problem in failed.problems)
 
 
 def _laughs(levels: int = 12) -> str:
