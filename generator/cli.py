@@ -108,18 +108,21 @@ def main(ctx: click.Context, verbose: bool) -> None:
 def validate(content_dir: Path, strict: bool) -> None:
     """Check the content files and list every problem, each as FILE:LINE: field: message.
 
-    Exit status 0 when the content is valid, 1 when it is not.
+    Problems are sorted by file and line; the last line says how many files and items were
+    checked. Exit status 0 when the content is valid, 1 when it is not.
     """
-    try:
-        content = checking.validated(content_dir, strict=strict)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    content = checking.load_and_validate(content_dir)
+    summary = checking.checked_summary(content)
+    if content.errors or (strict and content.warnings):
+        _print_problems(content.problems)
+        strictly = "" if content.errors else " (--strict: the warnings count as errors)"
+        raise ValidationFailed(
+            content.problems,
+            f"{content_dir}: {summary}{strictly}. Fix each at its file and line, "
+            "then validate again.",
+        )
     _print_problems(content.warnings)
-    click.secho(
-        f"{content_dir}: valid ({len(content.index)} items, {len(content.warnings)} warning(s))",
-        fg="green",
-    )
+    click.secho(f"{content_dir}: valid, {summary}", fg="green")
 
 
 @main.command()

@@ -14,7 +14,7 @@ from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Untranslated, walk_records
-from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
+from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -53,6 +53,11 @@ class _Walker:
         self.index: dict[str, dict[str, Any]] = {}
         self.refs: list[_PendingRef] = []
         self.untranslated: list[Untranslated] = []
+        # Kinds of item held by a file that does not parse, and that file: a reference to one
+        # of them cannot be checked, and is not reported as unknown.
+        self.unparsed: dict[str, Path] = {}
+        self.unchecked: dict[Path, list[Path]] = {}
+        self.languages_known = True
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, where: _Where, message: str, hint: str | None = None) -> None:
@@ -78,7 +83,8 @@ class _Walker:
                 self.error(
                     where.child(str(key), raw.line_of(key)),
                     f"unknown field '{key}' in {rec.kind.replace('_', ' ')}",
-                    did_you_mean(key, rec.fields) or f"Allowed fields: {', '.join(rec.fields)}.",
+                    did_you_mean(key, _field_names(rec))
+                    or f"Allowed fields: {', '.join(_field_names(rec))}.",
                 )
         for name, ftype in rec.fields.items():
             value = raw.get(name)
@@ -171,6 +177,8 @@ class _Walker:
         for lang, text in raw.items():
             here = where.child(str(lang), raw.line_of(lang))
             if lang not in self.languages:
+                if not self.languages_known:
+                    continue
                 self.warn(
                     here,
                     f"language '{lang}' is not in operation.yaml languages; ignored",
@@ -334,7 +342,11 @@ class _Walker:
     def resolve_refs(self) -> None:
         for ref in self.refs:
             target = self.index.get(ref.value)
-            if ref.actor:
+            held_by = self.unparsed_file(ref.kinds)
+            if target is None and held_by is not None:
+                if not ref.actor:  # free text is allowed there: no reference to count
+                    self.unchecked.setdefault(held_by, []).append(ref.where.file)
+            elif ref.actor:
                 self.check_actor_text(ref, target)
             elif target is None:
                 candidates = [k for k, v in self.index.items() if v["_kind"] in ref.kinds]
@@ -351,6 +363,24 @@ class _Walker:
                     f"not a {ref.kinds[0].replace('_', ' ')}",
                 )
 
+    def unparsed_file(self, kinds: tuple[str, ...]) -> Path | None:
+        """The file that does not parse and would hold items of ``kinds``, if any."""
+        return next((self.unparsed[k] for k in kinds if k in self.unparsed), None)
+
+    def report_unchecked(self) -> None:
+        """One line for the references into a file that does not parse, not one per id: the
+        file's own syntax error is the one problem to fix, and it is reported on its line."""
+        for held_by, referring in self.unchecked.items():
+            files = ", ".join(dict.fromkeys(_rel(str(f)) for f in referring))
+            count = len(referring)
+            line = next((p.line for p in self.problems if p.file == held_by and p.line), 0)
+            self.warn(
+                _Where(held_by, line, ""),
+                f"{count} reference{'s' if count > 1 else ''} to its items (in {files}) could "
+                f"not be checked because {held_by.name} does not parse",
+                "Fix the error above and validate again.",
+            )
+
     def check_actor_text(self, ref: _PendingRef, target: dict | None) -> None:
         """Free text is allowed for lead/support; a near-miss of a real id is probably a typo."""
         if target is not None and target["_kind"] in s.ACTOR_KINDS:
@@ -359,6 +389,21 @@ class _Walker:
         guess = did_you_mean(ref.value, actors)
         if guess and " " not in ref.value:
             self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
+
+
+def _field_names(rec: s.Record) -> list[str]:
+    """The keys a drafter may write in a record: its fields, and its classification."""
+    return [*rec.fields, "classification"] if rec.classified else list(rec.fields)
+
+
+def _kinds_held(rec: s.Record) -> list[str]:
+    """Every kind of item a file's record holds, at any depth."""
+    kinds = [rec.kind]
+    for ftype in rec.fields.values():
+        inner = ftype.record if isinstance(ftype, s.Items) else ftype
+        if isinstance(inner, s.Record):
+            kinds.extend(_kinds_held(inner))
+    return kinds
 
 
 def _item(where: _Where, raw: YList, index: int) -> _Where:
@@ -470,6 +515,7 @@ def validate(loaded: LoadedContent) -> Content:
     walker = _Walker(languages, default_level)
     content = Content(loaded.folder, {}, {}, walker.index, walker.problems, walker.untranslated)
     walker.problems.extend(loaded.problems)
+    _note_unparsed(walker, loaded)
     for name in CONTENT_FILES:
         raw = loaded.files.get(name)
         if raw is None:
@@ -484,7 +530,31 @@ def validate(loaded: LoadedContent) -> Content:
     _check_rules(walker, content)
     for record in walk_records(content.operation.get("hct_members", [])):
         record["_level"] = 0
+    walker.report_unchecked()
+    _sort_problems(walker.problems)
     return content
+
+
+def _note_unparsed(walker: _Walker, loaded: LoadedContent) -> None:
+    """Remember which content files exist but do not parse (their one error is reported)."""
+    for name in CONTENT_FILES:
+        path = loaded.folder / name
+        if name not in loaded.files and path.is_file():
+            walker.unparsed.update(dict.fromkeys(_kinds_held(s.FILES[name]), path))
+            walker.languages_known = walker.languages_known and name != OPERATION_FILE
+
+
+def _sort_problems(problems: list[Problem]) -> None:
+    """By file (in the order of the content files, then data tables by name), then by line;
+    at one place, errors before warnings, else in the order found."""
+    order = {name: i for i, name in enumerate(CONTENT_FILES)}
+
+    def key(problem: Problem) -> tuple[int, str, int, bool]:
+        path = Path(problem.file)
+        rank = order.get(path.name, len(order)) if path.parent.name != "data" else len(order)
+        return (rank, str(path), problem.line or 0, problem.severity is not Severity.ERROR)
+
+    problems.sort(key=key)
 
 
 def _add_tables(walker: _Walker, content: Content) -> None:
@@ -522,6 +592,9 @@ def _merge_result(
     cell = result.indicator
     where = _Where(table.path, cell.row, cell.where)
     indicator = walker.index.get(cell.value)
+    if indicator is None and walker.unparsed_file(("indicator",)) is not None:
+        walker.unchecked.setdefault(walker.unparsed["indicator"], []).append(table.path)
+        return
     if indicator is None or indicator["_kind"] != "indicator":
         known = [k for k, v in walker.index.items() if v["_kind"] == "indicator"]
         walker.error(
@@ -571,6 +644,29 @@ def _operation_basics(raw: YMap | None) -> tuple[list[str], int]:
         if raw.get("default_classification") in s.LEVELS:
             level = s.LEVELS.index(raw["default_classification"])
     return languages, level
+
+
+def checked_summary(content: Content) -> str:
+    """What `validate` looked at and found: "checked 6 files, 84 items: 2 errors, 1 warning"."""
+    files = [content.folder / name for name in CONTENT_FILES if (content.folder / name).is_file()]
+    data = content.folder / "data"
+    if data.is_dir():
+        files += [
+            path
+            for path in data.iterdir()
+            if path.suffix.lower() in TABLE_SUFFIXES and not path.name.startswith((".", "~$"))
+        ]
+    counts = (
+        _count(len(files), "file"),
+        _count(len(content.index), "item"),
+        _count(len(content.errors), "error"),
+        _count(len(content.warnings), "warning"),
+    )
+    return "checked {}, {}: {}, {}".format(*counts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def load_and_validate(folder: Path) -> Content:
