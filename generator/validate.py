@@ -531,8 +531,69 @@ def validate(loaded: LoadedContent) -> Content:
     for record in walk_records(content.operation.get("hct_members", [])):
         record["_level"] = 0
     walker.report_unchecked()
+    if not content.errors:
+        _check_required_sections(walker, content, loaded)
     _sort_problems(walker.problems)
     return content
+
+
+# The public documents' sections a release may not leave empty: file, field, the section's
+# heading, and what fills it. Each one empty says "To be completed" in the draft document.
+REQUIRED_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("analysis.yaml", "context", "HNO: Context and drivers", "a context"),
+    ("analysis.yaml", "threats", "HNO: Threats", "a threat"),
+    ("analysis.yaml", "vulnerabilities", "HNO: Who is vulnerable and why", "a vulnerability"),
+    ("analysis.yaml", "capacities", "HNO: Capacities", "a capacity"),
+    ("analysis.yaml", "risks", "HNO: Protection risks", "a risk"),
+    ("analysis.yaml", "sources", "HNO: Sources and methodology", "a source"),
+    (
+        "strategic-objectives.yaml",
+        "strategic_objectives",
+        "HRP: Strategic objectives",
+        "a strategic objective",
+    ),
+    (
+        "cluster-contributions.yaml",
+        "clusters",
+        "HRP: Cluster contributions",
+        "a cluster contribution",
+    ),
+    ("monitoring.yaml", "indicators", "HRP: Monitoring", "an indicator"),
+)
+
+
+def _check_required_sections(walker: _Walker, content: Content, loaded: LoadedContent) -> None:
+    """A warning for each required section that the public documents would print empty.
+
+    What is public is the audience filter's decision, so the check reads its public view.
+    """
+    from .audience import SECTION_KEYS, Audience, view
+
+    public = view(content, Audience.PUBLIC)
+    for name, field, section, one in REQUIRED_SECTIONS:
+        shown = public[SECTION_KEYS[name]][field]
+        if field == "clusters":
+            shown = [k for cluster in shown for k in cluster["contributions"]]
+        if shown:
+            continue
+        raw = loaded.files.get(name)
+        where = _Where(content.folder / name, raw.line_of(field) if raw else 0, field)
+        written = _has_any(content.section(name).get(field), field)
+        walker.warn(
+            where,
+            f"{'nothing in it is public yet' if written else 'nothing written yet'}: the "
+            f'section "{section}" says "To be completed"',
+            f"Mark {one} that may be published classification: public; a release "
+            "(and validate --strict) refuses an empty section."
+            if written
+            else f"Add {one}; a release (and validate --strict) refuses an empty section.",
+        )
+
+
+def _has_any(value: Any, field: str) -> bool:
+    if field == "clusters":
+        return any(cluster["contributions"] for cluster in value or [])
+    return bool(value)
 
 
 def _note_unparsed(walker: _Walker, loaded: LoadedContent) -> None:
