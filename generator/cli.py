@@ -126,6 +126,50 @@ def validate(content_dir: Path, strict: bool) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--country", required=True, help="The country's name, as printed on every document.")
+@click.option("--year", required=True, type=click.IntRange(1990, 2100), help="The plan year.")
+@click.option(
+    "--languages",
+    default="en",
+    show_default=True,
+    metavar="LANGS",
+    help="The documents' languages, comma-separated, the one you write in first: en, fr, es, ar.",
+)
+@click.option(
+    "--id",
+    "operation_id",
+    default=None,
+    metavar="ID",
+    help="The operation's id (default: from country and year, e.g. south-sudan-2027).",
+)
+@click.option("--git", is_flag=True, help="Make the folder a git repository with a first commit.")
+def new(
+    folder: Path, country: str, year: int, languages: str, operation_id: str | None, git: bool
+) -> None:
+    """Start a new operation: FOLDER with every content file, ready to validate and build.
+
+    Each file has commented guidance and one example item per list, with ids that show the
+    convention (T1, R1, SO1 ...): replace them with your own. Nothing is public until you mark
+    it `classification: public`; until then the public documents say "To be completed".
+    FOLDER must be new or empty. Then: protdocs validate --content FOLDER.
+    """
+    from .scaffold import NewOperation, checked_id, create, parse_languages
+    from .scaffold import operation_id as derived_id
+
+    name = country.strip()
+    if not name:
+        raise click.BadParameter("give the country's name", param_hint="--country")
+    ident = checked_id(operation_id) if operation_id else derived_id(name, year)
+    chosen = NewOperation(folder, name, year, parse_languages(languages), ident)
+    create(chosen, git=git, progress=click.echo)
+    click.secho(
+        f"New operation {ident} in {folder}. Next: protdocs validate --content {folder}",
+        fg="green",
+    )
+
+
+@main.command()
 @CONTENT_OPTION
 @OUT_OPTION
 @LANG_OPTION

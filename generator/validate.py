@@ -581,13 +581,19 @@ def _check_required_sections(walker: _Walker, content: Content, loaded: LoadedCo
         written = _has_any(content.section(name).get(field), field)
         walker.warn(
             where,
-            f"{'nothing in it is public yet' if written else 'nothing written yet'}: the "
-            f'section "{section}" says "To be completed"',
-            f"Mark {one} that may be published classification: public; a release "
-            "(and validate --strict) refuses an empty section."
-            if written
-            else f"Add {one}; a release (and validate --strict) refuses an empty section.",
+            f"{'not public yet' if written else 'nothing written yet'}: the section "
+            f'"{section}" says "To be completed"',
+            _fill_hint(field, one, written)
+            + "; a release (and validate --strict) refuses an empty section.",
         )
+
+
+def _fill_hint(field: str, one: str, written: bool) -> str:
+    if not written:
+        return f"Write {one}" if field == "context" else f"Add {one}"
+    if field == "context":
+        return 'Mark it public when it may be published (docs/content-format.md, "Classification")'
+    return f"Mark {one} that may be published with classification: public"
 
 
 def _has_any(value: Any, field: str) -> bool:
