@@ -288,7 +288,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     """Preview the site on http://127.0.0.1:PORT/ while you edit; stop it with Ctrl-C.
 
     The site is rebuilt when a content file or a template changes and the browser reloads.
-    A content error is printed here with its file and line; the last good preview stays up.
+    A content error is printed here with its file and line, and shown in a banner on every
+    page of the preview until a save fixes it; under the banner the last good preview stays up.
     """
     from .serve import Preview
 
