@@ -54,19 +54,25 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
     and far from `locations`, which shares its ending. A word may be off by a third of its
     letters (three at most), so `R11` suggests `R1` but `R9` suggests nothing.
     """
-    word = str(value)
+    word = str(value).casefold()
     limit = min(3, len(word) // 3)
     best: tuple[int, str] | None = None
     for candidate in dict.fromkeys(str(c) for c in candidates):
-        distance = edit_distance(word.casefold(), candidate.casefold())
-        if distance <= limit and (best is None or distance < best[0]) and candidate != word:
+        if abs(len(candidate) - len(word)) > limit or candidate == str(value):
+            continue  # a length apart by more than the limit is as far as that at least
+        distance = edit_distance(word, candidate.casefold(), limit)
+        if distance <= limit and (best is None or distance < best[0]):
             best = (distance, candidate)
     return f"Did you mean '{best[1]}'?" if best else None
 
 
-def edit_distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     """Letters to add, drop, change or swap with a neighbour to turn ``a`` into ``b``
-    (optimal string alignment): a swap is one typing slip, as in `stabel`."""
+    (optimal string alignment): a swap is one typing slip, as in `stabel`.
+
+    With ``limit``, stops as soon as the distance must be above it (and returns limit + 1):
+    the hints compare each mistyped word with every id of a large operation.
+    """
     before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, char in enumerate(a, 1):
@@ -76,6 +82,8 @@ def edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
                 cost = min(cost, before[j - 2] + 1)
             current.append(cost)
+        if limit is not None and min(current) > limit:
+            return limit + 1
         before, previous = previous, current
     return previous[-1]
 

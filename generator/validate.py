@@ -385,9 +385,11 @@ class _Walker:
         """Free text is allowed for lead/support; a near-miss of a real id is probably a typo."""
         if target is not None and target["_kind"] in s.ACTOR_KINDS:
             return
+        if " " in ref.value:  # words, not a mistyped id
+            return
         actors = [k for k, v in self.index.items() if v["_kind"] in s.ACTOR_KINDS]
         guess = did_you_mean(ref.value, actors)
-        if guess and " " not in ref.value:
+        if guess:
             self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
 
 
