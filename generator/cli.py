@@ -152,7 +152,11 @@ def new(
     Each file has commented guidance and one example item per list, with ids that show the
     convention (T1, R1, SO1 ...): replace them with your own. Nothing is public until you mark
     it `classification: public`; until then the public documents say "To be completed".
-    FOLDER must be new or empty. Then: protdocs validate --content FOLDER.
+    FOLDER must be new or empty. For example:
+
+    \b
+        protdocs new ../south-sudan --country "South Sudan" --year 2027 --languages en,fr --git
+        protdocs validate --content ../south-sudan
     """
     from .scaffold import NewOperation, checked_id, create, parse_languages
     from .scaffold import operation_id as derived_id
