@@ -176,7 +176,8 @@ def load_operation(folder: Path) -> LoadedContent:
                 None,
                 "",
                 "missing: every operation needs an operation.yaml",
-                "Copy content/operation.yaml from the example and edit it.",
+                "Start an operation with `protdocs new DIR --country NAME --year YYYY`, or "
+                "give the folder that holds operation.yaml with --content.",
             )
         )
     for name in CONTENT_FILES:
