@@ -24,6 +24,7 @@ import jinja2
 from . import schema as s
 from .errors import ProtdocsError, did_you_mean
 from .load import CONTENT_FILES
+from .validate import EXAMPLE_MARK
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 # The folder's files and the template each comes from (dot files are not shipped as such).
@@ -145,6 +146,7 @@ def render_files(new: NewOperation) -> dict[str, str]:
         "languages": new.languages,
         "title": _title(new),
         "folder": _shown_folder(new.folder),
+        "example": EXAMPLE_MARK,
     }
     return {name: env.get_template(source).render(facts) for name, source in FILES.items()}
 

@@ -533,10 +533,39 @@ def validate(loaded: LoadedContent) -> Content:
     for record in walk_records(content.operation.get("hct_members", [])):
         record["_level"] = 0
     walker.report_unchecked()
+    _check_examples_left(walker, content)
     if not content.errors:
         _check_required_sections(walker, content, loaded)
     _sort_problems(walker.problems)
     return content
+
+
+# What `protdocs new` writes in each of its example texts, so that none is released by mistake.
+EXAMPLE_MARK = "(example from protdocs new)"
+
+
+def _check_examples_left(walker: _Walker, content: Content) -> None:
+    """A warning for each text still the example of `protdocs new` (so --strict refuses it)."""
+    for record in walk_records(list(content.sections.values())):
+        for name in s.free_text_fields(s.RECORDS[record["_kind"]]):
+            if any(EXAMPLE_MARK in text for text in _texts(record.get(name))):
+                walker.warn(
+                    _at(record, name),
+                    "still the example text written by protdocs new",
+                    "Write your own, or remove the item; a release (and validate --strict) "
+                    "refuses example text.",
+                )
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string of a text field: plain, per language, or a list of names."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for text in value.values() if isinstance(text, str)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 # The public documents' sections a release may not leave empty: file, field, the section's

@@ -6,6 +6,7 @@ tests only ask `new` to refuse, which writes nothing.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ from docx import Document
 
 from generator.cli import main
 from generator.load import CONTENT_FILES
+from generator.validate import EXAMPLE_MARK
 from tests.docx_text import all_text
 
 OP = "south-sudan-2027"
@@ -103,9 +105,20 @@ def test_nothing_is_public_until_marked(made: Path) -> None:
 def test_new_operation_validates_and_strict_refuses_empty_sections(made: Path) -> None:
     code, output = run("validate", "--content", str(made))
     assert code == 0, output
-    assert output.strip().splitlines()[-1].endswith("0 errors, 9 warnings")
     for section in REQUIRED:
         assert f'the section "HNO: {section}" says "To be completed"' in output
+    assert output.count('says "To be completed"') == 9
+    examples = [  # the files of the example texts, one entry per text
+        name
+        for name in CONTENT_FILES
+        for line in (made / name).read_text(encoding="utf-8").splitlines()
+        if EXAMPLE_MARK in line and not line.lstrip().startswith("#")
+    ]
+    assert len(examples) > 15
+    warned = re.findall(r"([a-z-]+\.yaml):\d+: warning: \S+: still the example text", output)
+    assert sorted(warned) == sorted(examples)  # each one, in its file
+    warnings = 9 + len(examples)
+    assert output.strip().splitlines()[-1].endswith(f"0 errors, {warnings} warnings")
     code, output = run("validate", "--strict", "--content", str(made))
     assert code == 1
     assert "(--strict: the warnings count as errors)" in output
@@ -132,9 +145,9 @@ def test_drafts_say_which_sections_are_still_empty(built: Path) -> None:
     assert "To be completed: Strategic objectives." in hrp
     # The examples are internal: in the HCT's plan, nowhere public.
     internal = all_text(built / "internal" / "hct-protection-action-plan.docx")
-    assert "Example action, to be replaced." in internal
+    assert f"What the HCT does, who leads, by when {EXAMPLE_MARK}." in internal
     for public in (built / "public").glob("*.docx"):
-        assert "to be replaced" not in all_text(public), public.name
+        assert EXAMPLE_MARK not in all_text(public), public.name
 
 
 def test_git_repository_has_a_first_commit_and_ignores_the_build(made: Path, built: Path) -> None:
