@@ -27,8 +27,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from generator.audience import Audience
 from generator.build import build_site
 from generator.documents import DOCUMENTS
-from generator.errors import ProtdocsError, ValidationFailed
+from generator.errors import BuildFailed, Problem, ProtdocsError, Severity, ValidationFailed
 from generator.serve import BANNER_ID, Preview
+from generator.serve import error_banner as error_banner_html
 from generator.site import INTERNAL_BANNER
 from tests.conftest import EXAMPLE, replace_in
 
@@ -309,3 +310,19 @@ def test_serve_shows_a_content_error_on_every_page_until_it_is_fixed(
     open_page(browser, page)
     assert error_banner(browser) is None
     assert console_errors(browser) == []
+
+
+def test_error_banner_lists_errors_escaped_and_sends_the_rest_to_the_terminal() -> None:
+    problems = [
+        Problem(Path("analysis.yaml"), line, f"threats[T{line}].trend", f"'<i>x{line}</i>' is not")
+        for line in range(1, 16)
+    ]
+    problems.append(Problem(Path("partners.yaml"), 3, "", "a warning", None, Severity.WARNING))
+    banner = error_banner_html(ValidationFailed(problems)).decode()
+    assert "The content has 15 errors" in banner
+    assert banner.count("<li>") == 13  # twelve errors, then how many more
+    assert "… and 3 more: see the terminal." in banner
+    assert "&lt;i&gt;x1&lt;/i&gt;" in banner and "<i>" not in banner
+    assert "a warning" not in banner
+    other = error_banner_html(BuildFailed("pandoc failed: <b>")).decode()
+    assert "The preview could not be rebuilt" in other and "pandoc failed: &lt;b&gt;" in other
