@@ -108,16 +108,67 @@ def main(ctx: click.Context, verbose: bool) -> None:
 def validate(content_dir: Path, strict: bool) -> None:
     """Check the content files and list every problem, each as FILE:LINE: field: message.
 
-    Exit status 0 when the content is valid, 1 when it is not.
+    Problems are sorted by file and line; the last line says how many files and items were
+    checked. Exit status 0 when the content is valid, 1 when it is not.
     """
-    try:
-        content = checking.validated(content_dir, strict=strict)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    content = checking.load_and_validate(content_dir)
+    summary = checking.checked_summary(content)
+    if content.errors or (strict and content.warnings):
+        _print_problems(content.problems)
+        strictly = "" if content.errors else " (--strict: the warnings count as errors)"
+        raise ValidationFailed(
+            content.problems,
+            f"{content_dir}: {summary}{strictly}. Fix each at its file and line, "
+            "then validate again.",
+        )
     _print_problems(content.warnings)
+    click.secho(f"{content_dir}: valid, {summary}", fg="green")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--country", required=True, help="The country's name, as printed on every document.")
+@click.option("--year", required=True, type=click.IntRange(1990, 2100), help="The plan year.")
+@click.option(
+    "--languages",
+    default="en",
+    show_default=True,
+    metavar="LANGS",
+    help="The documents' languages, comma-separated, the one you write in first: en, fr, es, ar.",
+)
+@click.option(
+    "--id",
+    "operation_id",
+    default=None,
+    metavar="ID",
+    help="The operation's id (default: from country and year, e.g. south-sudan-2027).",
+)
+@click.option("--git", is_flag=True, help="Make the folder a git repository with a first commit.")
+def new(
+    folder: Path, country: str, year: int, languages: str, operation_id: str | None, git: bool
+) -> None:
+    """Start a new operation: FOLDER with every content file, ready to validate and build.
+
+    Each file has commented guidance and one example item per list, with ids that show the
+    convention (T1, R1, SO1 ...): replace them with your own. Nothing is public until you mark
+    it `classification: public`; until then the public documents say "To be completed".
+    FOLDER must be new or empty. For example:
+
+    \b
+        protdocs new ../south-sudan --country "South Sudan" --year 2027 --languages en,fr --git
+        protdocs validate --content ../south-sudan
+    """
+    from .scaffold import NewOperation, checked_id, create, parse_languages
+    from .scaffold import operation_id as derived_id
+
+    name = country.strip()
+    if not name:
+        raise click.BadParameter("give the country's name", param_hint="--country")
+    ident = checked_id(operation_id) if operation_id else derived_id(name, year)
+    chosen = NewOperation(folder, name, year, parse_languages(languages), ident)
+    create(chosen, git=git, progress=click.echo)
     click.secho(
-        f"{content_dir}: valid ({len(content.index)} items, {len(content.warnings)} warning(s))",
+        f"New operation {ident} in {folder}. Next: protdocs validate --content {folder}",
         fg="green",
     )
 
@@ -242,7 +293,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     """Preview the site on http://127.0.0.1:PORT/ while you edit; stop it with Ctrl-C.
 
     The site is rebuilt when a content file or a template changes and the browser reloads.
-    A content error is printed here with its file and line; the last good preview stays up.
+    A content error is printed here with its file and line, and shown in a banner on every
+    page of the preview until a save fixes it; under the banner the last good preview stays up.
     Open it as http://localhost:PORT/ or http://127.0.0.1:PORT/: requests addressed to any
     other host name are refused (421), so no other web page can read the preview.
     """

@@ -394,13 +394,13 @@ def _yaml_problem(path: Path, exc: yaml.MarkedYAMLError) -> Problem:
             "Remove the tag; nothing in it was executed.",
         )
     context = f" ({exc.context})" if exc.context and exc.problem else ""
-    return Problem(
-        path,
-        line,
-        "",
-        f"YAML syntax error: {text}{context}",
-        "Check indentation and quoting on this line and the one above.",
-    )
+    hint = "Check indentation and quoting on this line and the one above."
+    if "mapping values are not allowed" in text:  # the usual cause: a colon inside a text
+        hint = (
+            'A text with ": " in it needs quotes around it, e.g. title: "Displacement: '
+            'risks in the north". ' + hint
+        )
+    return Problem(path, line, "", f"YAML syntax error: {text}{context}", hint)
 
 
 def load_operation(folder: Path) -> LoadedContent:
@@ -418,7 +418,8 @@ def load_operation(folder: Path) -> LoadedContent:
                 None,
                 "",
                 "missing: every operation needs an operation.yaml",
-                "Copy content/operation.yaml from the example and edit it.",
+                "Start an operation with `protdocs new DIR --country NAME --year YYYY`, or "
+                "give the folder that holds operation.yaml with --content.",
             )
         )
     for name in CONTENT_FILES:

@@ -2,11 +2,13 @@
 
 MkDocs' LiveReloadServer serves a temporary folder and reloads the browser after each rebuild.
 Every rebuild is the whole pipeline (validate → filter → render → MkDocs → leak check → swap in);
-one that fails reports its problems and leaves the last good preview in place.
+one that fails reports its problems in the terminal and, until a rebuild succeeds, in a banner on
+every page the browser loads, over the last good preview left in place.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import signal
@@ -21,7 +23,7 @@ from mkdocs.livereload import LiveReloadServer
 
 from .audience import Audience
 from .build import publish_site
-from .errors import BuildFailed, ProtdocsError
+from .errors import BuildFailed, ProtdocsError, Severity, ValidationFailed
 from .render import TEMPLATES
 from .resources import MKDOCS_YML
 from .site import SITE_FOLDERS
@@ -29,6 +31,8 @@ from .validate import validated
 
 HOST = "127.0.0.1"
 Report = Callable[[ProtdocsError], None]
+BANNER_ID = "protdocs-content-error"
+_SHOWN_PROBLEMS = 12  # the terminal lists them all
 
 
 @contextmanager
@@ -66,6 +70,8 @@ class _Server(LiveReloadServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.on_listening: Callable[[], None] = lambda: None
+        # The last rebuild's error as HTML, put on every page served until a rebuild succeeds.
+        self.banner = b""
 
     def server_activate(self) -> None:
         super().server_activate()
@@ -79,6 +85,18 @@ class _Server(LiveReloadServer):
             )
             return [b"The preview answers only http://localhost or http://127.0.0.1.\n"]
         return super().serve_request(environ, start_response)
+
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        """MkDocs adds its reload script here as each page is served; the error banner goes in
+        the same way, never through the site's files (which the leak check and the HTML
+        sanitiser see) or the content."""
+        page: bytes = super()._inject_js_into_html(content, epoch)
+        banner = self.banner
+        if not banner:
+            return page
+        body = re.search(rb"<body[^>]*>", page)
+        at = body.end() if body else 0
+        return page[:at] + banner + page[at:]
 
 
 class Preview:
@@ -119,8 +137,10 @@ class Preview:
         try:
             self.build()
         except ProtdocsError as exc:
+            self.server.banner = error_banner(exc)
             self.report(exc)
         else:
+            self.server.banner = b""
             self.progress("preview rebuilt; the browser reloads")
 
     def serve(self, listening: Callable[[str], None] = lambda _: None) -> None:
@@ -147,3 +167,29 @@ class Preview:
     def _error_page(self, code: int) -> bytes | None:
         page = self.site_dir / f"{code}.html"
         return page.read_bytes() if page.is_file() else None
+
+
+def error_banner(exc: ProtdocsError) -> bytes:
+    """The failed rebuild's problems as a banner: file, line, field and message of each error.
+
+    Everything in it is escaped: a message may quote what a drafter typed.
+    """
+    if isinstance(exc, ValidationFailed):
+        errors = [str(p) for p in exc.problems if p.severity is Severity.ERROR]
+        title = f"The content has {len(errors)} error{'s' if len(errors) != 1 else ''}"
+    else:
+        errors, title = [exc.format_message()], "The preview could not be rebuilt"
+    more = len(errors) - _SHOWN_PROBLEMS
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in errors[:_SHOWN_PROBLEMS])
+    if more > 0:
+        items += f"<li>… and {more} more: see the terminal.</li>"
+    return (
+        f'<div id="{BANNER_ID}" role="alert" style="position:fixed;left:0;right:0;bottom:0;'
+        "z-index:10000;max-height:45vh;overflow:auto;margin:0;padding:.8em 1.2em;"
+        "background:#fff3cd;color:#1a1a1a;border-top:4px solid #b71c1c;"
+        'font:15px/1.4 system-ui,sans-serif;box-shadow:0 -2px 8px rgba(0,0,0,.3)">'
+        f"<strong>{html.escape(title)}: this page is the last good preview, not your latest "
+        "edit.</strong> Fix the content and save; the page reloads by itself."
+        f'<ul style="margin:.4em 0 0;padding-left:1.4em;font-family:monospace">{items}</ul>'
+        "</div>"
+    ).encode()

@@ -15,7 +15,7 @@ from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Translatable, Untranslated, walk_records
-from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult
+from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult
 from .translation_files import ImportedTranslations
 
 SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
@@ -79,6 +79,11 @@ class _Walker:
         # The level of the item whose values are being checked: a message never quotes a value
         # of a strictly-confidential item (validate prints to terminals and CI logs).
         self.level_now = s.PUBLIC
+        # Kinds of item held by a file that does not parse, and that file: a reference to one
+        # of them cannot be checked, and is not reported as unknown.
+        self.unparsed: dict[str, Path] = {}
+        self.unchecked: dict[Path, list[Path]] = {}
+        self.languages_known = True
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, where: _Where, message: str, hint: str | None = None) -> None:
@@ -119,7 +124,8 @@ class _Walker:
                 self.error(
                     where.child(shown, raw.line_of(key)),
                     f"unknown field '{shown}' in {rec.kind.replace('_', ' ')}",
-                    did_you_mean(shown, rec.fields) or f"Allowed fields: {', '.join(rec.fields)}.",
+                    did_you_mean(shown, _field_names(rec))
+                    or f"Allowed fields: {', '.join(_field_names(rec))}.",
                 )
         for name, ftype in rec.fields.items():
             value = raw.get(name)
@@ -329,6 +335,8 @@ class _Walker:
             if lang == "classification":
                 continue  # checked with the item's level (own_text_level)
             if lang not in self.languages:
+                if not self.languages_known:
+                    continue
                 self.warn(
                     here,
                     f"language '{shown}' is not in operation.yaml languages; ignored",
@@ -516,7 +524,11 @@ class _Walker:
     def resolve_refs(self) -> None:
         for ref in self.refs:
             target = self.index.get(ref.value)
-            if ref.actor:
+            held_by = self.unparsed_file(ref.kinds)
+            if target is None and held_by is not None:
+                if not ref.actor:  # free text is allowed there: no reference to count
+                    self.unchecked.setdefault(held_by, []).append(ref.where.file)
+            elif ref.actor:
                 self.check_actor_text(ref, target)
             elif target is None:
                 candidates = [k for k, v in self.index.items() if v["_kind"] in ref.kinds]
@@ -533,14 +545,49 @@ class _Walker:
                     f"not a {ref.kinds[0].replace('_', ' ')}",
                 )
 
+    def unparsed_file(self, kinds: tuple[str, ...]) -> Path | None:
+        """The file that does not parse and would hold items of ``kinds``, if any."""
+        return next((self.unparsed[k] for k in kinds if k in self.unparsed), None)
+
+    def report_unchecked(self) -> None:
+        """One line for the references into a file that does not parse, not one per id: the
+        file's own syntax error is the one problem to fix, and it is reported on its line."""
+        for held_by, referring in self.unchecked.items():
+            files = ", ".join(dict.fromkeys(_rel(str(f)) for f in referring))
+            count = len(referring)
+            line = next((p.line for p in self.problems if p.file == held_by and p.line), 0)
+            self.warn(
+                _Where(held_by, line, ""),
+                f"{count} reference{'s' if count > 1 else ''} to its items (in {files}) could "
+                f"not be checked because {held_by.name} does not parse",
+                "Fix the error above and validate again.",
+            )
+
     def check_actor_text(self, ref: _PendingRef, target: dict | None) -> None:
         """Free text is allowed for lead/support; a near-miss of a real id is probably a typo."""
         if target is not None and target["_kind"] in s.ACTOR_KINDS:
             return
+        if " " in ref.value:  # words, not a mistyped id
+            return
         actors = [k for k, v in self.index.items() if v["_kind"] in s.ACTOR_KINDS]
         guess = did_you_mean(ref.value, actors)
-        if guess and " " not in ref.value and not ref.secret:
+        if guess and not ref.secret:
             self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
+
+
+def _field_names(rec: s.Record) -> list[str]:
+    """The keys a drafter may write in a record: its fields, and its classification."""
+    return [*rec.fields, "classification"] if rec.classified else list(rec.fields)
+
+
+def _kinds_held(rec: s.Record) -> list[str]:
+    """Every kind of item a file's record holds, at any depth."""
+    kinds = [rec.kind]
+    for ftype in rec.fields.values():
+        inner = ftype.record if isinstance(ftype, s.Items) else ftype
+        if isinstance(inner, s.Record):
+            kinds.extend(_kinds_held(inner))
+    return kinds
 
 
 def _item(where: _Where, raw: YList, index: int) -> _Where:
@@ -688,6 +735,7 @@ def validate(loaded: LoadedContent) -> Content:
     content = Content(loaded.folder, {}, {}, walker.index, walker.problems, walker.untranslated)
     content.translatable = walker.translatable
     walker.problems.extend(loaded.problems)
+    _note_unparsed(walker, loaded)
     for name in CONTENT_FILES:
         raw = loaded.files.get(name)
         if raw is None:
@@ -705,6 +753,11 @@ def validate(loaded: LoadedContent) -> Content:
     _check_operation_id(walker, op_raw)
     _check_public_defaults(walker, loaded)
     _check_free_names(walker, content)
+    walker.report_unchecked()
+    _check_examples_left(walker, content)
+    if not content.errors:
+        _check_required_sections(walker, content, loaded)
+    _sort_problems(walker.problems)
     return content
 
 
@@ -823,9 +876,116 @@ def _free_name_message(match: _Named, free: _FreeName) -> tuple[str, str]:
 
 
 def _record_texts(value: Any) -> list[str]:
+    """Every string of a checked text field: plain, per language, or a list of names."""
     if isinstance(value, dict):
         return [str(v) for v in value.values()]
+    if isinstance(value, list):
+        return [text for item in value for text in _record_texts(item)]
     return [value] if isinstance(value, str) else []
+
+
+# What `protdocs new` writes in each of its example texts, so that none is released by mistake.
+EXAMPLE_MARK = "(example from protdocs new)"
+
+
+def _check_examples_left(walker: _Walker, content: Content) -> None:
+    """A warning for each text still the example of `protdocs new` (so --strict refuses it)."""
+    for record in walk_records(list(content.sections.values())):
+        for name in s.free_text_fields(s.RECORDS[record["_kind"]]):
+            if any(EXAMPLE_MARK in text for text in _record_texts(record.get(name))):
+                walker.warn(
+                    _at(record, name),
+                    "still the example text written by protdocs new",
+                    "Write your own, or remove the item; a release (and validate --strict) "
+                    "refuses example text.",
+                )
+
+
+# The public documents' sections a release may not leave empty: file, field, the section's
+# heading, and what fills it. Each one empty says "To be completed" in the draft document.
+REQUIRED_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("analysis.yaml", "context", "HNO: Context and drivers", "a context"),
+    ("analysis.yaml", "threats", "HNO: Threats", "a threat"),
+    ("analysis.yaml", "vulnerabilities", "HNO: Who is vulnerable and why", "a vulnerability"),
+    ("analysis.yaml", "capacities", "HNO: Capacities", "a capacity"),
+    ("analysis.yaml", "risks", "HNO: Protection risks", "a risk"),
+    ("analysis.yaml", "sources", "HNO: Sources and methodology", "a source"),
+    (
+        "strategic-objectives.yaml",
+        "strategic_objectives",
+        "HRP: Strategic objectives",
+        "a strategic objective",
+    ),
+    (
+        "cluster-contributions.yaml",
+        "clusters",
+        "HRP: Cluster contributions",
+        "a cluster contribution",
+    ),
+    ("monitoring.yaml", "indicators", "HRP: Monitoring", "an indicator"),
+)
+
+
+def _check_required_sections(walker: _Walker, content: Content, loaded: LoadedContent) -> None:
+    """A warning for each required section that the public documents would print empty.
+
+    What is public is the audience filter's decision, so the check reads its public view.
+    """
+    from .audience import SECTION_KEYS, Audience, view
+
+    public = view(content, Audience.PUBLIC)
+    for name, field, section, one in REQUIRED_SECTIONS:
+        shown = public[SECTION_KEYS[name]][field]
+        if field == "clusters":
+            shown = [k for cluster in shown for k in cluster["contributions"]]
+        if shown:
+            continue
+        raw = loaded.files.get(name)
+        where = _Where(content.folder / name, raw.line_of(field) if raw else 0, field)
+        written = _has_any(content.section(name).get(field), field)
+        walker.warn(
+            where,
+            f"{'not public yet' if written else 'nothing written yet'}: the section "
+            f'"{section}" says "To be completed"',
+            _fill_hint(field, one, written)
+            + "; a release (and validate --strict) refuses an empty section.",
+        )
+
+
+def _fill_hint(field: str, one: str, written: bool) -> str:
+    if not written:
+        return f"Write {one}" if field == "context" else f"Add {one}"
+    if field == "context":
+        return 'Mark it public when it may be published (docs/content-format.md, "Classification")'
+    return f"Mark {one} that may be published with classification: public"
+
+
+def _has_any(value: Any, field: str) -> bool:
+    if field == "clusters":
+        return any(cluster["contributions"] for cluster in value or [])
+    return bool(value)
+
+
+def _note_unparsed(walker: _Walker, loaded: LoadedContent) -> None:
+    """Remember which content files exist but do not parse (their one error is reported)."""
+    for name in CONTENT_FILES:
+        path = loaded.folder / name
+        if name not in loaded.files and path.is_file():
+            walker.unparsed.update(dict.fromkeys(_kinds_held(s.FILES[name]), path))
+            walker.languages_known = walker.languages_known and name != OPERATION_FILE
+
+
+def _sort_problems(problems: list[Problem]) -> None:
+    """By file (in the order of the content files, then data tables by name), then by line;
+    at one place, errors before warnings, else in the order found."""
+    order = {name: i for i, name in enumerate(CONTENT_FILES)}
+
+    def key(problem: Problem) -> tuple[int, str, int, bool]:
+        path = Path(problem.file)
+        rank = order.get(path.name, len(order)) if path.parent.name != "data" else len(order)
+        return (rank, str(path), problem.line or 0, problem.severity is not Severity.ERROR)
+
+    problems.sort(key=key)
 
 
 def _add_tables(walker: _Walker, content: Content) -> None:
@@ -863,6 +1023,9 @@ def _merge_result(
     cell = result.indicator
     where = _Where(table.path, cell.row, cell.where)
     indicator = walker.index.get(cell.value)
+    if indicator is None and walker.unparsed_file(("indicator",)) is not None:
+        walker.unchecked.setdefault(walker.unparsed["indicator"], []).append(table.path)
+        return
     if indicator is None or indicator["_kind"] != "indicator":
         known = [k for k, v in walker.index.items() if v["_kind"] == "indicator"]
         walker.error(
@@ -912,6 +1075,29 @@ def _operation_basics(raw: YMap | None) -> tuple[list[str], int]:
         if raw.get("default_classification") in s.LEVELS:
             level = s.LEVELS.index(raw["default_classification"])
     return languages, level
+
+
+def checked_summary(content: Content) -> str:
+    """What `validate` looked at and found: "checked 6 files, 84 items: 2 errors, 1 warning"."""
+    files = [content.folder / name for name in CONTENT_FILES if (content.folder / name).is_file()]
+    data = content.folder / "data"
+    if data.is_dir():
+        files += [
+            path
+            for path in data.iterdir()
+            if path.suffix.lower() in TABLE_SUFFIXES and not path.name.startswith((".", "~$"))
+        ]
+    counts = (
+        _count(len(files), "file"),
+        _count(len(content.index), "item"),
+        _count(len(content.errors), "error"),
+        _count(len(content.warnings), "warning"),
+    )
+    return "checked {}, {}: {}, {}".format(*counts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def load_and_validate(folder: Path) -> Content:

@@ -76,6 +76,8 @@ def test_a_non_editable_install_builds_the_example_from_another_folder(tmp_path:
         "generator/site_hooks.py",
         "generator/vocabulary.yaml",
         "generator/locale/fr/LC_MESSAGES/protdocs.po",
+        "generator/scaffold/analysis.yaml.j2",  # `protdocs new`
+        "generator/scaffold/gitignore.j2",
     ):
         assert needed in names, needed
 

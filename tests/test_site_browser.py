@@ -27,6 +27,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from generator.audience import Audience
 from generator.build import build_site
 from generator.documents import DOCUMENTS
+from generator.errors import BuildFailed, Problem, ProtdocsError, Severity, ValidationFailed
+from generator.serve import BANNER_ID, Preview
+from generator.serve import error_banner as error_banner_html
 from generator.site import INTERNAL_BANNER
 from tests.conftest import EXAMPLE, replace_in
 
@@ -255,3 +258,71 @@ def test_internal_preview_shows_the_banner_on_every_page(
         assert banner.is_displayed() and banner.text.strip() == INTERNAL_BANNER, page
     summary, _ = search(browser, url, INTERNAL_SEARCHES[0])
     assert summary != "No matching documents"  # the internal preview does hold internal text
+
+
+# -- serve: a content error shows in the browser until it is fixed ------------------------------
+@pytest.fixture
+def live_preview(content: Path) -> Iterator[tuple[Preview, list[ProtdocsError]]]:
+    """`protdocs serve` on a copy of the example, in a thread, on a free port."""
+    reports: list[ProtdocsError] = []
+    preview = Preview(content, Audience.PUBLIC, port=0, report=reports.append)
+    preview.build()
+    listening = threading.Event()
+    thread = threading.Thread(target=preview.serve, args=(lambda _: listening.set(),), daemon=True)
+    thread.start()
+    assert listening.wait(timeout=WAIT)
+    try:
+        yield preview, reports
+    finally:
+        preview.shutdown()
+        thread.join(timeout=10)
+
+
+def error_banner(browser: WebDriver) -> WebElement | None:
+    found = browser.find_elements(By.ID, BANNER_ID)
+    return found[0] if found else None
+
+
+def test_serve_shows_a_content_error_on_every_page_until_it_is_fixed(
+    browser: WebDriver, live_preview: tuple[Preview, list[ProtdocsError]], content: Path
+) -> None:
+    preview, reports = live_preview
+    page = preview.url + "hno-protection-analysis.html"
+    open_page(browser, page)
+    assert error_banner(browser) is None
+    # A bad edit whose value is markup: the message quotes it, and the banner shows it as text.
+    bad = '    trend: "<b id=typed>stabel</b>"'
+    line = replace_in(content / "analysis.yaml", "    trend: stable", bad)
+    wait(browser, lambda d: error_banner(d) is not None)  # the open page reloaded by itself
+    assert reports and isinstance(reports[-1], ValidationFailed)
+    banner = error_banner(browser)
+    assert banner is not None and banner.is_displayed()
+    assert "The content has 1 error" in banner.text
+    assert "this page is the last good preview" in banner.text
+    assert f"analysis.yaml:{line}: threats[T4].trend: '<b id=typed>stabel</b>'" in banner.text
+    assert browser.find_elements(By.ID, "typed") == []
+    for other in ("index.html", "hrp-protection-section.html"):
+        open_page(browser, preview.url + other)
+        shown = error_banner(browser)
+        assert shown is not None and shown.is_displayed(), other
+    replace_in(content / "analysis.yaml", bad, "    trend: stable")
+    wait(browser, lambda d: error_banner(d) is None)
+    open_page(browser, page)
+    assert error_banner(browser) is None
+    assert console_errors(browser) == []
+
+
+def test_error_banner_lists_errors_escaped_and_sends_the_rest_to_the_terminal() -> None:
+    problems = [
+        Problem(Path("analysis.yaml"), line, f"threats[T{line}].trend", f"'<i>x{line}</i>' is not")
+        for line in range(1, 16)
+    ]
+    problems.append(Problem(Path("partners.yaml"), 3, "", "a warning", None, Severity.WARNING))
+    banner = error_banner_html(ValidationFailed(problems)).decode()
+    assert "The content has 15 errors" in banner
+    assert banner.count("<li>") == 13  # twelve errors, then how many more
+    assert "… and 3 more: see the terminal." in banner
+    assert "&lt;i&gt;x1&lt;/i&gt;" in banner and "<i>" not in banner
+    assert "a warning" not in banner
+    other = error_banner_html(BuildFailed("pandoc failed: <b>")).decode()
+    assert "The preview could not be rebuilt" in other and "pandoc failed: &lt;b&gt;" in other

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.errors import display_path
+from generator.errors import did_you_mean, display_path
+from generator.validate import load_and_validate
 from tests.conftest import line_of, replace_in
 
 
@@ -21,7 +23,9 @@ def expect_error(runner: CliRunner, content: Path, expected: str) -> str:
     code, output = validate(runner, content)
     assert code == 1, output
     assert expected in output, output
-    assert "nothing was built" in output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {content}: checked "), last
+    assert "nothing was built" not in output
     return output
 
 
@@ -236,7 +240,7 @@ def test_all_problems_are_listed_at_once(runner: CliRunner, content: Path) -> No
     code, output = validate(runner, content)
     assert code == 1
     assert "stabel" in output and "R11" in output
-    assert "2 problem(s)" in output
+    assert "2 errors, 0 warnings" in output
 
 
 def test_unknown_yaml_file_is_a_warning(runner: CliRunner, content: Path) -> None:
@@ -361,3 +365,109 @@ def test_a_classification_inside_a_listed_name_is_an_error(
         content,
         f"analysis.yaml:{line + 1}: threats[T1].locations[1]: a classification goes on the item",
     )
+
+
+# -- how problems are reported -------------------------------------------------------------------
+def test_unquoted_colon_gives_one_error_not_a_cascade(runner: CliRunner, content: Path) -> None:
+    """The file holding the risks does not parse: its one error, not 40 unknown risk ids."""
+    path = content / "analysis.yaml"
+    old = '    title: "Attacks on civilians and civilian objects in Upper Tarvan and Marisk"'
+    line = replace_in(path, old, "    title: Risk one: attacks on civilians in Upper Tarvan")
+    code, output = validate(runner, content)
+    assert code == 1
+    lines = output.strip().splitlines()
+    assert lines[0].startswith(f"{display_path(path)}:{line}: YAML syntax error"), lines[0]
+    assert 'needs quotes around it, e.g. title: "' in lines[0]
+    assert "unknown id" not in output
+    assert lines[1].startswith(f"{display_path(path)}:{line}: warning: "), lines[1]
+    assert "could not be checked because analysis.yaml does not parse" in lines[1]
+    assert "strategic-objectives.yaml" in lines[1]
+    assert len(lines) == 3, output
+    assert lines[2].endswith(
+        "1 error, 1 warning. Fix each at its file and line, then validate again."
+    )
+
+
+def test_unparsed_operation_file_gives_one_error(runner: CliRunner, content: Path) -> None:
+    """No languages, no HCT members: nothing that depends on them is reported besides."""
+    replace_in(content / "operation.yaml", "country: Norvania", "country: Norvania: north")
+    code, output = validate(runner, content)
+    assert code == 1
+    assert "1 error, 0 warnings" in output
+    assert len(output.strip().splitlines()) == 2, output
+
+
+def test_problems_are_sorted_by_file_and_line(runner: CliRunner, content: Path) -> None:
+    """Reference errors are found last but printed at their place."""
+    replace_in(content / "monitoring.yaml", "    direction: decrease", "    direction: lower")
+    replace_in(content / "analysis.yaml", "    threats: [T1]", "    threats: [T99]")
+    replace_in(content / "analysis.yaml", "    trend: stable", "    trend: stabel")
+    code, output = validate(runner, content)
+    assert code == 1
+    places = [
+        (name, int(number)) for name, number in re.findall(r"([a-z-]+\.yaml):(\d+): ", output)
+    ]
+    assert [name for name, _ in places] == ["analysis.yaml", "analysis.yaml", "monitoring.yaml"]
+    assert places == sorted(places, key=lambda place: (place[0] != "analysis.yaml", place[1]))
+    assert "3 errors" in output.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "suggestion"),
+    [
+        (
+            "  - id: T6\n    classification: internal",
+            "  - id: T6\n    clasification: internal",
+            "unknown field 'clasification' in threat. Did you mean 'classification'?",
+        ),
+        (
+            "  - id: T6\n    classification: internal",
+            "  - id: T6\n    classification: internl",
+            "'internl' is not a classification level. Did you mean 'internal'?",
+        ),
+        ("    trend: stable", "    trend: Stable", "Did you mean 'stable'?"),
+        ("    threats: [T1]", "    threats: [T11]", "unknown id 'T11'. Did you mean 'T1'?"),
+        ("    threats: [T1]", "    threats: [T9]", "unknown id 'T9'. Known threat ids: T1, T2"),
+    ],
+    ids=["field", "level", "case", "id", "no-guess"],
+)
+def test_did_you_mean_compares_whole_words(
+    runner: CliRunner, content: Path, old: str, new: str, suggestion: str
+) -> None:
+    path = content / "analysis.yaml"
+    line = replace_in(path, old, new) + old.count("\n")
+    output = expect_error(runner, content, suggestion)
+    assert f"analysis.yaml:{line}: " in output
+
+
+def test_did_you_mean_in_operation_file(runner: CliRunner, content: Path) -> None:
+    replace_in(content / "operation.yaml", "default_classification:", "default_clasification:")
+    expect_error(runner, content, "Did you mean 'default_classification'?")
+
+
+@pytest.mark.parametrize(
+    ("word", "candidates", "expected"),
+    [
+        ("clasification", ["locations", "classification"], "classification"),
+        ("locatons", ["locations", "classification"], "locations"),
+        ("stabel", ["increasing", "stable", "decreasing"], "stable"),
+        ("R11", ["R1", "R2"], "R1"),
+        ("R9", ["R1", "R2"], None),
+        ("people_at_rsk", ["people", "people_at_risk"], "people_at_risk"),
+        ("gender", ["age", "disability"], None),
+    ],
+)
+def test_did_you_mean_by_edit_distance(
+    word: str, candidates: list[str], expected: str | None
+) -> None:
+    hint = did_you_mean(word, candidates)
+    assert hint == (f"Did you mean '{expected}'?" if expected else None)
+
+
+def test_validate_last_line_says_what_it_checked(runner: CliRunner, content: Path) -> None:
+    code, output = validate(runner, content)
+    assert code == 0
+    last = output.strip().splitlines()[-1]
+    items = len(load_and_validate(content).index)
+    assert last == f"{content}: valid, checked 8 files, {items} items: 0 errors, 0 warnings"
+    assert "built" not in output
