@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import pin
 from . import schema as s
 from .cache import code_digest, file_digest, fingerprint
-from .errors import Problem, did_you_mean
+from .errors import Problem, Severity, did_you_mean
 from .load import YMap, load_file
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 PEOPLE_IN_NEED = "people-in-need"
 INDICATOR_RESULTS = "indicator-results"
 KINDS = (PEOPLE_IN_NEED, INDICATOR_RESULTS)
-META_FIELDS = ("classification", "kind", "title", "sector")
-SEXES = {"f": "f", "female": "f", "m": "m", "male": "m"}
-AGES = ("children", "adults", "elderly")
+META_FIELDS = ("classification", "kind", "title", "sector", "source", "date")
 _NUMBER = re.compile(r"^-?(\d{1,3}([, \u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
@@ -49,11 +48,22 @@ def _parse_cache(key: str) -> tuple[Table | None, list[Problem]] | None:
 
 
 def _remember_parse(key: str, table: Table | None, problems: list[Problem]) -> None:
+    """Only tables that were read, and never a strictly-confidential one (its figures and
+    names must not outlive the content folder); in a folder only the user can open
+    (0700), each file readable by the user alone (0600), whatever the umask."""
     target = _parse_cache_file(key)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if table is None or table.level >= s.STRICTLY:
+            target.unlink(missing_ok=True)
+            return
+        for folder in (target.parent.parent, target.parent):
+            folder.mkdir(mode=0o700, exist_ok=True, parents=True)
+        target.parent.chmod(0o700)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps((table, problems)))
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(pickle.dumps((table, problems)))
         os.replace(tmp, target)
     except OSError:
         pass
@@ -92,6 +102,9 @@ class Table:
     level: int
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None  # the sidecar's source and date, printed under every figure
+    date: str | None = None
+    facts: pin.FactTable | None = None  # a people-in-need table's figures, by meaning
 
 
 @dataclass
@@ -177,9 +190,13 @@ class TableReader:
             if meta.get("classification")
             else self.default_level
         )
-        table = Table(path, kind, level, meta.get("title") or path.stem)
-        reader = self.pin_rows if kind == PEOPLE_IN_NEED else self.result_rows
-        table.rows = list(reader(path, columns, rows, meta))
+        table = Table(path, kind, level, str(meta.get("title") or path.stem))
+        table.source = str(meta["source"]) if meta.get("source") else None
+        table.date = str(meta["date"]) if meta.get("date") else None
+        if kind == PEOPLE_IN_NEED:
+            table.facts = self.pin_facts(path, columns, rows, meta)
+        else:
+            table.rows = list(self.result_rows(path, columns, rows, meta))
         return table
 
     def meta(self, path: Path) -> dict[str, Any]:
@@ -218,62 +235,183 @@ class TableReader:
         return dict(data)
 
     # -- people in need ------------------------------------------------------------------
-    def pin_rows(
-        self, path: Path, columns: list, rows: list, meta: dict
-    ) -> Iterator[dict[str, Any]]:
-        sector = _first_column(columns, ("#sector+cluster", "#sector"))
-        wanted = str(meta.get("sector") or "protection").casefold()
-        area_col = _first_column(
-            columns, ("#adm1+name", "#adm2+name", "#adm1", "#adm2", "#loc+name")
-        )
-        group_col = _first_column(columns, ("#population+type", "#population+group", "#population"))
+    def pin_facts(self, path: Path, columns: list, rows: list, meta: dict) -> pin.FactTable:
+        """Every figure of a people-in-need table, by meaning (see pin.py), in either shape."""
+        facts = pin.FactTable()
+        figure_columns = self.figure_columns(path, columns)
+        place = {
+            name: _first_column(columns, patterns) for name, patterns in _PIN_DIMENSIONS.items()
+        }
+        own = str(meta["sector"]) if meta.get("sector") else None
         for row in rows:
             if _blank(row):
                 continue
             line = row.source_row_number + 1
-            if sector is not None and str(row.values[sector] or "").strip().casefold() not in (
-                wanted,
-                "pro",
-            ):
-                continue
-            record = {
-                "area": _text(row, area_col),
-                "group": _text(row, group_col),
-                "in_need": self.figures(path, line, columns, row, "#inneed"),
-                "targeted": self.figures(path, line, columns, row, "#targeted"),
-            }
-            yield record | {"_line": line}
-
-    def figures(self, path: Path, line: int, columns: list, row: Any, tag: str) -> dict[str, Any]:
-        """Total and sex/age parts of one measure; the parts may not exceed the total."""
-        out: dict[str, Any] = {}
-        for i, column in enumerate(columns):
-            if column.tag != tag:
-                continue
-            key = _figure_key(column.attributes)
-            cell = Cell(
-                row.values[i] if i < len(row.values) else None,
-                line,
-                i,
-                column.header or "",
-                column.display_tag,
+            sector = (
+                pin.sector_of(_text(row, place["sector"]), own)
+                if place["sector"] is not None
+                else pin.PROTECTION
             )
-            number = self.number(path, cell)
-            if key is not None and number is not None:
-                out[key] = out.get(key, 0) + number
-        total = out.get("total")
-        sexed = sum(v for k, v in out.items() if k in {"f", "m"})
-        aged = sum(v for k, v in out.items() if "_" in k or k in AGES)
-        if total is not None and max(sexed, aged) > total:
+            if sector in (pin.OTHER_SECTOR, pin.INTERSECTORAL):
+                continue  # other clusters, and intersectoral rows, are never protection figures
+            dims = self.row_dimensions(path, line, columns, row, place, facts)
+            if dims is None:
+                continue
+            found: list[pin.Fact] = []
+            for index, meaning in figure_columns:
+                cell = _cell(columns, row, index, line)
+                number = self.number(path, cell)
+                if number is None:
+                    continue
+                merged = dict(dims)
+                for name in ("group", "sex", "age", "disabled"):
+                    given = getattr(meaning, name)
+                    if given != pin.ALL and merged[name] not in (pin.ALL, given):
+                        self.error(
+                            path,
+                            line,
+                            cell.where,
+                            f"this column counts {name} '{given}' but the row is "
+                            f"{name} '{merged[name]}'",
+                            "Put such figures in a row of their own, or untag the column.",
+                        )
+                        break
+                    if given != pin.ALL:
+                        merged[name] = given
+                else:
+                    where = pin.Where(line, cell.where)
+                    key = tuple(merged[d] for d in pin.DIMENSIONS)
+                    found.append(pin.Fact(meaning.measure, sector, key, number, where))  # type: ignore[arg-type]
+            for fact in found:
+                facts.add(fact)
+            self.check_row_parts(path, line, found)
+        for first, second in facts.duplicates:
             self.error(
                 path,
-                line,
-                tag,
-                f"the disaggregated figures add up to {max(sexed, aged):,}, "
-                f"more than the total {total:,}",
-                "Check the row: parts may not add up to more than the total.",
+                second.where.line,
+                second.where.column,
+                f"this figure ({_n(second.value)}) is also given, as {_n(first.value)}, at "
+                f"row {first.where.line}, {first.where.column}",
+                "Keep one of the two.",
             )
-        return out
+        for sector, measure, national, areas in pin.national_mismatches(facts):
+            self.error(
+                path,
+                national.lines[0],
+                _MEASURE_TAGS[measure],
+                f"the national row gives {_n(national.value)} {pin.MEASURE_WORDS[measure]} "
+                f"({_sector_words(sector)}), but its areas (rows "
+                f"{pin.lines_text(areas.lines)}) add up to {_n(areas.value)}",
+                "Correct the national row or the areas: they must agree.",
+            )
+        return facts
+
+    def figure_columns(self, path: Path, columns: list) -> list[tuple[int, pin.ColumnMeaning]]:
+        """The #inneed/#targeted columns whose attributes are understood; the others are
+        ignored with a warning naming them, never counted."""
+        understood = []
+        for i, column in enumerate(columns):
+            meaning = pin.column_meaning(column.tag, column.attributes)
+            if meaning is None:
+                continue
+            if meaning.unknown:
+                cell = Cell(None, 0, i, column.header or "", column.display_tag)
+                self.problems.append(
+                    Problem(
+                        path,
+                        None,
+                        cell.where,
+                        "the attribute(s) "
+                        + ", ".join(f"+{a}" for a in sorted(set(meaning.unknown)))
+                        + " are not understood, so this column is ignored",
+                        "Use +f/+m/+i, +infants/+children/+adolescents/+adults/+elderly (a custom"
+                        " age such as +age_5_17 only beside one of these), +disabled, +idps/"
+                        "+refugees/+host, or +total; see docs/content-format.md.",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            understood.append((i, meaning))
+        return understood
+
+    def row_dimensions(
+        self, path: Path, line: int, columns: list, row: Any, place: dict, facts: pin.FactTable
+    ) -> dict[str, str] | None:
+        """Area, district, population group, sex, age and disability of a row (ALL where the
+        row does not say, or says all/ALL)."""
+        dims = {d: pin.ALL for d in pin.DIMENSIONS}
+        for level, (code_key, name_key) in (
+            ("area", ("adm1_code", "adm1_name")),
+            ("district", ("adm2_code", "adm2_name")),
+        ):
+            code, name = _text(row, place[code_key]), _text(row, place[name_key])
+            if code or name:
+                key = str(code or name)
+                dims[level] = key
+                if level == "area":
+                    facts.area_names.setdefault(key, str(name or code))
+        if dims["district"] != pin.ALL and dims["area"] == pin.ALL:
+            self.error(
+                path, line, "#adm1", "this row has a district but no admin-1 area",
+                "Give the admin-1 code or name of every district row.",
+            )  # fmt: skip
+            return None
+        group = _text(row, place["group"])
+        if group and group.casefold() not in _ALL_WORDS:
+            key = pin.group_code(group) or group
+            dims["group"] = key
+            facts.group_names.setdefault(key, group)
+        readers = {
+            "sex": ("gender", _sex, "f, m or all"),
+            "age": ("age", pin.age_key, "an age range such as 0-17 or 60+, or all"),
+            "disabled": ("disabled", _disabled, "y, n or all"),
+        }
+        for dim, (where, read, allowed) in readers.items():
+            index = place[where]
+            value = _text(row, index)
+            if value is None or value.casefold() in _ALL_WORDS:
+                continue
+            understood = read(value) if dim != "age" else _age(value)
+            if understood is None:
+                cell = _cell(columns, row, index, line)
+                self.error(
+                    path, line, cell.where, f"'{value}' is not understood", f"Write {allowed}."
+                )
+                return None
+            dims[dim] = understood
+        if dims["age"] == pin.ALL and place["age_min"] is not None:
+            low, high = _text(row, place["age_min"]), _text(row, place["age_max"])
+            if low and low.casefold() not in _ALL_WORDS:
+                dims["age"] = pin.age_key(f"{low}-{high}" if high else f"{low}+") or pin.ALL
+        return dims
+
+    def check_row_parts(self, path: Path, line: int, found: list[pin.Fact]) -> None:
+        """Within one row, the sex (and sex and age) parts may not add up to more than the
+        row's total."""
+        for measure, tag in _MEASURE_TAGS.items():
+            mine = [f for f in found if f.measure == measure]
+            total = next((f for f in mine if f.dims[3:] == (pin.ALL,) * 3), None)
+            if total is None:
+                continue
+            base = total.dims[:3]
+            sexed = sum(
+                f.value for f in mine if f.dims[:3] == base and f.dims[3] != pin.ALL
+                and f.dims[4] == pin.ALL and f.dims[5] == pin.ALL
+            )  # fmt: skip
+            crossed = sum(
+                f.value for f in mine if f.dims[:3] == base and f.dims[3] != pin.ALL
+                and f.dims[4] in _CORE_AGES and f.dims[5] == pin.ALL
+            )  # fmt: skip
+            parts = max(sexed, crossed)
+            if parts > total.value:
+                self.error(
+                    path,
+                    line,
+                    tag,
+                    f"the disaggregated figures add up to {_n(parts)}, "
+                    f"more than the total {_n(total.value)}",
+                    "Check the row: parts may not add up to more than the total.",
+                )
 
     def number(self, path: Path, cell: Cell) -> int | float | None:
         value = cell.value
@@ -395,15 +533,6 @@ def _first_column(columns: list, patterns: tuple[str, ...]) -> int | None:
     return None
 
 
-def _figure_key(attributes: set[str]) -> str | None:
-    """``total``, ``f``/``m``, an age, or ``f_children`` style for sex and age together."""
-    sex = next((SEXES[a] for a in attributes if a in SEXES), None)
-    age = next((a for a in AGES if a in attributes), None)
-    if sex and age:
-        return f"{sex}_{age}"
-    return sex or age or "total"
-
-
 def _period(cell: Cell | None) -> str | None:
     """A reporting period; a date (an Excel date too) counts in its half-year."""
     if cell is None or cell.value in (None, ""):
@@ -428,3 +557,119 @@ def _text(row: Any, index: int | None) -> str | None:
 
 def _blank(row: Any) -> bool:
     return all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in row.values)
+
+
+# Where a people-in-need table says what a row counts (patterns matched with libhxl).
+_PIN_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "sector": ("#sector+code", "#sector+cluster", "#sector"),
+    "adm1_code": ("#adm1+code",),
+    "adm1_name": ("#adm1+name", "#adm1"),
+    "adm2_code": ("#adm2+code",),
+    "adm2_name": ("#adm2+name", "#adm2"),
+    "group": (
+        "#population_group+code",
+        "#population_group",
+        "#population+type",
+        "#population+group",
+    ),
+    "gender": ("#gender+code", "#gender"),
+    "age": ("#age+range",),
+    "age_min": ("#age+min",),
+    "age_max": ("#age+max",),
+    "disabled": ("#is_disabled", "#disabled"),
+}
+_MEASURE_TAGS = {pin.IN_NEED: "#inneed", pin.TARGETED: "#targeted"}
+_CORE_AGES = ("children", "adults", "elderly")  # do not overlap one another
+_ALL_WORDS = {"all", "total"}
+_SEX_WORDS = {"f": "f", "female": "f", "women": "f", "m": "m", "male": "m", "men": "m"}
+_SEX_WORDS |= {"i": "i", "other": "i", "intersex": "i"}
+
+
+def _sex(text: str) -> str | None:
+    return _SEX_WORDS.get(text.strip().casefold())
+
+
+def _disabled(text: str) -> str | None:
+    word = text.strip().casefold()
+    return {"y": "y", "yes": "y", "true": "y", "1": "y", "n": "n", "no": "n", "false": "n"}.get(
+        word, "n" if word == "0" else None
+    )
+
+
+def _age(text: str) -> str | None:
+    word = text.strip().casefold()
+    return word if word in pin.AGE_ATTRIBUTES else pin.age_key(word)
+
+
+def _cell(columns: list, row: Any, index: int | None, line: int) -> Cell:
+    assert index is not None
+    column = columns[index]
+    raw = row.values[index] if index < len(row.values) else None
+    return Cell(raw, line, index, column.header or "", column.display_tag)
+
+
+def _n(value: float) -> str:
+    return f"{value:,}"
+
+
+def _sector_words(sector: str) -> str:
+    return "protection" if sector == pin.PROTECTION else sector.replace("-", " ")
+
+
+def pin_record(table: Table) -> dict[str, Any]:
+    """A people-in-need table as a content record: what the HNO prints from it, every number
+    already worked out by meaning (pin.summary), names kept as text for the audience filter to
+    make inert. ``_figures`` keeps where each headline and AoR figure comes from, for the
+    reconciliation with analysis.yaml."""
+    facts = table.facts or pin.FactTable()
+    found = pin.summary(facts)
+    common = {"_level": table.level, "_file": str(table.path)}
+
+    def row(area: str | None, group: str | None, code: str | None, figures: dict) -> dict:
+        line = min((f.lines[0] for f in figures.values() if f), default=1)
+        numbers = {m: pin.plain(f) for m, f in figures.items()}
+        return {"_kind": "pin_row", **common, "_line": line, "area": area, "group": group,
+                "code": code, **numbers}  # fmt: skip
+
+    everyone = found["headline"][pin.IN_NEED]
+    groups = [
+        row(None, facts.group_names.get(g, g), g if g in pin.GROUP_CODES else None, figures)
+        for g, figures in found["groups"]
+    ]
+    provenance = {(None, m): f for m, f in found["headline"].items() if f is not None} | {
+        (aor, m): f for aor, figures in found["aors"] for m, f in figures.items() if f
+    }
+    return {
+        "_kind": "pin_table",
+        **common,
+        "_line": 1,
+        "_figures": {key: (f.value, _provenance(f)) for key, f in provenance.items()},
+        "title": table.title,
+        "source": table.source,
+        "date": table.date,
+        "rows": [
+            row(facts.area_names.get(a, a), None, None, figures) for a, figures in found["areas"]
+        ],
+        "groups": groups,
+        "headline": {m: pin.plain(f) for m, f in found["headline"].items()},
+        "aors": [
+            {"aor": aor, **{m: pin.plain(f) for m, f in figures.items()}}
+            for aor, figures in found["aors"]
+        ],
+        "sex_age": {
+            "ages": found["ages"],
+            "sexes": found["sexes"],
+            "cells": {
+                f"{sex}|{age}": f.value
+                for (sex, age), f in [*found["sex_age"].items(), ((pin.ALL,) * 2, everyone)]
+                if f
+            },
+        },
+        "disabled": {m: pin.plain(f) for m, f in found["disabled"].items()},
+    }
+
+
+def _provenance(figure: pin.Figure) -> str:
+    """Where a figure comes from, as errors and ``protdocs figures`` print it."""
+    rows = pin.lines_text(figure.lines)
+    return f"{'rows' if len(figure.lines) > 1 else 'row'} {rows}: {figure.rule}"
