@@ -229,12 +229,12 @@ class FactTable:
         self, measure: str, sector: str, key: tuple[str, ...], i: int
     ) -> list[Figure] | None:
         """The figures of each value of dimension ``i`` under ``key``; None if one is missing."""
-        values: dict[str, None] = {}
-        for (m, sec, dims), _fact in self.facts.items():
-            if m == measure and sec == sector and dims[i] != ALL and _under(dims, key, i):
-                values.setdefault(dims[i], None)
+        values = self._values_under(measure, sector, key, i)
         if not values:
             return None
+        whole = (*key[:3], ALL, ALL, ALL)
+        if whole != key and not set(self._values_under(measure, sector, whole, i)) <= set(values):
+            return None  # a breakdown some areas (or groups) do not give: not a national one
         found = []
         for value in values:
             sub = self._resolve(measure, sector, (*key[:i], value, *key[i + 1 :]))
@@ -242,6 +242,15 @@ class FactTable:
                 return None
             found.append(sub)
         return found
+
+    def _values_under(
+        self, measure: str, sector: str, key: tuple[str, ...], i: int
+    ) -> dict[str, None]:
+        values: dict[str, None] = {}
+        for (m, sec, dims), _fact in self.facts.items():
+            if m == measure and sec == sector and dims[i] != ALL and _under(dims, key, i):
+                values.setdefault(dims[i], None)
+        return values
 
     def sum_of_areas(self, measure: str, sector: str) -> Figure | None:
         """The areas added up, to check a national row against."""
@@ -263,11 +272,18 @@ def _under(dims: tuple[str, ...], key: tuple[str, ...], skip: int) -> bool:
     return True
 
 
+_PLURALS = {"area": "areas", "district": "districts", "group": "population groups"}
+
+
 def _sum(parts: list[Figure], dimension: str) -> Figure:
     lines = sorted({line for p in parts for line in p.lines})
     value = sum(p.value for p in parts)
-    words = {"area": "areas", "district": "districts", "group": "population groups"}[dimension]
-    return Figure(value, lines, f"sum of {len(parts)} {words} (no total row for them)")
+    rule = f"sum of {len(parts)} {_PLURALS[dimension]}"
+    if all(p.rule.startswith("sum of ") for p in parts):
+        inner = {p.rule.split(" (")[0].split(",")[0].split(" ", 3)[3] for p in parts}
+        if len(inner) == 1:
+            rule += f", each the sum of its {inner.pop()}"
+    return Figure(value, lines, f"{rule} (no total row for them)")
 
 
 def _describe(fact: Fact) -> str:

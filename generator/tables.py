@@ -673,3 +673,58 @@ def _provenance(figure: pin.Figure) -> str:
     """Where a figure comes from, as errors and ``protdocs figures`` print it."""
     rows = pin.lines_text(figure.lines)
     return f"{'rows' if len(figure.lines) > 1 else 'row'} {rows}: {figure.rule}"
+
+
+def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, list[Problem]]:
+    """``protdocs figures``: each headline and AoR figure of every people-in-need table up to
+    level ``highest`` (never a strictly-confidential one), with its file, its rows and the rule
+    that produced it; and the tables' problems."""
+    problems: list[Problem] = []
+    lines: list[str] = []
+    withheld = 0
+    tables = TableReader(problems).read_folder(content_dir / "data")
+    for table in (t for t in tables if t.kind == PEOPLE_IN_NEED):
+        if table.level > highest:
+            withheld += 1
+            continue
+        facts = table.facts or pin.FactTable()
+        found = pin.summary(facts)
+        lines.append(f"{table.path.name} ({s.LEVELS[table.level]}): {table.title}")
+        source = ", ".join(x for x in (table.source, table.date) if x)
+        if source:
+            lines.append(f"  Source: {source}")
+        named = [("Protection", found["headline"])]
+        aor_names = s.vocabulary()["aor"]
+        named += [(aor_names[aor], figures) for aor, figures in found["aors"]]
+        for name, figures in named:
+            for measure, figure in figures.items():
+                words = pin.MEASURE_WORDS[measure]
+                if figure is None:
+                    lines.append(f"  {name}, {words}: not in this table")
+                    continue
+                lines.append(f"  {name}, {words}: {figure.value:,}")
+                lines.append(f"      {_provenance(figure)}")
+        for measure in (pin.IN_NEED, pin.TARGETED):
+            national = facts.facts.get((measure, pin.PROTECTION, (pin.ALL,) * 6))
+            areas = facts.sum_of_areas(measure, pin.PROTECTION)
+            if national is not None and areas is not None and areas.value == national.value:
+                lines.append(
+                    f"  Checked: the national row's {pin.MEASURE_WORDS[measure]} "
+                    f"({national.value:,}) equals the sum of its areas (rows "
+                    f"{pin.lines_text(areas.lines)})."
+                )
+        lines.append("")
+    if withheld:
+        lines.append(
+            f"{withheld} table(s) above the {s.LEVELS[highest]} level not shown"
+            + (
+                ""
+                if highest >= s.CONFIDENTIAL
+                else " (--audience confidential shows the"
+                " confidential ones; strictly-confidential tables are never shown)"
+            )
+            + "."
+        )
+    if not lines:
+        lines.append(f"No people-in-need table in {content_dir / 'data'}.")
+    return "\n".join(lines).rstrip() + "\n", problems
