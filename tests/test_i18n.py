@@ -296,7 +296,8 @@ def content_strings(folder: Path) -> list[str]:
             for item in node:
                 yield from strings(item)
 
-    found = [s for path in folder.glob("*.yaml") for s in strings(yaml.safe_load(path.read_text()))]
+    files = [*folder.glob("*.yaml"), *folder.glob("data/*.meta.yaml")]  # tables' titles too
+    found = [s for path in files for s in strings(yaml.safe_load(path.read_text()))]
     return [" ".join(s.split()) for s in found]
 
 
