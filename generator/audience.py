@@ -14,7 +14,7 @@ from typing import Any
 from . import schema as s
 from .mdtext import safe_markdown
 from .model import META_KEYS, Content, walk_records
-from .pin import chart_name, chart_series, merged_figures
+from .pin import chart_kind, chart_name, chart_series, merged_figures
 
 
 class Audience(Enum):
@@ -164,7 +164,9 @@ def _pin_tables(flt: _Filter, content: Content) -> list[dict[str, Any]]:
                 tables.append(table)
     charted = 0
     for table in tables:
-        table["chart"] = chart_name(charted) if chart_series(table) else None
+        series = chart_series(table)
+        table["chart"] = chart_name(charted) if series else None
+        table["chart_by"] = chart_kind(series) if series else None
         charted += table["chart"] is not None
     return tables
 

@@ -439,6 +439,14 @@ def chart_series(table: dict[str, Any]) -> tuple[list[str], dict[str, list[Any]]
     return None
 
 
+def chart_kind(series: tuple[list[str], dict[str, list[Any]]]) -> str:
+    """``sex-age``, ``age`` or ``sex``: what a chart's bars are, for its caption."""
+    ages, by_sex = series
+    if ages == [ALL]:
+        return "sex"
+    return "age" if list(by_sex) == [ALL] else "sex-age"
+
+
 def merged_figures(typed: dict[str, Any] | None, tables: list[dict[str, Any]]) -> dict[str, Any]:
     """The headline and by-AoR figures the documents print: analysis.yaml's, completed with the
     first visible table's where analysis.yaml leaves one out (validation made sure that the

@@ -478,7 +478,7 @@ PIN_TABLE = Record(
     {
         "title": Text(inline=True),
         "source": Text(inline=True),
-        "date": Text(inline=True),
+        "date": Figures(),  # 2026-11: checked when read, not a phrase of the leak check
         "rows": Items(PIN_ROW),
         "groups": Items(PIN_ROW),
         "headline": Figures(),

@@ -224,6 +224,16 @@ class TableReader:
                 f"'{data['classification']}' is not one of {', '.join(s.LEVELS)}",
             )
             data["classification"] = "strictly-confidential"
+        date = data.get("date")
+        if date is not None and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", str(date)):
+            self.error(
+                sidecar,
+                data.line_of("date"),
+                "date",
+                f"'{date}' is not a date",
+                'Write the month or the day the figures are from, e.g. date: "2026-11".',
+            )
+            data["date"] = None
         if data.get("kind") not in (None, *KINDS):
             self.error(
                 sidecar,

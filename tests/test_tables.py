@@ -341,7 +341,8 @@ def test_the_hno_prints_both_shapes_with_their_source(content: Path, shape: str)
     assert "| Child Protection | 280,000 | 140,000 | — | — |" in markdown
     assert "| **Total** | **647,000** | **320,000** |" in markdown
     assert "People with disability in need: **97,000**" in markdown
-    assert "![People in need of protection by sex and age](charts/people-in-need.png)" in markdown
+    caption = "by sex and age" if shape == "pin-wide" else "by age"  # the long one: not crossed
+    assert f"![People in need of protection {caption}](charts/people-in-need.png)" in markdown
     source = "*Source: OCHA" if shape == "pin-long" else "*Source: OCHA HPC.tools"
     # Under the headline, the AoR table, the three tables, the disability line and the chart.
     assert markdown.count(source) == 7
@@ -633,3 +634,12 @@ def test_a_breakdown_some_areas_do_not_give_is_not_shown_as_national(content: Pa
     assert table["headline"]["in_need"] == 180
     assert "f|children" not in table["sex_age"]["cells"]
     assert table["chart"] is None
+
+
+def test_a_sidecar_date_must_be_a_date(runner: CliRunner, content: Path) -> None:
+    path = content / "data" / "people-in-need.meta.yaml"
+    line = replace_in(path, 'date: "2026-11"', 'date: "November, see ![x](/etc/passwd)"')
+    code, output = validate(runner, content)
+    assert code == 1
+    assert f"people-in-need.meta.yaml:{line}: date: 'November, see" in output
+    assert 'e.g. date: "2026-11"' in output
