@@ -389,7 +389,8 @@ def _aor_figures(facts: FactTable, aor: str) -> dict[str, Figure | None]:
 
 
 def national_mismatches(facts: FactTable) -> Iterator[tuple[str, str, Figure, Figure]]:
-    """(sector, measure, national, sum of areas) wherever a national row and its areas differ."""
+    """(sector, measure, national, sum of areas) wherever a national row and its areas differ;
+    the national figure's ``rule`` is its column."""
     for sector in facts.sectors():
         if sector in (OTHER_SECTOR, INTERSECTORAL):
             continue
@@ -399,7 +400,8 @@ def national_mismatches(facts: FactTable) -> Iterator[tuple[str, str, Figure, Fi
                 continue
             areas = facts.sum_of_areas(measure, sector)
             if areas is not None and areas.value != national.value:
-                yield sector, measure, Figure(national.value, [national.where.line], ""), areas
+                where = national.where
+                yield sector, measure, Figure(national.value, [where.line], where.column), areas
 
 
 def plain(value: Any) -> Any:

@@ -253,6 +253,7 @@ class TableReader:
             name: _first_column(columns, patterns) for name, patterns in _PIN_DIMENSIONS.items()
         }
         own = str(meta["sector"]) if meta.get("sector") else None
+        others: set[str] = set()
         for row in rows:
             if _blank(row):
                 continue
@@ -263,6 +264,7 @@ class TableReader:
                 else pin.PROTECTION
             )
             if sector in (pin.OTHER_SECTOR, pin.INTERSECTORAL):
+                others.add(str(_text(row, place["sector"])))
                 continue  # other clusters, and intersectoral rows, are never protection figures
             dims = self.row_dimensions(path, line, columns, row, place, facts)
             if dims is None:
@@ -295,6 +297,20 @@ class TableReader:
             for fact in found:
                 facts.add(fact)
             self.check_row_parts(path, line, found)
+        if others and not facts.facts:
+            self.problems.append(
+                Problem(
+                    path,
+                    None,
+                    _column_name(columns, place["sector"]),
+                    "no row of this table is a protection row (sectors found: "
+                    + ", ".join(sorted(others)[:8])
+                    + "), so it gives no figure",
+                    "Protection rows say PRO or Protection; write the value yours use in the "
+                    "sidecar, e.g. sector: Protección.",
+                    Severity.WARNING,
+                )
+            )
         for first, second in facts.duplicates:
             self.error(
                 path,
@@ -308,7 +324,7 @@ class TableReader:
             self.error(
                 path,
                 national.lines[0],
-                _MEASURE_TAGS[measure],
+                national.rule,
                 f"the national row gives {_n(national.value)} {pin.MEASURE_WORDS[measure]} "
                 f"({_sector_words(sector)}), but its areas (rows "
                 f"{pin.lines_text(areas.lines)}) add up to {_n(areas.value)}",
@@ -616,6 +632,13 @@ def _cell(columns: list, row: Any, index: int | None, line: int) -> Cell:
     column = columns[index]
     raw = row.values[index] if index < len(row.values) else None
     return Cell(raw, line, index, column.header or "", column.display_tag)
+
+
+def _column_name(columns: list, index: int | None) -> str:
+    if index is None:
+        return ""
+    column = columns[index]
+    return Cell(None, 0, index, column.header or "", column.display_tag).where
 
 
 def _n(value: float) -> str:

@@ -462,7 +462,7 @@ def test_figures_that_disagree_with_analysis_yaml_name_both_places(
             "pin-long",
             "NVR,,,PRO,all,ALL,,,all,all,1941000,647000",
             "NVR,,,PRO,all,ALL,,,all,all,1941000,650000",
-            "pin-long.csv:3: #inneed: the national row gives 650,000 people in need (protection),"
+            "pin-long.csv:3: column L 'In Need' (#inneed): the national row gives 650,000 people in need (protection),"
             " but its areas (rows 14, 24, 34) add up to 647,000. Correct the national row",
         ),
         (
@@ -508,7 +508,7 @@ def test_a_wide_national_row_that_disagrees(runner: CliRunner, content: Path) ->
     code, output = validate(runner, content)
     assert code == 1
     assert (
-        "pin-wide.csv:9: #inneed: the national row gives 700,000 people in need (protection), but"
+        "pin-wide.csv:9: column F 'People in need' (#inneed): the national row gives 700,000 people in need (protection), but"
         " its areas (rows 3-8) add up to 647,000" in output
     )
 
@@ -600,13 +600,17 @@ def test_protdocs_figures_never_shows_a_strictly_confidential_table(
 def test_parsed_tables_cache_is_private_and_never_holds_strictly_confidential_ones(
     content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import os
     import stat
 
     cache = tmp_path / "user-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    monkeypatch.setattr("os.umask", lambda mask: 0)  # not used: the modes are set explicitly
     use_table(content, "pin-long")
-    load_and_validate(content)
+    previous = os.umask(0)  # the most permissive umask: the modes must not come from it
+    try:
+        load_and_validate(content)
+    finally:
+        os.umask(previous)
     folder = cache / "protdocs" / "tables"
     files = list(folder.iterdir())
     assert len(files) == 2  # the people-in-need and the indicator-results tables
@@ -643,3 +647,25 @@ def test_a_sidecar_date_must_be_a_date(runner: CliRunner, content: Path) -> None
     assert code == 1
     assert f"people-in-need.meta.yaml:{line}: date: 'November, see" in output
     assert 'e.g. date: "2026-11"' in output
+
+
+def test_a_table_whose_sector_is_spelled_otherwise_says_so(
+    runner: CliRunner, content: Path
+) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,Sector,PiN\n#adm1+name,#sector,#inneed\nNorth,Protección,100\nSouth,WASH,80\n",
+        encoding="utf-8",
+    )
+    code, output = validate(runner, content)
+    assert code == 0
+    assert (
+        "pin-wide.csv: warning: column B 'Sector' (#sector): no row of this table is a protection"
+        " row (sectors found: Protección, WASH), so it gives no figure. Protection rows say PRO"
+    ) in output
+    replace_in(
+        content / "data" / "pin-wide.meta.yaml",
+        "classification:",
+        "sector: Protección\nclassification:",
+    )
+    assert public_table(content)["headline"]["in_need"] == 100
