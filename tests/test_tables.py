@@ -669,3 +669,14 @@ def test_a_table_whose_sector_is_spelled_otherwise_says_so(
         "sector: Protección\nclassification:",
     )
     assert public_table(content)["headline"]["in_need"] == 100
+
+
+def test_pandoc_could_not_fetch_resource_is_an_error_not_a_warning(tmp_path: Path) -> None:
+    """The second lock: were a document to reach pandoc pointing at a missing image, the Word
+    file is refused rather than written with a broken picture."""
+    from generator.errors import BuildFailed
+    from generator.writers.docx import _pandoc
+
+    with pytest.raises(BuildFailed) as failed:
+        _pandoc("# HNO\n\n![Chart](charts/people-in-need.png)\n", tmp_path / "hno.docx", tmp_path)
+    assert "Could not fetch resource charts/people-in-need.png" in str(failed.value)

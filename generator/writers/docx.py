@@ -6,7 +6,9 @@ and the zip is rewritten with fixed dates and without parts that could carry str
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +77,38 @@ def write_docx(
     write_atomically(target, produce)
 
 
+class _PandocWarnings(logging.Handler):
+    """The warnings pandoc gave on this thread (pypandoc logs them; several run at once)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
 def _pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None = None) -> None:
+    """A resource pandoc could not fetch (an image the document points at) fails the build:
+    pandoc itself only warns, and writes a Word file with a broken picture."""
+    warnings = _PandocWarnings()
+    logger = logging.getLogger("pypandoc")
+    logger.addHandler(warnings)
+    try:
+        _run_pandoc(markdown, out, resources, extra)
+    finally:
+        logger.removeHandler(warnings)
+    missing = [m for m in warnings.messages if "Could not fetch resource" in m]
+    if missing:
+        raise BuildFailed(
+            f"pandoc could not write {out.name} completely: "
+            + "; ".join(m.strip() for m in missing)
+        )
+
+
+def _run_pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None = None) -> None:
     try:
         pypandoc.convert_text(
             markdown,
