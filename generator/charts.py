@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -190,6 +191,7 @@ class Labels:
         return compact(value, self.lang)
 
 
+SOURCE_WIDTH = 100  # characters of the source line that fit across the chart at 6 pt
 PIN_COLOURS = {"f": "#B5446E", "m": "#1F4E79", "i": "#7F7F7F", "*": "#1F4E79"}
 
 
@@ -237,8 +239,8 @@ def draw_pin(
     one per sex, as the table gives them), the source line under the chart."""
     labels = labels or Labels()
     _ = labels.text
-    figure = _figure((4.8, 2.4))
-    axes = figure.add_axes((0.13, 0.22, 0.83, 0.68))  # room for "600 ألف" and the source
+    figure = _figure((4.8, 2.5))
+    axes = figure.add_axes((0.13, 0.25, 0.83, 0.66))  # room for "600 ألف" and the source
     names = {"f": _("Female"), "m": _("Male"), "i": _("Other"), "*": _("Total")}
     width = 0.76 / len(series)
     for offset, (sex, values) in enumerate(series.items()):
@@ -256,9 +258,10 @@ def draw_pin(
     if len(series) > 1:
         axes.legend(frameon=False, fontsize=8, loc="upper right")
     if source:
-        line = f"{_('Source:')} {source}"
-        line = line if len(line) <= 130 else line[:129] + "…"
-        figure.text(0.01, 0.02, line, fontsize=6, color="#595959")
+        lines = textwrap.wrap(f"{_('Source:')} {source}", SOURCE_WIDTH)
+        if len(lines) > 2:  # the whole line is printed under the chart in the document
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), SOURCE_WIDTH, placeholder="…")]
+        figure.text(0.01, 0.015, "\n".join(lines), fontsize=6, color="#595959", va="bottom")
     return figure
 
 

@@ -335,8 +335,13 @@ class TableReader:
     def figure_columns(self, path: Path, columns: list) -> list[tuple[int, pin.ColumnMeaning]]:
         """The #inneed/#targeted columns whose attributes are understood; the others are
         ignored with a warning naming them, never counted."""
+        import hxl
+
+        measures = [hxl.TagPattern.parse(tag) for tag in pin.MEASURES]
         understood = []
         for i, column in enumerate(columns):
+            if not column.tag or not any(pattern.match(column) for pattern in measures):
+                continue
             meaning = pin.column_meaning(column.tag, column.attributes)
             if meaning is None:
                 continue
