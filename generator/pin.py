@@ -187,13 +187,39 @@ class FactTable:
     group_names: dict[str, str] = field(default_factory=dict)  # group key -> name as written
     duplicates: list[tuple[Fact, Fact]] = field(default_factory=list)
 
+    _index: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None
+    _resolved: dict[tuple[Any, ...], Figure | None] = field(default_factory=dict)
+    _under_memo: dict[tuple[Any, ...], dict[str, None]] = field(default_factory=dict)
+
     def add(self, fact: Fact) -> None:
         key = (fact.measure, fact.sector, fact.dims)
         first = self.facts.get(key)
         if first is None:
             self.facts[key] = fact
+            self._index = None
+            self._resolved.clear()
+            self._under_memo.clear()
         elif first.value != fact.value:
             self.duplicates.append((first, fact))
+
+    def _candidates(self, measure: str, sector: str, key: tuple[str, ...], i: int) -> list[Any]:
+        """The dims of the facts that may be parts of ``key`` along dimension ``i``: of the
+        same measure, sector, sex, age and disability, and of the same area and district
+        where ``key`` names them. A large export has tens of thousands of facts; each figure
+        looks through only these."""
+        if self._index is None:
+            index: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+            for m, sec, dims in self.facts:
+                base = (m, sec, *dims[3:])
+                index.setdefault((*base, ALL, ALL), []).append(dims)
+                if dims[0] != ALL:
+                    index.setdefault((*base, dims[0], ALL), []).append(dims)
+                    if dims[1] != ALL:
+                        index.setdefault((*base, dims[0], dims[1]), []).append(dims)
+            self._index = index
+        area = key[0] if i > 0 else ALL
+        district = key[1] if i > 1 and area != ALL else ALL
+        return self._index.get((measure, sector, *key[3:], area, district), [])
 
     def sectors(self) -> list[str]:
         return sorted({f.sector for f in self.facts.values()})
@@ -213,6 +239,12 @@ class FactTable:
         return self._resolve(measure, sector, key)
 
     def _resolve(self, measure: str, sector: str, key: tuple[str, ...]) -> Figure | None:
+        memo = (measure, sector, key)
+        if memo not in self._resolved:
+            self._resolved[memo] = self._work_out(measure, sector, key)
+        return self._resolved[memo]
+
+    def _work_out(self, measure: str, sector: str, key: tuple[str, ...]) -> Figure | None:
         exact = self.facts.get((measure, sector, key))
         if exact is not None:
             return Figure(exact.value, [exact.where.line], _describe(exact))
@@ -246,30 +278,24 @@ class FactTable:
     def _values_under(
         self, measure: str, sector: str, key: tuple[str, ...], i: int
     ) -> dict[str, None]:
+        memo = (measure, sector, key, i)
+        if memo in self._under_memo:
+            return self._under_memo[memo]
         values: dict[str, None] = {}
-        for (m, sec, dims), _fact in self.facts.items():
-            if m == measure and sec == sector and dims[i] != ALL and _under(dims, key, i):
-                values.setdefault(dims[i], None)
+        self._under_memo[memo] = values
+        # The candidates share key's sex, age and disability; only the partitions are left
+        # to compare (a fact is under key where key names a value, and anywhere where ALL).
+        fixed = [(j, key[j]) for j in range(len(PARTITIONS)) if j != i and key[j] != ALL]
+        for dims in self._candidates(measure, sector, key, i):
+            value = dims[i]
+            if value != ALL and value not in values and all(dims[j] == v for j, v in fixed):
+                values[value] = None
         return values
 
     def sum_of_areas(self, measure: str, sector: str) -> Figure | None:
         """The areas added up, to check a national row against."""
         parts = self._parts(measure, sector, tuple(ALL for _ in DIMENSIONS), 0)
         return _sum(parts, "area") if parts else None
-
-
-def _under(dims: tuple[str, ...], key: tuple[str, ...], skip: int) -> bool:
-    """Is this fact a part of ``key`` (equal where key has a value, anything where ALL)?
-    Sex, age and disability must be equal: a female figure is not a part of a total one."""
-    for j, (have, want) in enumerate(zip(dims, key, strict=True)):
-        if j == skip:
-            continue
-        if DIMENSIONS[j] in PARTITIONS:
-            if want != ALL and have != want:
-                return False
-        elif have != want:
-            return False
-    return True
 
 
 _PLURALS = {"area": "areas", "district": "districts", "group": "population groups"}

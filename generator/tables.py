@@ -105,6 +105,7 @@ class Table:
     source: str | None = None  # the sidecar's source and date, printed under every figure
     date: str | None = None
     facts: pin.FactTable | None = None  # a people-in-need table's figures, by meaning
+    summary: dict[str, Any] | None = None  # pin.summary(facts), kept in the parse cache
 
 
 @dataclass
@@ -195,6 +196,7 @@ class TableReader:
         table.date = str(meta["date"]) if meta.get("date") else None
         if kind == PEOPLE_IN_NEED:
             table.facts = self.pin_facts(path, columns, rows, meta)
+            table.summary = pin.summary(table.facts)
         else:
             table.rows = list(self.result_rows(path, columns, rows, meta))
         return table
@@ -660,7 +662,7 @@ def pin_record(table: Table) -> dict[str, Any]:
     make inert. ``_figures`` keeps where each headline and AoR figure comes from, for the
     reconciliation with analysis.yaml."""
     facts = table.facts or pin.FactTable()
-    found = pin.summary(facts)
+    found = table.summary or pin.summary(facts)
     common = {"_level": table.level, "_file": str(table.path)}
 
     def row(area: str | None, group: str | None, code: str | None, figures: dict) -> dict:
@@ -726,7 +728,7 @@ def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, l
             withheld += 1
             continue
         facts = table.facts or pin.FactTable()
-        found = pin.summary(facts)
+        found = table.summary or pin.summary(facts)
         lines.append(f"{table.path.name} ({s.LEVELS[table.level]}): {table.title}")
         source = ", ".join(x for x in (table.source, table.date) if x)
         if source:
