@@ -378,6 +378,8 @@ class TableReader:
             ("district", ("adm2_code", "adm2_name")),
         ):
             code, name = _text(row, place[code_key]), _text(row, place[name_key])
+            if not code and name and name.casefold() in _NATIONAL_WORDS:
+                name = None  # a "Total" row under the areas is the national row
             if code or name:
                 key = str(code or name)
                 dims[level] = key
@@ -614,6 +616,7 @@ _PIN_DIMENSIONS: dict[str, tuple[str, ...]] = {
 _MEASURE_TAGS = {pin.IN_NEED: "#inneed", pin.TARGETED: "#targeted"}
 _CORE_AGES = ("children", "adults", "elderly")  # do not overlap one another
 _ALL_WORDS = {"all", "total"}
+_NATIONAL_WORDS = {"total", "grand total", "national", "national total", "all", "country"}
 _SEX_WORDS = {"f": "f", "female": "f", "women": "f", "m": "m", "male": "m", "men": "m"}
 _SEX_WORDS |= {"i": "i", "other": "i", "intersex": "i"}
 

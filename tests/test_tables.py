@@ -403,6 +403,11 @@ WIDE_VARIANTS = {
         "South,50,10,5,0,20\n",
         {"headline": (150, 70), "cells": {"f|infants": 30, "m|adolescents": 20, "i|*": 1}},
     ),
+    "a Total row under the areas": (
+        "Area,PiN,Targeted\n#adm1+name,#inneed,#targeted\nNorth,100,50\nSouth,80,40\n"
+        "Total,180,90\n",
+        {"headline": (180, 90)},
+    ),
     "only parts, no total column": (
         "Area,Women,Men,Targeted\n"
         "#adm1+name,#inneed+f+adults,#inneed+m+adults,#targeted\n"
@@ -680,3 +685,16 @@ def test_pandoc_could_not_fetch_resource_is_an_error_not_a_warning(tmp_path: Pat
     with pytest.raises(BuildFailed) as failed:
         _pandoc("# HNO\n\n![Chart](charts/people-in-need.png)\n", tmp_path / "hno.docx", tmp_path)
     assert "Could not fetch resource charts/people-in-need.png" in str(failed.value)
+
+
+def test_a_total_row_that_disagrees_with_its_areas(runner: CliRunner, content: Path) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,PiN\n#adm1+name,#inneed\nNorth,100\nSouth,80\nTotal,190\n", encoding="utf-8"
+    )
+    code, output = validate(runner, content)
+    assert code == 1
+    assert (
+        "pin-wide.csv:5: column B 'PiN' (#inneed): the national row gives 190 people in need"
+        " (protection), but its areas (rows 3-4) add up to 180" in output
+    )
