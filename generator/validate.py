@@ -525,9 +525,14 @@ def _reconcile_figures(walker: _Walker, content: Content) -> None:
             if given is None or given[0] == value:
                 continue
             path = f"figures.{field}" if aor is None else f"figures.by_aor.{aor}.{field}"
+            other = (  # validate prints no strictly-confidential figure
+                f"{given[0]:,} ({given[1]})"
+                if table["_level"] < s.STRICTLY
+                else f"another figure ({given[1]}; the table is strictly confidential)"
+            )
             walker.error(
                 _Where(Path(record["_file"]), record["_line"], path),
-                f"{value:,} here, but {_rel(table['_file'])} gives {given[0]:,} ({given[1]}).",
+                f"{value:,} here, but {_rel(table['_file'])} gives {other}.",
                 "Make them agree, or leave the figure out of analysis.yaml so that the "
                 "table's is used.",
             )

@@ -698,3 +698,15 @@ def test_a_total_row_that_disagrees_with_its_areas(runner: CliRunner, content: P
         "pin-wide.csv:5: column B 'PiN' (#inneed): the national row gives 190 people in need"
         " (protection), but its areas (rows 3-4) add up to 180" in output
     )
+
+
+def test_validate_prints_no_figure_of_a_strictly_confidential_table(
+    runner: CliRunner, content: Path
+) -> None:
+    use_table(content, "pin-long", classification="strictly-confidential")
+    replace_in(content / "analysis.yaml", "people_in_need: 647000", "people_in_need: 650000")
+    code, output = validate(runner, content)
+    assert code == 1
+    assert "figures.people_in_need: 650,000 here, but " in output
+    assert "gives another figure (row 3: national row" in output
+    assert "647,000" not in output
