@@ -725,6 +725,7 @@ def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, l
     problems: list[Problem] = []
     lines: list[str] = []
     withheld = 0
+    typed = _typed_figures(content_dir, highest)
     tables = TableReader(problems).read_folder(content_dir / "data")
     for table in (t for t in tables if t.kind == PEOPLE_IN_NEED):
         if table.level > highest:
@@ -736,10 +737,10 @@ def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, l
         source = ", ".join(x for x in (table.source, table.date) if x)
         if source:
             lines.append(f"  Source: {source}")
-        named = [("Protection", found["headline"])]
+        named: list[tuple[str | None, str, dict]] = [(None, "Protection", found["headline"])]
         aor_names = s.vocabulary()["aor"]
-        named += [(aor_names[aor], figures) for aor, figures in found["aors"]]
-        for name, figures in named:
+        named += [(aor, aor_names[aor], figures) for aor, figures in found["aors"]]
+        for aor, name, figures in named:
             for measure, figure in figures.items():
                 words = pin.MEASURE_WORDS[measure]
                 if figure is None:
@@ -747,6 +748,10 @@ def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, l
                     continue
                 lines.append(f"  {name}, {words}: {figure.value:,}")
                 lines.append(f"      {_provenance(figure)}")
+                given = typed.get((aor, measure))
+                if given is not None:
+                    verdict = "agrees" if given[1] == figure.value else "DOES NOT AGREE"
+                    lines.append(f"      {given[0]}: {given[1]:,} ({verdict})")
         for measure in (pin.IN_NEED, pin.TARGETED):
             national = facts.facts.get((measure, pin.PROTECTION, (pin.ALL,) * 6))
             areas = facts.sum_of_areas(measure, pin.PROTECTION)
@@ -771,3 +776,28 @@ def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, l
     if not lines:
         lines.append(f"No people-in-need table in {content_dir / 'data'}.")
     return "\n".join(lines).rstrip() + "\n", problems
+
+
+def _typed_figures(
+    content_dir: Path, highest: int
+) -> dict[tuple[str | None, str], tuple[str, Any]]:
+    """analysis.yaml's headline and by-AoR figures up to level ``highest``, by (AoR or None,
+    measure), each with the field it is in; read as validation reads them."""
+    from .validate import load_and_validate
+
+    analysis = load_and_validate(content_dir).sections.get("analysis.yaml") or {}
+    figures = analysis.get("figures") or {}
+    rows = [(None, figures, "figures")] + [
+        (row["aor"], row, f"figures.by_aor.{row['aor']}") for row in figures.get("by_aor") or []
+    ]
+    found: dict[tuple[str | None, str], tuple[str, Any]] = {}
+    for aor, record, path in rows:
+        if record.get("_level", s.STRICTLY) > highest:
+            continue
+        for field_name, measure in (
+            ("people_in_need", pin.IN_NEED),
+            ("people_targeted", pin.TARGETED),
+        ):
+            if record.get(field_name) is not None:
+                found[(aor, measure)] = (f"analysis.yaml {path}.{field_name}", record[field_name])
+    return found

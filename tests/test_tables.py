@@ -569,6 +569,11 @@ def test_protdocs_figures_shows_where_each_figure_comes_from(
         "  Protection, people in need: 647,000\n"
         "      row 3: national row, column L 'In Need' (#inneed): total\n"
     ) in out
+    assert "      analysis.yaml figures.people_in_need: 647,000 (agrees)\n" in out
+    assert (
+        "      analysis.yaml figures.by_aor.child-protection.people_in_need: 280,000 (agrees)"
+        in out
+    )
     assert "  Child Protection, people targeted: 140,000\n      row 44: national row" in out
     assert "  Housing, Land and Property, people in need: 45,000\n" in out
     assert "the national row's people in need (647,000) equals the sum of its areas" in out
