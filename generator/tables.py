@@ -4,7 +4,8 @@ Tables are read with libhxl (the HXL project's own parser, with openpyxl for Exc
 table exported from HDX or OCHA's HPC tools works as it is: extra untagged columns, blank rows,
 thousands separators and Excel dates included. Each table's classification comes from its sidecar
 ``NAME.meta.yaml``, and is ``internal`` without one: a table reaches a public document only when
-someone marked it public.
+someone marked it public. What the figures of a people-in-need table mean (its totals, areas,
+groups, AoRs and breakdowns) is worked out in ``pin.py``; this module reads the cells.
 """
 
 from __future__ import annotations
