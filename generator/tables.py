@@ -163,7 +163,10 @@ class TableReader:
         meta = self.meta(path)
         try:
             source = hxl.data(io.BytesIO(path.read_bytes()))
-            columns, rows = source.columns, list(source)
+            columns = source.columns
+            # The hashtag row's line, for warnings about a column (libhxl keeps it privately).
+            tag_index = getattr(source, "_source_row_number", None)
+            rows = list(source)
         except hxl.input.HXLTagsNotFoundException:
             self.error(
                 path,
@@ -196,7 +199,8 @@ class TableReader:
         table.source = str(meta["source"]) if meta.get("source") else None
         table.date = str(meta["date"]) if meta.get("date") else None
         if kind == PEOPLE_IN_NEED:
-            table.facts = self.pin_facts(path, columns, rows, meta)
+            tag_line = tag_index + 1 if isinstance(tag_index, int) else None
+            table.facts = self.pin_facts(path, columns, rows, meta, tag_line)
             table.summary = pin.summary(table.facts)
         else:
             table.rows = list(self.result_rows(path, columns, rows, meta))
@@ -248,10 +252,12 @@ class TableReader:
         return dict(data)
 
     # -- people in need ------------------------------------------------------------------
-    def pin_facts(self, path: Path, columns: list, rows: list, meta: dict) -> pin.FactTable:
+    def pin_facts(
+        self, path: Path, columns: list, rows: list, meta: dict, tag_line: int | None = None
+    ) -> pin.FactTable:
         """Every figure of a people-in-need table, by meaning (see pin.py), in either shape."""
         facts = pin.FactTable()
-        figure_columns = self.figure_columns(path, columns)
+        figure_columns = self.figure_columns(path, columns, tag_line)
         place = {
             name: _first_column(columns, patterns) for name, patterns in _PIN_DIMENSIONS.items()
         }
@@ -304,7 +310,7 @@ class TableReader:
             self.problems.append(
                 Problem(
                     path,
-                    None,
+                    tag_line,
                     _column_name(columns, place["sector"]),
                     "no row of this table is a protection row (sectors found: "
                     + ", ".join(sorted(others)[:8])
@@ -335,7 +341,9 @@ class TableReader:
             )
         return facts
 
-    def figure_columns(self, path: Path, columns: list) -> list[tuple[int, pin.ColumnMeaning]]:
+    def figure_columns(
+        self, path: Path, columns: list, tag_line: int | None = None
+    ) -> list[tuple[int, pin.ColumnMeaning]]:
         """The #inneed/#targeted columns whose attributes are understood; the others are
         ignored with a warning naming them, never counted."""
         import hxl
@@ -353,7 +361,7 @@ class TableReader:
                 self.problems.append(
                     Problem(
                         path,
-                        None,
+                        tag_line,
                         cell.where,
                         "the attribute(s) "
                         + ", ".join(f"+{a}" for a in sorted(set(meaning.unknown)))

@@ -381,7 +381,7 @@ def test_a_column_with_unknown_attributes_is_ignored_with_a_warning(
     code, output = validate(runner, content)
     assert code == 0
     assert (
-        "pin-wide.csv: warning: column N 'Households in need' (#inneed+hh): the attribute(s) +hh"
+        "pin-wide.csv:2: warning: column N 'Households in need' (#inneed+hh): the attribute(s) +hh"
         " are not understood, so this column is ignored" in output
     )
     assert public_table(content)["headline"]["in_need"] == 647_000  # the column is not counted
@@ -670,7 +670,7 @@ def test_a_table_whose_sector_is_spelled_otherwise_says_so(
     code, output = validate(runner, content)
     assert code == 0
     assert (
-        "pin-wide.csv: warning: column B 'Sector' (#sector): no row of this table is a protection"
+        "pin-wide.csv:2: warning: column B 'Sector' (#sector): no row of this table is a protection"
         " row (sectors found: Protección, WASH), so it gives no figure. Protection rows say PRO"
     ) in output
     replace_in(
