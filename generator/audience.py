@@ -12,8 +12,8 @@ from enum import Enum
 from typing import Any
 
 from . import schema as s
-from .mdtext import safe_markdown
-from .model import META_KEYS, Content, walk_records
+from .mdtext import in_language, safe_markdown
+from .model import META_KEYS, Content, language_tag, walk_records
 from .pin import chart_kind, chart_name, chart_series, merged_figures
 
 
@@ -96,19 +96,31 @@ class _Filter:
             kept = (self.record(item, level) for item in value)
             return [item for item in kept if item is not None]
         if isinstance(ftype, s.Text):
-            return self.text(value)
+            return self.text(value, translatable=not ftype.name)
         if isinstance(ftype, s.TextList):
-            return [self.text(v) for v in value]
+            return [self.text(v, translatable=False) for v in value]
         if isinstance(ftype, s.Ref):
             return self.refs(ftype, value)
         if isinstance(ftype, s.Actor):
             return self.actors(ftype, value)
         return value
 
-    def text(self, value: str | dict[str, str]) -> str:
+    def text(self, value: str | dict[str, str], translatable: bool = False) -> str:
+        """The text in the view's language. A translation not given falls back to the first
+        language's text, marked as being in that language (``mdtext.in_language``); so does a
+        translatable text given as a plain string (a name is the same in every language)."""
         if isinstance(value, dict):
-            value = value.get(self.lang) or value[self.first_lang]
+            if value.get(self.lang):
+                return safe_markdown(value[self.lang])
+            return self.in_first_language(safe_markdown(value[self.first_lang]))
+        if translatable:
+            return self.in_first_language(safe_markdown(value))
         return safe_markdown(value)
+
+    def in_first_language(self, markdown: str) -> str:
+        if self.lang == self.first_lang:
+            return markdown
+        return in_language(markdown, language_tag(self.first_lang))
 
     def refs(self, ftype: s.Ref, value: Any) -> Any:
         if not ftype.many:

@@ -28,6 +28,7 @@ from .errors import BuildFailed, LeakFound
 from .i18n import is_right_to_left, language_of, language_suffix, output_languages, translator
 from .jobs import LargestFirst
 from .leaks import LeakChecker
+from .mdtext import without_marks
 from .model import Content
 from .render import TEMPLATES, BuildInfo, current_build, render
 from .site import SITE_FOLDERS, site_folder, write_site
@@ -274,7 +275,7 @@ def _write_language(
     for doc in documents:
         markdown = render(doc, views[doc.audience], info, template_dir)
         base = staging / doc.folder / f"{doc.slug}{suffix}"
-        _write_text(cache, base.with_name(f"{base.name}.md"), markdown)
+        _write_text(cache, base.with_name(f"{base.name}.md"), without_marks(markdown))
         if not doc.charts:
             check_images(markdown, base.with_name(f"{base.name}.md"), base.parent)
         if doc.charts:

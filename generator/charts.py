@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .cache import OutputCache, code_digest, fingerprint, produce
-from .i18n import N_, Translate, compact, language_suffix, number, translator
+from .i18n import (
+    N_,
+    Translate,
+    compact,
+    is_right_to_left,
+    language_suffix,
+    number,
+    period,
+    translator,
+)
 from .pin import chart_series
 from .tracking import in_order
 from .writers import write_atomically
@@ -184,11 +193,21 @@ class Labels:
         self.lang = lang
         self.text: Translate = translator(lang)
 
+    @property
+    def mirrored(self) -> bool:
+        return is_right_to_left(self.lang)
+
     def number(self, value: float) -> str:
         return number(value if not float(value).is_integer() else int(value), self.lang)
 
     def compact(self, value: float) -> str:
         return compact(value, self.lang)
+
+
+def _period_label(value: str, lang: str) -> str:
+    """Under a bar: the year over the half or quarter (2027 / H1), in the language's words."""
+    shown = period(value, lang)
+    return value.replace("-", "\n") if shown == value else shown.replace("\u00a0", "\n")
 
 
 SOURCE_WIDTH = 100  # characters of the source line that fit across the chart at 6 pt
@@ -240,7 +259,8 @@ def draw_pin(
     labels = labels or Labels()
     _ = labels.text
     figure = _figure((4.8, 2.5))
-    axes = figure.add_axes((0.13, 0.25, 0.83, 0.66))  # room for "600 ألف" and the source
+    box = (0.04, 0.25, 0.83, 0.66) if labels.mirrored else (0.13, 0.25, 0.83, 0.66)
+    axes = figure.add_axes(box)  # room for "600 ألف" beside the value axis, and the source
     names = {"f": _("Female"), "m": _("Male"), "i": _("Other"), "*": _("Total")}
     width = 0.76 / len(series)
     for offset, (sex, values) in enumerate(series.items()):
@@ -256,12 +276,16 @@ def draw_pin(
     axes.set_ylim(0, max(top, 1) * 1.2)
     axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
     if len(series) > 1:
-        axes.legend(frameon=False, fontsize=8, loc="upper right")
+        axes.legend(
+            frameon=False, fontsize=8, loc="upper left" if labels.mirrored else "upper right"
+        )
+    mirror(axes, labels)
     if source:
         lines = textwrap.wrap(f"{_('Source:')} {source}", SOURCE_WIDTH)
         if len(lines) > 2:  # the whole line is printed under the chart in the document
             lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), SOURCE_WIDTH, placeholder="…")]
-        figure.text(0.01, 0.015, "\n".join(lines), fontsize=6, color="#595959", va="bottom")
+        x, align = (0.99, "right") if labels.mirrored else (0.01, "left")
+        figure.text(x, 0.015, "\n".join(lines), fontsize=6, color="#595959", va="bottom", ha=align)
     return figure
 
 
@@ -272,6 +296,17 @@ AGE_NAMES = {
     "adolescents": N_("Adolescents"),
     "elderly": N_("Older people"),
 }
+
+
+def mirror(axes: Axes, labels: Labels) -> None:
+    """Right-to-left charts read from the right: the first group or period on the right, the
+    value axis on the right."""
+    if labels.mirrored:
+        axes.invert_xaxis()
+        axes.yaxis.tick_right()
+        axes.yaxis.set_label_position("right")
+        axes.spines["right"].set_visible(axes.spines["left"].get_visible())
+        axes.spines["left"].set_visible(False)
 
 
 def _label_bars(
@@ -319,11 +354,13 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     _label_bars(axes, named, [values[x] for x in named], value_text, fontsize=size)
     for x in named:
         axes.annotate(
-            results[x]["period"].replace("-", "\n"), (x, 0), xytext=(0, -3),
+            _period_label(results[x]["period"], labels.lang), (x, 0), xytext=(0, -3),
             textcoords="offset points", ha="center", va="top", fontsize=size, linespacing=1.1,
         )  # fmt: skip
     axes.axhline(0, color="black", linewidth=0.6)
-    axes.set_xlim(-0.6, max(len(values), 1) - 0.4)
+    first, last = -0.6, max(len(values), 1) - 0.4
+    axes.set_xlim((last, first) if labels.mirrored else (first, last))  # Arabic: from the right
+    axes.set_position(_BARS_MIRRORED if labels.mirrored else _BARS)
     baseline, target = indicator.get("baseline"), indicator.get("target")
     _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels)
     _reference_line(axes, target, _("Target"), TARGET, "-", labels)
@@ -347,12 +384,18 @@ def _labelled(count: int) -> list[int]:
 _canvas = threading.local()
 
 
+# Where the bars go; the rest of the width holds the reference lines' names (on the left in a
+# right-to-left chart).
+_BARS = (0.04, 0.17, 0.52, 0.72)
+_BARS_MIRRORED = (0.44, 0.17, 0.52, 0.72)
+
+
 def _indicator_axes() -> Axes:
     """One figure per process and thread, emptied between charts: making a figure and its axes
     costs more than drawing a chart on it, and the bytes written are the same."""
     axes = getattr(_canvas, "axes", None)
     if axes is None:
-        axes = _figure(SIZE_INCHES).add_axes((0.04, 0.17, 0.52, 0.72))  # the rest: the lines' names
+        axes = _figure(SIZE_INCHES).add_axes(_BARS)
         axes.set_axis_off()
         _canvas.axes = axes
     for container in list(axes.containers):
@@ -375,9 +418,10 @@ def _reference_line(
     axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9)
     axes.annotate(
         f"{name} {_short(measure['value'], labels)}",
-        (1.02, measure["value"]),
+        (-0.02 if labels.mirrored else 1.02, measure["value"]),
         xycoords=("axes fraction", "data"),
         va="center",
+        ha="right" if labels.mirrored else "left",
         fontsize=8,
         color=colour,
     )

@@ -182,7 +182,8 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     """Check the content against every verification item of the three IASC benchmarks.
 
     Each item is met, partly met or not met, with the ids that show it or what is missing.
-    The same matrix is annex 6 of the HCT action plan.
+    The same matrix is annex 6 of the HCT action plan. It reads every item except
+    strictly-confidential ones, and prints only their ids and the benchmarks' own wording.
     """
     try:
         content = checking.validated(content_dir)
@@ -242,6 +243,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
 
     The site is rebuilt when a content file or a template changes and the browser reloads.
     A content error is printed here with its file and line; the last good preview stays up.
+    Open it as http://localhost:PORT/ or http://127.0.0.1:PORT/: requests addressed to any
+    other host name are refused (421), so no other web page can read the preview.
     """
     from .serve import Preview
 
@@ -320,22 +323,112 @@ def figures(content_dir: Path, audience: str) -> None:
         raise ProtdocsError("the tables above have errors: correct them and run this again.")
 
 
-@main.command()
-@CONTENT_OPTION
-@click.option("--missing", is_flag=True, required=True, help="List the texts left to translate.")
-@LANG_OPTION
-def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
-    """List, per language, every content text that has no translation yet.
+TRANSLATORS_AUDIENCE = click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: only texts of the public documents. internal: also the internal and "
+    "confidential texts of the HCT documents, for translators cleared to read them. "
+    "Strictly-confidential texts are never given.",
+)
 
-    Each as FILE:LINE: field: the text in the first language, for the translators; such a text
-    is printed in the first language in that language's documents. Exit status 0.
+
+@main.group(invoke_without_command=True)
+@CONTENT_OPTION
+@click.option("--missing", is_flag=True, help="List the texts left to translate.")
+@LANG_OPTION
+@TRANSLATORS_AUDIENCE
+@click.pass_context
+def translations(
+    ctx: click.Context, content_dir: Path, missing: bool, lang: str | None, audience: str
+) -> None:
+    """What translators need: the texts left to translate, and PO files to exchange.
+
+    \b
+    protdocs translations --missing [--lang fr]     list what is left, FILE:LINE: field: text
+    protdocs translations export --lang fr          write a PO file for a translator
+    protdocs translations import fr.po              take the translations back
+
+    A text with no translation is printed in the first language in that language's documents.
+    By default only public texts are listed or exported (such lists often leave the HCT);
+    --audience internal adds the internal and confidential ones. Exit status 0.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not missing:
+        raise click.UsageError("say what to do: --missing, export or import (see --help)")
+    content = _validated(content_dir)
+    readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(i18n.missing_report(content, lang, audience=readers))
+
+
+def _validated(content_dir: Path) -> Any:
     try:
-        content = checking.validated(content_dir)
+        return checking.validated(content_dir)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(i18n.missing_report(content, lang))
+
+
+@translations.command("export")
+@CONTENT_OPTION
+@click.option("--lang", required=True, metavar="LANG", help="The language to translate into.")
+@TRANSLATORS_AUDIENCE
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The PO file to write; default: OPERATION-LANG.po (OPERATION-LANG-internal.po).",
+)
+def export_translations(content_dir: Path, lang: str, audience: str, out_file: Path | None) -> None:
+    """Write a gettext PO file of every text to translate into LANG, for translators (Poedit,
+    Weblate, any CAT tool): one entry per text, its field as context, the text in the first
+    language, its current translation, and its file and line. Empty translations are the ones
+    left to do. A file with internal texts says in its header that it is confidential."""
+    import datetime as dt
+
+    from . import translation_files
+
+    content = _validated(content_dir)
+    if lang not in content.languages[1:]:
+        raise click.BadParameter(
+            f"'{lang}' is not one of this operation's other languages: "
+            f"{', '.join(content.languages[1:]) or 'none'}",
+            param_hint="--lang",
+        )
+    highest = Audience.CONFIDENTIAL.value if audience == "internal" else Audience.PUBLIC.value
+    suffix = "-internal" if audience == "internal" else ""
+    target = out_file or Path(f"{content.operation['id']}-{lang}{suffix}.po")
+    data = translation_files.export(content, lang, highest, dt.datetime.now(dt.UTC))
+    target.write_bytes(data)
+    click.echo(f"wrote {target}")
+
+
+@translations.command("import")
+@click.argument("po_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@CONTENT_OPTION
+def import_translations(po_file: Path, content_dir: Path) -> None:
+    """Take a translated PO file back: its translations go into content/translations/LANG.po,
+    which every build reads; no YAML file is changed. A translation of a text that has changed
+    since the export is left out (and the text stays on the list to translate)."""
+    from . import translation_files
+
+    content = _validated(content_dir)
+    report = translation_files.import_file(content, po_file)
+    click.echo(
+        f"{report.target}: {report.taken} translation(s) taken, {report.unchanged} already there"
+    )
+    if report.stale:
+        click.secho(
+            f"{len(report.stale)} left out: their text has changed since the export "
+            f"({', '.join(report.stale[:5])}{', …' if len(report.stale) > 5 else ''}); "
+            "export again for those",
+            fg="yellow",
+        )
+    if report.unknown:
+        click.secho(f"{len(report.unknown)} left out: no such text in the content", fg="yellow")
 
 
 @main.command()
@@ -402,6 +495,15 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     default=None,
     help=f"Also write {CHANGES_DOCX} and {RELEASE_NOTES} here.",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: the wording of public items only (other items by id, level and the fields "
+    "that changed). internal: internal and confidential wording too. Strictly-confidential "
+    "items are never compared.",
+)
 def diff(
     old: Path | None,
     new: Path | None,
@@ -409,12 +511,15 @@ def diff(
     content_dir: Path,
     releases_dir: Path,
     out_dir: Path | None,
+    audience: str,
 ) -> None:
     """What changed from OLD to NEW, item by item: added, removed, changed, reclassified.
 
     OLD and NEW are content folders or internal release bundles; --since VERSION compares
-    that release with --content. Items that become public are listed first. With --out, the
-    public HRP section is also written as a Word file with the changes as tracked changes.
+    that release with --content. Items that become public are listed first. The report shows
+    the wording of public items only, unless --audience internal asks for the internal and
+    confidential wording. With --out, the public HRP section is also written as a Word file
+    with the changes as tracked changes, and the release notes (an internal file).
     """
     if since_version is not None and old is not None:
         raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
@@ -428,7 +533,8 @@ def diff(
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         raise
-    click.echo(changes.summary(found), nl=False)
+    up_to = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
+    click.echo(changes.summary(found, up_to.value), nl=False)
     for path in changes.write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
 

@@ -6,6 +6,10 @@ reaches a summary, release notes or a tracked-changes document. Items are matche
 item's own fields (nested records without an id included) are compared value by value, and a
 change of classification is a reclassification. An item that becomes public is listed first:
 it is the one change that can put text in front of readers who did not see it before.
+
+What the terminal shows is chosen by the reader: ``summary(..., up_to=PUBLIC)`` (``protdocs
+diff`` without ``--audience internal``) prints ids, kinds, levels and the paths that changed
+for every item, but the wording, names and figures only of what is public on that side.
 """
 
 from __future__ import annotations
@@ -55,8 +59,24 @@ class FieldChange:
     path: str
     old: Any
     new: Any
+    # The levels of the old and the new value (the item's, or a stricter nested record's).
+    old_level: int = field(default=s.PUBLIC, compare=False)
+    new_level: int = field(default=s.PUBLIC, compare=False)
 
     def __str__(self) -> str:
+        return self.shown(s.CONFIDENTIAL)
+
+    def shown(self, up_to: int) -> str:
+        """The change as a reviewer cleared up to ``up_to`` reads it: a value above that level
+        is replaced by its level; a classification change is always shown."""
+        hide_old = self.old_level > up_to and not self.is_classification
+        hide_new = self.new_level > up_to and not self.is_classification
+        if hide_old and hide_new:
+            return f"{self.path}: changed ({_withheld(max(self.old_level, self.new_level))})"
+        if hide_old or hide_new:
+            old = _withheld(self.old_level) if hide_old else shown(self.old)
+            new = _withheld(self.new_level) if hide_new else shown(self.new)
+            return f"{self.path}: {old} → {new}"
         if isinstance(self.old, str) and isinstance(self.new, str) and _is_prose(self.old):
             return f"{self.path}: {word_diff(self.old, self.new)}"
         return f"{self.path}: {shown(self.old)} → {shown(self.new)}"
@@ -96,8 +116,9 @@ class ItemChange:
         newly = self.change is Change.RECLASSIFIED and self.new_level == s.PUBLIC
         return newly or any(f.made_public for f in self.fields)
 
-    def headline(self) -> str:
-        """`**I7** (indicator, monitoring.yaml, internal → public) — "Officers moved off…"`."""
+    def headline(self, up_to: int = s.CONFIDENTIAL) -> str:
+        """`**I7** (indicator, monitoring.yaml, internal → public) — "Officers moved off…"`;
+        the name only when its side (the new one, else the old one) is at most ``up_to``."""
         kind = self.kind.replace("_", " ")
         if self.change is Change.RECLASSIFIED:
             level = f"{_level(self.old_level)} → {_level(self.new_level)}"
@@ -105,11 +126,16 @@ class ItemChange:
             level = _level(self.new_level if self.new_level is not None else self.old_level)
         if self.kind == "file":
             return f"**{self.id}** (the file's own fields, {level})"
-        name = f' — "{self.name}"' if self.name else ""
+        named_level = self.new_level if self.new_level is not None else self.old_level
+        visible = (named_level or 0) <= up_to
+        name = f' — "{self.name}"' if self.name and visible else ""
         return f"**{self.id}** ({kind}, {self.section}, {level}){name}"
 
-    def lines(self, prefix: str = "") -> list[str]:
-        return [f"- {prefix}{self.headline()}", *(f"  - {change}" for change in self.fields)]
+    def lines(self, prefix: str = "", up_to: int = s.CONFIDENTIAL) -> list[str]:
+        return [
+            f"- {prefix}{self.headline(up_to)}",
+            *(f"  - {change.shown(up_to)}" for change in self.fields),
+        ]
 
 
 @dataclass(frozen=True)
@@ -258,8 +284,15 @@ def _field_changes(old: _Item, new: _Item) -> tuple[FieldChange, ...]:
     """Values that differ; a nested record's level only where it did not just follow its item."""
     before, after = old.fields, new.fields
     paths = [*after, *(path for path in before if path not in after)]
+    old_level, new_level = old.record["_level"], new.record["_level"]
     changes = [
-        FieldChange(path, before.get(path), after.get(path))
+        FieldChange(
+            path,
+            before.get(path),
+            after.get(path),
+            _value_level(path, before, old_level),
+            _value_level(path, after, new_level),
+        )
         for path in paths
         if before.get(path) != after.get(path)
     ]
@@ -270,6 +303,24 @@ def _field_changes(old: _Item, new: _Item) -> tuple[FieldChange, ...]:
         if not change.is_classification
         or (change.old and change.new and (change.old, change.new) != followed)
     )
+
+
+_CLASSIFIED = " classification"
+
+
+def _value_level(path: str, fields: dict[str, Any], item_level: int) -> int:
+    """The level of one value: its item's, or that of the stricter nested record it is in."""
+    level = item_level
+    for key, value in fields.items():
+        if key.endswith(_CLASSIFIED) and value in s.LEVELS:
+            nested = key[: -len(_CLASSIFIED)]
+            if path == key or path.startswith((nested + ".", nested + "[")):
+                level = max(level, s.LEVELS.index(value))
+    return level
+
+
+def _withheld(level: int) -> str:
+    return f"{s.LEVELS[level]}, not shown: --audience internal shows it"
 
 
 def own_fields(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -295,7 +346,7 @@ def _nested(path: str, record: dict[str, Any]) -> dict[str, Any]:
     """A nested record's fields and its classification (a result may be stricter than its item)."""
     found = own_fields(record, f"{path}.")
     if s.RECORDS[record["_kind"]].classified:
-        found[f"{path} classification"] = s.LEVELS[record["_level"]]
+        found[f"{path}{_CLASSIFIED}"] = s.LEVELS[record["_level"]]
     return found
 
 
@@ -342,15 +393,16 @@ def word_diff(old: str, new: str) -> str:
     return " ".join(hunks)
 
 
-def summary(diff: ContentDiff) -> str:
-    """The terminal report: newly public items first, then every change by section."""
+def summary(diff: ContentDiff, up_to: int = s.CONFIDENTIAL) -> str:
+    """The terminal report: newly public items first, then every change by section; wording
+    above ``up_to`` is withheld (never strictly-confidential: both sides are at the ceiling)."""
     lines = [f"# Changes from {diff.old.label} to {diff.new.label}", "", diff.counts() + "."]
-    lines += _made_public_block(diff)
+    lines += _made_public_block(diff, up_to)
     for section in dict.fromkeys(item.section for item in diff.items):
         lines += ["", f"## {section}", ""]
         for item in diff.items:
             if item.section == section:
-                lines += item.lines(prefix=f"{item.change.value}: ")
+                lines += item.lines(prefix=f"{item.change.value}: ", up_to=up_to)
     return "\n".join(lines) + "\n"
 
 
@@ -365,7 +417,7 @@ def release_notes(diff: ContentDiff, title: str, intro: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _made_public_block(diff: ContentDiff) -> list[str]:
+def _made_public_block(diff: ContentDiff, up_to: int = s.CONFIDENTIAL) -> list[str]:
     public = diff.made_public()
     if not public:
         return []
@@ -375,7 +427,7 @@ def _made_public_block(diff: ContentDiff) -> list[str]:
         "",
         "Check that each may be published before the public documents go out.",
         "",
-        *(line for item in public for line in item.lines()),
+        *(line for item in public for line in item.lines(up_to=up_to)),
     ]
 
 

@@ -30,6 +30,7 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 from babel.support import Translations
 
+from .audience import Audience
 from .errors import ProtdocsError, display_path
 from .model import Content, Untranslated
 
@@ -109,6 +110,32 @@ def colon(lang: str) -> str:
     return "\u00a0:" if lang.split("-")[0] == "fr" else ":"
 
 
+# French typography: a no-break space before ":" and a narrow one before ";", "!" and "?" (after
+# a word, a figure or a closing mark, never inside "https://" or "10:30"), and inside « ».
+_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
+_FRENCH_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
+_FRENCH_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
+_FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\n")
+
+
+def typography(text: str, lang: str) -> str:
+    """The language's spacing around punctuation, applied once to a whole rendered document
+    (content and fixed text alike), so that no string can miss it. Only French has any; a
+    YAML front-matter block is left as it is."""
+    if lang.split("-")[0] != "fr":
+        return text
+    front = _FRONT_MATTER.match(text)
+    head, body = (front.group(0), text[front.end() :]) if front else ("", text)
+    body = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], body)
+    body = _FRENCH_OPEN_QUOTE.sub("«\u00a0", body)
+    return head + _FRENCH_CLOSE_QUOTE.sub("\u00a0»", body)
+
+
+def list_separators(lang: str) -> tuple[str, str]:
+    """The comma and semicolon between the items of a list: Arabic writes "، " and "؛ "."""
+    return ("، ", "؛ ") if lang.split("-")[0] == "ar" else (", ", "; ")
+
+
 def is_right_to_left(lang: str) -> bool:
     return lang in RIGHT_TO_LEFT
 
@@ -159,6 +186,33 @@ def percent(value: float | None, lang: str) -> str:
     return babel_percent(value, locale=babel_locale(lang), numbering_system=NUMBERING)
 
 
+# Reporting periods (2027-H1, 2027-Q2, 2027) as each language names them. English keeps the
+# drafters' and the HPC tools' own form.
+_PERIOD_SHAPE = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[HQ])(?P<n>[1-4]))?$")
+PERIOD_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fr": {"H": ("S1", "S2"), "Q": ("T1", "T2", "T3", "T4")},
+    "es": {
+        "H": ("1.er semestre", "2.º semestre"),
+        "Q": ("1.er trimestre", "2.º trimestre", "3.er trimestre", "4.º trimestre"),
+    },
+    "ar": {
+        "H": ("النصف الأول", "النصف الثاني"),
+        "Q": ("الربع الأول", "الربع الثاني", "الربع الثالث", "الربع الرابع"),
+    },
+}
+
+
+def period(value: str, lang: str) -> str:
+    """2027-H1 → S1 2027 (French), 1.er semestre 2027 (Spanish), النصف الأول 2027 (Arabic);
+    a year, an English label or anything else is left as written."""
+    match = _PERIOD_SHAPE.match(str(value))
+    labels = PERIOD_LABELS.get(lang.split("-")[0])
+    if not match or not labels or not match["kind"]:
+        return str(value)
+    name = labels[match["kind"]][int(match["n"]) - 1]
+    return f"{name}\u00a0{match['year']}"
+
+
 def long_date(value: dt.date, lang: str) -> str:
     """The build date as a reader of that language writes it: 31 March 2027, 31 mars 2027."""
     return format_date(value, format="long", locale=babel_locale(lang))
@@ -205,29 +259,44 @@ def language_of(relative: Path, languages: list[str]) -> str:
 
 # -- what is left to translate -------------------------------------------------------------------
 def missing_translations(
-    content: Content, lang: str | None = None
+    content: Content, lang: str | None = None, audience: Audience = Audience.PUBLIC
 ) -> dict[str, list[Untranslated]]:
-    """Per language after the first, every text that falls back to the first language."""
+    """Per language after the first, every text that falls back to the first language and
+    that ``audience`` may read: public texts by default, the internal documents' texts
+    (internal and confidential) for ``Audience.CONFIDENTIAL``; strictly-confidential texts,
+    which no output holds, never. The list goes to translators, often outside the HCT."""
     wanted = output_languages(content, lang)
     return {
-        code: [u for u in content.untranslated if u.lang == code]
+        code: [u for u in content.untranslated if u.lang == code and u.level <= audience.value]
         for code in wanted
         if code != content.languages[0]
     }
 
 
-def missing_report(content: Content, lang: str | None = None, width: int = 60) -> str:
+def missing_report(
+    content: Content,
+    lang: str | None = None,
+    width: int = 60,
+    audience: Audience = Audience.PUBLIC,
+) -> str:
     """For translators: FILE:LINE: path: the text to translate (shortened), and a count."""
     first = content.languages[0]
-    missing = missing_translations(content, lang)
+    missing = missing_translations(content, lang, audience)
     if not missing:
         return f"This operation has only its first language ({first}): nothing to translate."
+    internal = missing_translations(content, lang, Audience.CONFIDENTIAL)
     lines: list[str] = []
     for code, items in missing.items():
         lines.append(f"{code}: {len(items)} text(s) to translate from {first}")
         lines += [
             f"  {display_path(u.file)}:{u.line}: {u.path}: {_shorten(u.text, width)}" for u in items
         ]
+        hidden = len(internal[code]) - len(items)
+        if hidden > 0:
+            lines.append(
+                f"  and {hidden} text(s) of the internal documents, not listed: "
+                "--audience internal lists them for translators who may read them"
+            )
     return "\n".join(lines)
 
 

@@ -15,6 +15,13 @@ from typing import Any
 from .errors import Problem, Severity
 
 META_KEYS = ("_kind", "_level", "_file", "_line")
+# The language tag written into outputs (Word's w:lang and dc:language, the site's lang): UN
+# English is British; Word's proofing tools want a region for the others too.
+LANGUAGE_TAGS = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES", "ar": "ar-SA"}
+
+
+def language_tag(lang: str) -> str:
+    return LANGUAGE_TAGS.get(lang, lang)
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,20 @@ class Untranslated:
     path: str
     lang: str
     text: str
+    # The level of the item that holds the text: who may read it in a list for translators.
+    # Unknown is treated as strictly confidential (3), never printed.
+    level: int = 3
+
+
+@dataclass(frozen=True)
+class Translatable:
+    """A text translators can translate: where it is, who may read it, the texts it has."""
+
+    file: Path
+    line: int
+    path: str
+    level: int
+    texts: dict[str, str]
 
 
 @dataclass
@@ -38,6 +59,7 @@ class Content:
     index: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     untranslated: list[Untranslated] = field(default_factory=list)
+    translatable: list[Translatable] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:

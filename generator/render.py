@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -88,10 +89,14 @@ def _by_risk(clusters: list[dict[str, Any]]) -> dict[str, list[tuple[dict[str, A
     return {risk: list(by_cluster.values()) for risk, by_cluster in index.items()}
 
 
+_YAML_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ufeff]")
+
+
 def _yaml_string(value: str) -> str:
-    """A YAML double-quoted scalar: safe for any text in a front-matter block."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{escaped}"'
+    """A YAML double-quoted scalar: safe for any text in a front-matter block. Every line break
+    YAML knows (``\\r``, NEL, the Unicode separators) and control character becomes a space."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _YAML_BREAKS.sub(" ", escaped) + '"'
 
 
 @cache
@@ -130,6 +135,7 @@ def environment(
     env.filters.update(
         label=lambda value, vocab: translate(_label(value, vocab)),
         date=i18n.long_date,
+        period=i18n.period,
         cell=lambda v: one_line(str(v)) if v is not None else "",
         number=_number,
         compact=_compact,
@@ -142,6 +148,7 @@ def environment(
     )
     env.tests["overdue"] = is_overdue
     env.globals["colon"] = i18n.colon(lang)  # "R1: …", "R1 : …" in French
+    env.globals["comma"], env.globals["semicolon"] = i18n.list_separators(lang)  # "، " in Arabic
     return env
 
 
@@ -159,7 +166,7 @@ def render(
     env = environment(template_dir, view["lang"])
     try:
         template = env.get_template(doc.template)
-        return template.render(
+        markdown = template.render(
             v=view,
             doc=doc,
             build=info,
@@ -167,6 +174,7 @@ def render(
             charts_dir=charts_folder(view),
             **extra,
         )
+        return i18n.typography(markdown, view["lang"])
     except jinja2.TemplateSyntaxError as exc:
         raise BuildFailed(f"{exc.filename}:{exc.lineno}: template error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:

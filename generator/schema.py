@@ -27,9 +27,14 @@ def vocabulary() -> dict[str, dict[Any, str]]:
 
 @dataclass(frozen=True)
 class Text:
-    """Markdown, or a mapping of language code to Markdown; ``inline`` for names and titles."""
+    """Markdown, or a mapping of language code to Markdown; ``inline`` for names and titles.
+
+    ``name``: a proper name (a partner, a member, a person, a place, a legal citation), the same
+    in every language unless given as a mapping; other text given as a plain string is in the
+    first language and untranslated in the others."""
 
     inline: bool = False
+    name: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def _with(record: Record, **changes: Any) -> Record:
 
 ACTOR = Record(
     "actor",
-    {"name": Text(inline=True), "type": Choice("actor_type")},
+    {"name": Text(inline=True, name=True), "type": Choice("actor_type")},
     ("name",),
     at_least_confidential=_always,
 )
@@ -209,7 +214,7 @@ RISK = _record(
     people_at_risk=Integer(),
     articulated_by_affected_people=Boolean(),
     legal_frameworks=ChoiceList("legal_framework"),
-    legal_basis=Text(),
+    legal_basis=Text(name=True),
     priority=Boolean(),
     prioritisation=PRIORITISATION,
 )
@@ -312,7 +317,7 @@ CLUSTER = _record(
 PARTNER = _record(
     "partner",
     "name",
-    name=Text(inline=True),
+    name=Text(inline=True, name=True),
     type=Choice("partner_type"),
     risks=Ref(("risk",)),
     complementarity=Text(),
@@ -372,22 +377,24 @@ CAPACITY_GAP = _record(
     area=Choice("area"),
     text=Text(),
     response=Choice("gap_response"),
-    funding_source=Text(inline=True),
+    funding_source=Text(inline=True, name=True),
     status=Choice("gap_status"),
 )
 
 HCT_MEMBER = _with(
-    _record("hct_member", "name", name=Text(inline=True), type=Choice("hct_member_type")),
+    _record(
+        "hct_member", "name", name=Text(inline=True, name=True), type=Choice("hct_member_type")
+    ),
     classified=False,
 )
 OPERATION = Record(
     "operation",
     {
         "id": Slug(),
-        "country": Text(inline=True),
+        "country": Text(inline=True, name=True),
         "plan_year": Integer(1990, 2100),
         "title": Text(inline=True),
-        "humanitarian_coordinator": Text(inline=True),
+        "humanitarian_coordinator": Text(inline=True, name=True),
         "hct_members": Items(HCT_MEMBER),
         "languages": Languages(),
         "default_classification": Choice("classification"),
@@ -432,6 +439,13 @@ FILES: dict[str, Record] = {
 }
 
 
+@cache
+def known_keys() -> frozenset[str]:
+    """Every field name and language code a content file may use as a key."""
+    names = {name for rec in RECORDS.values() for name in rec.fields}
+    return frozenset({*names, "classification", *map(str, vocabulary()["language"])})
+
+
 def is_list_type(ftype: Any) -> bool:
     """Fields that hold several values default to an empty list, so templates can loop on them."""
     return isinstance(ftype, Items | TextList | ChoiceList | Languages) or (
@@ -466,7 +480,7 @@ class Figures:
 PIN_ROW = Record(
     "pin_row",
     {
-        "area": Text(inline=True),  # a row of the by-area table, or
+        "area": Text(inline=True, name=True),  # a row of the by-area table, or
         "group": Text(inline=True),  # of the by-population-group table (name as written)
         "code": Figures(),  # the group's code, when the vocabulary knows it (shown translated)
         "in_need": Figures(),

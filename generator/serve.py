@@ -7,11 +7,12 @@ one that fails reports its problems and leaves the last good preview in place.
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,19 @@ def _stopped_by_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_LOCAL_HOST = re.compile(r"(?:localhost|127\.0\.0\.1)(?::\d{1,5})?\Z", re.IGNORECASE)
+
+
+def is_local_host(host: str | None) -> bool:
+    """``Host: localhost`` or ``127.0.0.1``, with or without a port: the names a browser on
+    this machine sends. Any other name reached 127.0.0.1 through DNS rebinding, from a web page
+    that would then read the (possibly internal) preview."""
+    return host is not None and _LOCAL_HOST.match(host) is not None
+
+
 class _Server(LiveReloadServer):
-    """MkDocs' server, telling when it listens (it binds inside ``serve``)."""
+    """MkDocs' server, telling when it listens (it binds inside ``serve``), answering only
+    requests addressed to this machine by name (``is_local_host``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,6 +70,15 @@ class _Server(LiveReloadServer):
     def server_activate(self) -> None:
         super().server_activate()
         self.on_listening()
+
+    def serve_request(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not is_local_host(environ.get("HTTP_HOST")):
+            start_response(
+                "421 Misdirected Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+            )
+            return [b"The preview answers only http://localhost or http://127.0.0.1.\n"]
+        return super().serve_request(environ, start_response)
 
 
 class Preview:

@@ -10,18 +10,21 @@ drafters' links out of its warnings, so what remains (theme, navigation, configu
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import nh3
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -33,6 +36,7 @@ from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
 from .i18n import N_, is_right_to_left, language_suffix, translator
+from .mdtext import is_safe_target, marks_to_html, without_marks
 from .render import BuildInfo, render
 from .resources import MKDOCS_YML, SITE_HOOKS, TEMPLATES
 from .writers import write_text
@@ -103,7 +107,25 @@ def write_site(
         if cache is None or not cache.reuse_tree(site_dir, key, skip=view["languages"]):
             run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
             prune_theme(site_dir, view["lang"])
+            mark_languages(site_dir, skip=view["languages"])
+            sanitise_site(site_dir, skip=view["languages"])
     return [site_dir / f"{doc.slug}.html" for doc in pages]
+
+
+def mark_languages(site_dir: Path, skip: list[str]) -> None:
+    """Text in another language (a translation not yet given) becomes <span lang="en-GB"> in
+    each page's content; its marks are dropped everywhere else (titles, navigation, search)."""
+    skipped = set(skip)
+    for path in sorted([*site_dir.rglob("*.html"), *site_dir.glob("search/*.json")]):
+        if skipped.intersection(path.relative_to(site_dir).parts[:1]):
+            continue  # another language's site, marked by its own build
+        text = path.read_text(encoding="utf-8")
+        marked = _ARTICLE.sub(
+            lambda m: m.group(1) + marks_to_html(m.group(2)) + m.group(3), text, count=1
+        )
+        marked = without_marks(marked)
+        if marked != text:
+            write_text(path, marked)
 
 
 def copy_charts(folders: list[Path], target: Path) -> None:
@@ -159,6 +181,126 @@ def prune_theme(site_dir: Path, lang: str) -> None:
             (site_dir / "assets" / "javascripts" / "lunr" / segmenter).unlink(missing_ok=True)
 
 
+# What the pages' content may hold once MkDocs made it HTML: the Markdown of the content format
+# and of the templates (and the few blocks Python-Markdown adds: admonitions, code), nothing
+# that runs or loads. Links and images keep http, https, mailto and relative addresses only.
+_CONTENT_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_CONTENT_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang"},  # lang: text in another language (mdtext)
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "td": {"style"},
+    "th": {"style"},
+}
+_URL_SCHEMES = {"http", "https", "mailto"}
+_CONTENT = nh3.Cleaner(
+    tags=_CONTENT_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=_CONTENT_ATTRIBUTES,
+    url_schemes=_URL_SCHEMES,
+    filter_style_properties={"text-align"},  # the tables extension aligns columns this way
+    link_rel=None,
+)
+# The search index's text is shown as HTML in the search results: text-level tags only.
+_SEARCH_TEXT = nh3.Cleaner(
+    tags={"p", "ul", "ol", "li", "em", "strong", "code", "pre", "b", "i", "br", "table", "tr",
+          "td", "th", "thead", "tbody", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"},
+    clean_content_tags={"script", "style"},
+    attributes={},
+    url_schemes=_URL_SCHEMES,
+    link_rel=None,
+)  # fmt: skip
+_ARTICLE = re.compile(
+    r'(<article class="md-content__inner md-typeset">)(.*)(</article>)', re.DOTALL
+)
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "cite",
+                   "background", "data", "srcset", "codebase", "manifest"}  # fmt: skip
+_ACTIVE_TAGS = {"iframe", "frame", "frameset", "object", "embed", "base", "applet"}
+
+
+def sanitise_site(site_dir: Path, skip: Iterable[str] = ()) -> None:
+    """Clean every page's content after MkDocs wrote it, then check the whole page.
+
+    The content region of each page (mkdocs-material's ``article``) goes through nh3 with an
+    allow-list of tags, attributes and URL schemes, whatever the Markdown looked like; the
+    theme's own structure and scripts around it are kept. Then every page is read as a browser
+    would: an ``on...`` attribute, a frame or object, or a link, form action or source with a scheme
+    other than http(s)/mailto anywhere (title, navigation, table of contents) fails the build.
+    The search index's text, which the search shows as HTML, is cleaned too.
+    ``skip``: the folders of the other languages' sites, cleaned by their own build.
+    """
+    skipped = set(skip)
+    problems: list[str] = []
+    for page in sorted(site_dir.rglob("*.html")):
+        if skipped.intersection(page.relative_to(site_dir).parts[:1]):
+            continue
+        text = page.read_text(encoding="utf-8")
+        clean = _ARTICLE.sub(
+            lambda m: m.group(1) + _CONTENT.clean(m.group(2)) + m.group(3), text, count=1
+        )
+        if clean != text:
+            write_text(page, clean)
+        problems.extend(f"{page.relative_to(site_dir)}: {p}" for p in page_problems(clean))
+    index = site_dir / "search" / "search_index.json"
+    if index.is_file():
+        _sanitise_search_index(index)
+    if problems:
+        raise BuildFailed(
+            "the preview site holds what it must not (this is a bug in protdocs or an attack "
+            "through the content: report it with the content that caused it):\n  "
+            + "\n  ".join(problems)
+        )
+
+
+def _sanitise_search_index(index: Path) -> None:
+    data = json.loads(index.read_text(encoding="utf-8"))
+    changed = False
+    for entry in data.get("docs", []):
+        for field in ("title", "text"):
+            value = entry.get(field)
+            if isinstance(value, str) and (clean := _SEARCH_TEXT.clean(value)) != value:
+                entry[field] = clean
+                changed = True
+    if changed:
+        write_text(index, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+class _PageChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.problems.append(f"a <{tag}> element")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"an {name} attribute on <{tag}>")
+            elif name in _URL_ATTRIBUTES and value and not _urls_are_safe(name, value):
+                self.problems.append(f"<{tag} {name}={value[:80]!r}>")
+
+    handle_startendtag = handle_starttag
+
+
+def _urls_are_safe(name: str, value: str) -> bool:
+    if name == "srcset":
+        return all(is_safe_target(part.split()[0]) for part in value.split(",") if part.split())
+    return is_safe_target(value)
+
+
+def page_problems(page: str) -> list[str]:
+    """What in one page's final HTML could run or load something it must not."""
+    checker = _PageChecker()
+    checker.feed(page)
+    checker.close()
+    return checker.problems
+
+
 def site_nav(pages: list[Document], lang: str = "en") -> list[dict[str, Any]]:
     """Home and the sections first, then the annexes under one heading."""
     _ = translator(lang)
@@ -174,7 +316,7 @@ def site_name(view: dict[str, Any], audience: Audience) -> str:
     """'Norvania 2027 · Protection preview', safe in the HTML attributes the theme puts it in."""
     _ = translator(view["lang"])
     op = view["operation"]
-    country = html.unescape(op["country"]).replace("\\", "")
+    country = without_marks(html.unescape(op["country"]).replace("\\", ""))
     name = _("{country} {year} · Protection preview").format(country=country, year=op["plan_year"])
     if audience is not Audience.PUBLIC:
         name += f" ({_(audience.slug.capitalize()).upper()})"

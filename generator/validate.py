@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,16 @@ from typing import Any
 from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
-from .model import Content, Untranslated, walk_records
+from .model import Content, Translatable, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, Table, TableReader, TableResult, pin_record
+from .translation_files import ImportedTranslations
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
+# Matched with fullmatch: "$" would also accept a newline at the end of an id.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# The operation id names output folders and files: a slug that any file system keeps as written.
+_OPERATION_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
+_NOT_SHOWN = "a value of a strictly-confidential item (not shown)"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
@@ -41,18 +48,37 @@ class _PendingRef:
     holder: list[Any] | dict[str, Any]
     key: Any
     actor: bool = False
+    secret: bool = False  # in a strictly-confidential item: the value is never quoted
+
+
+@dataclass
+class _FreeName:
+    """A free-text name (a lead, a place, a title) and the level of the item it is printed with."""
+
+    where: _Where
+    text: str
+    level: int
+    actor_field: bool  # lead/support/members: an HCT member or partner id is no free text
 
 
 class _Walker:
     """Walks one operation's trees; records problems instead of stopping at the first."""
 
-    def __init__(self, languages: list[str], default_level: int) -> None:
+    def __init__(
+        self, languages: list[str], default_level: int, po_files: ImportedTranslations | None = None
+    ) -> None:
         self.languages = languages
         self.default_level = default_level
         self.problems: list[Problem] = []
         self.index: dict[str, dict[str, Any]] = {}
         self.refs: list[_PendingRef] = []
         self.untranslated: list[Untranslated] = []
+        self.translatable: list[Translatable] = []
+        self.po_files = po_files or ImportedTranslations()
+        self.names: list[_FreeName] = []
+        # The level of the item whose values are being checked: a message never quotes a value
+        # of a strictly-confidential item (validate prints to terminals and CI logs).
+        self.level_now = s.PUBLIC
 
     # -- reporting ---------------------------------------------------------------------------
     def error(self, where: _Where, message: str, hint: str | None = None) -> None:
@@ -63,22 +89,37 @@ class _Walker:
             Problem(where.file, where.line, where.path, message, hint, Severity.WARNING)
         )
 
+    def shown(self, value: Any) -> str:
+        """A value quoted in a message, unless it belongs to a strictly-confidential item."""
+        return _NOT_SHOWN if self.level_now >= s.STRICTLY else _shown(value)
+
+    def as_list_hint(self, raw: Any) -> str:
+        """`Write [x].` for a single value; never the value of a strictly-confidential item, and
+        never a whole mapping (aliases can make one very large)."""
+        if self.level_now >= s.STRICTLY or isinstance(raw, YMap | YList) or len(str(raw)) > 60:
+            return "Write it as a list: [...]."
+        return f"Write [{raw}]."
+
     # -- records -----------------------------------------------------------------------------
     def record(
         self, rec: s.Record, raw: Any, where: _Where, inherited: int, parent_is_default: bool
     ) -> dict[str, Any] | None:
+        self.level_now = inherited
         if not isinstance(raw, YMap):
-            self.error(where, f"expected a mapping of fields, got {_shown(raw)}")
+            self.error(where, f"expected a mapping of fields, got {self.shown(raw)}")
             return None
         level = self.level(rec, raw, where, inherited, parent_is_default) if rec.classified else 0
-        out: dict[str, Any] = {"_kind": rec.kind, "_level": level, "_file": str(where.file)}
+        self.level_now = level
+        own_level = self.own_text_level(rec, raw, where, level)
+        out: dict[str, Any] = {"_kind": rec.kind, "_level": own_level, "_file": str(where.file)}
         out["_line"] = raw.line
         for key in raw:
             if key not in rec.fields and not (key == "classification" and rec.classified):
+                shown = _field_name(key) if level < s.STRICTLY else "(not shown)"
                 self.error(
-                    where.child(str(key), raw.line_of(key)),
-                    f"unknown field '{key}' in {rec.kind.replace('_', ' ')}",
-                    did_you_mean(key, rec.fields) or f"Allowed fields: {', '.join(rec.fields)}.",
+                    where.child(shown, raw.line_of(key)),
+                    f"unknown field '{shown}' in {rec.kind.replace('_', ' ')}",
+                    did_you_mean(shown, rec.fields) or f"Allowed fields: {', '.join(rec.fields)}.",
                 )
         for name, ftype in rec.fields.items():
             value = raw.get(name)
@@ -88,12 +129,69 @@ class _Walker:
                     self.error(where.child(name, raw.line), f"missing required field '{name}'")
                 continue
             child = where.child(name, raw.line_of(name))
-            out[name] = self.value(ftype, value, child, level, rec.is_file)
+            field_level = own_level if isinstance(ftype, s.Text) else level
+            out[name] = self.value(ftype, value, child, field_level, rec.is_file)
+            self.level_now = field_level  # nested records changed it
             if isinstance(ftype, s.Ref | s.Actor):
                 self.queue_refs(ftype, out, name, child, value)
+            self.note_names(rec, name, ftype, value, child)
+            self.level_now = level
         if rec.has_id and isinstance(out.get("id"), str):
             self.register(out, where.child("id", raw.line_of("id")))
         return out
+
+    def own_text_level(self, rec: s.Record, raw: YMap, where: _Where, level: int) -> int:
+        """A file's own text (the ``context`` of analysis.yaml) may carry its own classification.
+
+        Written ``context: {classification: public, en: ...}``, it is public without a
+        file-level ``classification: public``, which would also publish every item added to the
+        file unmarked. Anywhere else, the classification belongs to the item, not to one text.
+        """
+        marked = []
+        for name, ftype in rec.fields.items():
+            text = raw.get(name)
+            if not isinstance(ftype, s.Text) or not isinstance(text, YMap):
+                continue
+            if "classification" not in text:
+                continue
+            here = where.child(f"{name}.classification", text.line_of("classification"))
+            explicit = text["classification"]
+            if not rec.is_file or not rec.classified:
+                self.error(
+                    here,
+                    "a classification goes on the item, not on one of its texts",
+                    "Move the line beside the item's id (the whole item takes that level).",
+                )
+            elif explicit not in s.LEVELS:
+                self.error(
+                    here,
+                    f"{self.shown(explicit)} is not a classification level",
+                    f"Use one of: {', '.join(s.LEVELS)}.",
+                )
+                marked.append(max(level, s.CONFIDENTIAL))
+            else:
+                marked.append(s.LEVELS.index(explicit))
+        return max(marked) if marked else level
+
+    def note_names(self, rec: s.Record, name: str, ftype: Any, raw: Any, where: _Where) -> None:
+        """Keep free-text names for the check against non-public actors' names, made after the
+        walk, when every partner, member and threat actor and its level is known."""
+        if rec.kind in NAMED_KINDS and name == "name":
+            return  # the named record's own name
+        if not (
+            isinstance(ftype, s.Actor | s.TextList) or (isinstance(ftype, s.Text) and ftype.inline)
+        ):
+            return
+        items = list(enumerate(raw)) if isinstance(raw, YList) else [(None, raw)]
+        for i, item in items:
+            line = where.line if i is None else raw.line_of(i)
+            path = where.path if i is None else f"{where.path}[{i}]"
+            for text in _texts(item):
+                self.names.append(
+                    _FreeName(
+                        _Where(where.file, line, path), text, self.level_now, _is_actor(ftype)
+                    )
+                )
 
     def level(
         self, rec: s.Record, raw: YMap, where: _Where, inherited: int, parent_is_default: bool
@@ -109,8 +207,8 @@ class _Walker:
         if explicit not in s.LEVELS:
             self.error(
                 here,
-                f"'{explicit}' is not a classification level",
-                did_you_mean(explicit, s.LEVELS) or f"Use one of: {', '.join(s.LEVELS)}.",
+                f"{self.shown(explicit)} is not a classification level",
+                did_you_mean(str(explicit), s.LEVELS) or f"Use one of: {', '.join(s.LEVELS)}.",
             )
             return max(inherited, s.CONFIDENTIAL)
         level = s.LEVELS.index(explicit)
@@ -139,7 +237,8 @@ class _Walker:
             return []
         out = []
         for i, item in enumerate(raw):
-            label = item.get("id") if isinstance(item, YMap) and "id" in item else i
+            ident = item.get("id") if isinstance(item, YMap) else None
+            label = ident if isinstance(ident, str) and _ID.fullmatch(ident) else i
             child = _Where(where.file, raw.line_of(i), f"{where.path}[{label}]")
             value = self.record(rec, item, child, level, is_default)
             if value is not None:
@@ -153,52 +252,128 @@ class _Walker:
         if isinstance(ftype, s.Items):
             return self.items(ftype.record, raw, where, level, in_file)
         checker = getattr(self, f"check_{type(ftype).__name__.lower()}")
+        self.level_now = level
         return checker(ftype, raw, where)
 
-    def check_text(self, _: s.Text, raw: Any, where: _Where) -> Any:
-        if isinstance(raw, (bool, YList)):
-            self.error(where, f"expected text, got {_shown(raw)}")
+    def check_text(self, ftype: s.Text, raw: Any, where: _Where) -> Any:
+        if isinstance(raw, bool):
+            self.error(
+                where,
+                f"expected text, got {self.shown(raw)}",
+                "Put the text in quotes: YAML reads yes, no, on, off, true and false "
+                "without quotes as true or false.",
+            )
+            return None
+        if isinstance(raw, YList):
+            self.error(where, f"expected text, got {self.shown(raw)}")
             return None
         if isinstance(raw, int | float):
             return str(raw)
         if isinstance(raw, YMap):
             return self.translations(raw, where)
-        return raw
+        if ftype.name or len(self.languages) == 1:
+            return raw
+        given = self.complete({self.languages[0]: str(raw)}, where, plain=True)
+        return given if len(given) > 1 else raw
+
+    def complete(self, given: dict[str, str], where: _Where, plain: bool) -> dict[str, str]:
+        """A translatable text with the translations its YAML gives: those it lacks are taken
+        from content/translations/LANG.po when they translate this very text, and the rest are
+        reported (a warning, and the list for translators)."""
+        first = self.languages[0]
+        self.translatable.append(
+            Translatable(where.file, where.line, where.path, self.level_now, dict(given))
+        )
+        for lang in self.languages[1:]:
+            imported = self.po_files.translation(lang, where.file, where.path, given[first])
+            if lang in given:
+                if imported is not None and imported != given[lang]:
+                    self.warn(
+                        where,
+                        f"its '{lang}' translation differs from the one in "
+                        f"{self.po_files.name(lang)}; the YAML's is used",
+                        "Keep one: edit the YAML, or remove its translation.",
+                    )
+            elif imported is not None:
+                given[lang] = imported
+        missing = [lang for lang in self.languages[1:] if lang not in given]
+        if missing:
+            self.warn_untranslated(where, missing, plain)
+            self.untranslated += [
+                Untranslated(where.file, where.line, where.path, lang, given[first], self.level_now)
+                for lang in missing
+            ]
+        return given
+
+    def warn_untranslated(self, where: _Where, missing: list[str], plain: bool) -> None:
+        first = self.languages[0]
+        if not plain:
+            for lang in missing:
+                self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
+            return
+        self.warn(
+            where,
+            f"not translated into {', '.join(missing)}; the '{first}' text is used",
+            f"Give it per language ({{{first}: ..., {missing[0]}: ...}}), write {{all: ...}} if "
+            "it is the same in every language, or import a translation (translations import).",
+        )
 
     def translations(self, raw: YMap, where: _Where) -> dict[str, str] | None:
         """A text given per language: the first language is required, the others fall back."""
+        if SAME_EVERYWHERE in raw:
+            return self.same_everywhere(raw, where)
         out: dict[str, str] = {}
         for lang, text in raw.items():
-            here = where.child(str(lang), raw.line_of(lang))
+            shown = _field_name(lang) if self.level_now < s.STRICTLY else "(not shown)"
+            here = where.child(shown, raw.line_of(lang))
+            if lang == "classification":
+                continue  # checked with the item's level (own_text_level)
             if lang not in self.languages:
                 self.warn(
                     here,
-                    f"language '{lang}' is not in operation.yaml languages; ignored",
+                    f"language '{shown}' is not in operation.yaml languages; ignored",
                     f"The operation's languages are: {', '.join(self.languages)}.",
                 )
             elif not isinstance(text, str | int | float) or isinstance(text, bool):
-                self.error(here, f"expected text, got {_shown(text)}")
+                self.error(here, f"expected text, got {self.shown(text)}")
             else:
                 out[lang] = str(text)
         first = self.languages[0]
         if first not in out:
             self.error(where, f"no text in the source language '{first}'")
             return None
-        for lang in self.languages[1:]:
-            if lang not in out:
-                self.warn(where, f"no '{lang}' translation; the '{first}' text is used")
-                self.untranslated.append(
-                    Untranslated(where.file, where.line, where.path, lang, out[first])
-                )
-        return out
+        return self.complete(out, where, plain=False)
+
+    def same_everywhere(self, raw: YMap, where: _Where) -> dict[str, str] | None:
+        """``{all: text}``: the drafter's word that the text is the same in every language."""
+        text = raw[SAME_EVERYWHERE]
+        here = where.child(SAME_EVERYWHERE, raw.line_of(SAME_EVERYWHERE))
+        if len(raw) > 1:
+            self.error(
+                here,
+                f"'{SAME_EVERYWHERE}' gives one text for every language: it stands alone",
+                "Remove the other languages, or give each language its own text.",
+            )
+            return None
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            self.error(here, f"expected text, got {_shown(text)}")
+            return None
+        return {lang: str(text) for lang in self.languages}
 
     def check_textlist(self, _: s.TextList, raw: Any, where: _Where) -> list:
         if not isinstance(raw, YList):
-            self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
+            self.error(where, f"expected a list, got {self.shown(raw)}", self.as_list_hint(raw))
             return []
+        for i, item in enumerate(raw):
+            if isinstance(item, YMap) and "classification" in item:
+                self.error(
+                    _Where(where.file, item.line_of("classification"), f"{where.path}[{i}]"),
+                    "a classification goes on the item, not on one of its texts",
+                    "Move the line beside the item's id (the whole item takes that level).",
+                )
         return [
             self.check_text(
-                s.Text(inline=True), item, _Where(where.file, raw.line_of(i), where.path)
+                s.Text(inline=True, name=True), item, _Where(where.file, raw.line_of(i), where.path)
             )
             for i, item in enumerate(raw)
         ]
@@ -209,14 +384,14 @@ class _Walker:
             return raw
         self.error(
             where,
-            f"'{raw}' is not one of {', '.join(map(str, allowed))}",
+            f"{self.shown(str(raw))} is not one of {', '.join(map(str, allowed))}",
             did_you_mean(str(raw), map(str, allowed)),
         )
         return None
 
     def check_choicelist(self, ftype: s.ChoiceList, raw: Any, where: _Where) -> list:
         if not isinstance(raw, YList):
-            self.error(where, f"expected a list, got {_shown(raw)}", f"Write [{raw}].")
+            self.error(where, f"expected a list, got {self.shown(raw)}", self.as_list_hint(raw))
             return []
         checked = (
             self.check_choice(s.Choice(ftype.vocab), item, _item(where, raw, i))
@@ -226,24 +401,26 @@ class _Walker:
 
     def check_integer(self, ftype: s.Integer, raw: Any, where: _Where) -> int | None:
         if not isinstance(raw, int) or isinstance(raw, bool):
-            self.error(where, f"expected a whole number, got {_shown(raw)}", "Write digits only.")
+            self.error(
+                where, f"expected a whole number, got {self.shown(raw)}", "Write digits only."
+            )
             return None
         low, high = ftype.minimum, ftype.maximum
         if (low is not None and raw < low) or (high is not None and raw > high):
             bounds = f"{low}-{high}" if high is not None else f"{low} or more"
-            self.error(where, f"{raw} is not in {bounds}")
+            self.error(where, f"{self.shown(raw)} is not in {bounds}")
             return None
         return raw
 
     def check_number(self, _: s.Number, raw: Any, where: _Where) -> float | int | None:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            self.error(where, f"expected a number, got {_shown(raw)}")
+            self.error(where, f"expected a number, got {self.shown(raw)}")
             return None
         return raw
 
     def check_boolean(self, _: s.Boolean, raw: Any, where: _Where) -> bool | None:
         if not isinstance(raw, bool):
-            self.error(where, f"expected true or false, got {_shown(raw)}")
+            self.error(where, f"expected true or false, got {self.shown(raw)}")
             return None
         return raw
 
@@ -258,7 +435,7 @@ class _Walker:
             example = {"date": "2027-03-31", "month": "2027-03", "period": "2027-H1, 2027-Q2"}
             self.error(
                 where,
-                f"'{text}' is not a valid {ftype.shape}",
+                f"{self.shown(text)} is not a valid {ftype.shape}",
                 f"Write e.g. {example[ftype.shape]}.",
             )
             return None
@@ -268,9 +445,11 @@ class _Walker:
         if isinstance(raw, float):
             self.error(where, f"{raw} reads as a number", f'Put it in quotes: "{raw}".')
             return None
-        if not isinstance(raw, str | int) or isinstance(raw, bool) or not _ID.match(str(raw)):
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or not _ID.fullmatch(str(raw)):
             self.error(
-                where, f"{_shown(raw)} is not a valid id", "Use letters, digits, - and _ only."
+                where,
+                f"{self.shown(raw)} is not a valid id",
+                "Use letters, digits, -, _ and . only, on one line.",
             )
             return None
         return str(raw)
@@ -283,7 +462,9 @@ class _Walker:
 
     def id_values(self, many: bool, raw: Any, where: _Where) -> Any:
         if many and not isinstance(raw, YList):
-            self.error(where, f"expected a list of ids, got {_shown(raw)}", f"Write [{raw}].")
+            self.error(
+                where, f"expected a list of ids, got {self.shown(raw)}", self.as_list_hint(raw)
+            )
             return []
         if not many:
             return self.one_id(raw, where)
@@ -292,7 +473,7 @@ class _Walker:
 
     def one_id(self, raw: Any, where: _Where) -> str | None:
         if isinstance(raw, (YMap | YList, bool)):
-            self.error(where, f"expected an id, got {_shown(raw)}")
+            self.error(where, f"expected an id, got {self.shown(raw)}")
             return None
         return str(raw)
 
@@ -323,13 +504,14 @@ class _Walker:
     ) -> None:
         kinds = ftype.kinds if isinstance(ftype, s.Ref) else s.ACTOR_KINDS
         actor = isinstance(ftype, s.Actor)
+        secret = self.level_now >= s.STRICTLY
         if isinstance(out[name], list):
             for i, value in enumerate(out[name]):
                 line = raw.line_of(i) if isinstance(raw, YList) else where.line
                 here = _Where(where.file, line, f"{where.path}[{i}]")
-                self.refs.append(_PendingRef(here, value, kinds, out[name], i, actor))
+                self.refs.append(_PendingRef(here, value, kinds, out[name], i, actor, secret))
         elif out[name] is not None:
-            self.refs.append(_PendingRef(where, out[name], kinds, out, name, actor))
+            self.refs.append(_PendingRef(where, out[name], kinds, out, name, actor, secret))
 
     def resolve_refs(self) -> None:
         for ref in self.refs:
@@ -340,7 +522,7 @@ class _Walker:
                 candidates = [k for k, v in self.index.items() if v["_kind"] in ref.kinds]
                 self.error(
                     ref.where,
-                    f"unknown id '{ref.value}'",
+                    f"unknown id {_NOT_SHOWN if ref.secret else repr(ref.value)}",
                     did_you_mean(ref.value, candidates)
                     or f"Known {ref.kinds[0]} ids: {', '.join(candidates) or 'none yet'}.",
                 )
@@ -357,7 +539,7 @@ class _Walker:
             return
         actors = [k for k, v in self.index.items() if v["_kind"] in s.ACTOR_KINDS]
         guess = did_you_mean(ref.value, actors)
-        if guess and " " not in ref.value:
+        if guess and " " not in ref.value and not ref.secret:
             self.warn(ref.where, f"'{ref.value}' is not an HCT member or partner id", guess)
 
 
@@ -378,7 +560,30 @@ def _shown(value: Any) -> str:
         return "a mapping"
     if isinstance(value, YList):
         return "a list"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:58] + "…" + text[-1]
+
+
+def _field_name(key: Any) -> str:
+    """A key as written when it looks like a field name; a long text is not repeated."""
+    text = str(key)
+    return text if len(text) <= 40 and "\n" not in text else text[:39].split("\n")[0] + "…"
+
+
+NAMED_KINDS = (*s.ACTOR_KINDS, "actor")
+
+
+def _is_actor(ftype: Any) -> bool:
+    return isinstance(ftype, s.Actor)
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings of a free-text value: a plain string, or each language of a mapping."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, YMap):
+        return [str(v) for k, v in value.items() if k != "classification" and isinstance(v, str)]
+    return []
 
 
 def _rel(path: str) -> str:
@@ -428,13 +633,19 @@ def _risk_rule(walker: _Walker, risk: dict[str, Any]) -> None:
 def _people_rule(walker: _Walker, people: dict[str, Any]) -> None:
     total = people["total"]
     parts = [people[k] for k in ("women", "men", "girls", "boys") if people[k] is not None]
+    secret = people["_level"] >= s.STRICTLY  # its figures are not printed either
     if total is not None and sum(parts) > total:
         walker.error(
             _at(people, "total"),
-            f"women + men + girls + boys = {sum(parts)}, more than the total {total}",
+            "women + men + girls + boys are more than the total"
+            if secret
+            else f"women + men + girls + boys = {sum(parts)}, more than the total {total}",
         )
     if total is not None and (people["with_disability"] or 0) > total:
-        walker.error(_at(people, "with_disability"), f"more than the total {total}")
+        walker.error(
+            _at(people, "with_disability"),
+            "more than the total" if secret else f"more than the total {total}",
+        )
 
 
 def _capacity_rule(walker: _Walker, capacity: dict[str, Any]) -> None:
@@ -451,7 +662,12 @@ def _capacity_rule(walker: _Walker, capacity: dict[str, Any]) -> None:
 def _timeframe_rule(walker: _Walker, timeframe: dict[str, Any]) -> None:
     start, end = timeframe["start"], timeframe["end"]
     if start and end and end < start:
-        walker.error(_at(timeframe, "end"), f"ends ({end}) before it starts ({start})")
+        walker.error(
+            _at(timeframe, "end"),
+            "ends before it starts"
+            if timeframe["_level"] >= s.STRICTLY
+            else f"ends ({end}) before it starts ({start})",
+        )
 
 
 _RULES = {
@@ -467,8 +683,10 @@ def validate(loaded: LoadedContent) -> Content:
     """Check every loaded file; the result lists all problems, errors and warnings alike."""
     op_raw = loaded.files.get(OPERATION_FILE)
     languages, default_level = _operation_basics(op_raw)
-    walker = _Walker(languages, default_level)
+    po_files = ImportedTranslations.read(loaded.folder, languages, loaded.problems)
+    walker = _Walker(languages, default_level, po_files)
     content = Content(loaded.folder, {}, {}, walker.index, walker.problems, walker.untranslated)
+    content.translatable = walker.translatable
     walker.problems.extend(loaded.problems)
     for name in CONTENT_FILES:
         raw = loaded.files.get(name)
@@ -485,7 +703,130 @@ def validate(loaded: LoadedContent) -> Content:
     _check_rules(walker, content)
     for record in walk_records(content.operation.get("hct_members", [])):
         record["_level"] = 0
+    _check_operation_id(walker, op_raw)
+    _check_public_defaults(walker, loaded)
+    _check_free_names(walker, content)
     return content
+
+
+# -- classification, stricter (CONTENT-SPEC Extensions) ------------------------------------------
+def _check_operation_id(walker: _Walker, raw: YMap | None) -> None:
+    """The operation id names the output folder and every file: a plain slug, nothing else."""
+    ident = raw.get("id") if raw is not None else None
+    if not isinstance(ident, str) or not _ID.fullmatch(ident) or _OPERATION_ID.fullmatch(ident):
+        return  # absent or not an id at all: reported by the walker already
+    assert raw is not None
+    walker.error(
+        _Where(raw.file, raw.line_of("id"), "id"),
+        f"the operation id {ident!r} is not a slug: it names the output folder and files",
+        "Use lowercase letters, digits, - and _ only (e.g. narnia-2027), "
+        "starting and ending with a letter or digit, at most 64 characters.",
+    )
+
+
+def _check_public_defaults(walker: _Walker, loaded: LoadedContent) -> None:
+    """A default of ``public`` publishes every item added later without anyone marking it."""
+    for name, raw in loaded.files.items():
+        key = "default_classification" if name == OPERATION_FILE else "classification"
+        if raw.get(key) != s.LEVELS[s.PUBLIC]:
+            continue
+        scope = "every file" if name == OPERATION_FILE else "this file"
+        walker.warn(
+            _Where(raw.file, raw.line_of(key), key),
+            f"'public' as the default makes every unmarked item of {scope} public: an item "
+            "added later is published without anyone deciding it",
+            "Remove this line and mark each public item with classification: public "
+            "(a file's own text takes it too: context: {classification: public, en: ...}).",
+        )
+
+
+def _name_key(text: str) -> str:
+    """A name as compared: case, accents, spacing and punctuation ignored ("U.N.H.C.R." is
+    "unhcr", "Médecins" is "medecins")."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A partner, an HCT member or a threat actor, as a free text may name it."""
+
+    record: dict[str, Any]
+    label: str  # "partner 'ohchr'", "a threat actor of threat 'T2'"
+    id: str | None
+
+
+def _named_records(content: Content) -> list[_Named]:
+    found: list[_Named] = []
+    for member in content.operation.get("hct_members") or []:
+        found.append(_Named(member, f"HCT member '{member['id']}'", member["id"]))
+    for record in walk_records(list(content.sections.values())):
+        if record["_kind"] == "partner":
+            found.append(_Named(record, f"partner '{record['id']}'", record["id"]))
+        elif record["_kind"] == "threat":
+            for actor in record["actors"]:
+                found.append(_Named(actor, f"a threat actor of threat '{record['id']}'", None))
+    return found
+
+
+def _check_free_names(walker: _Walker, content: Content) -> None:
+    """Free text equal to the name of a non-public partner, member or threat actor is an error.
+
+    Typed as free text (a lead, a place, a title), the name is printed wherever that item goes,
+    and the leak check cannot object: the same words now sit in a public field. An id is shown
+    as the name only to readers who may see the record. The name itself is never quoted here:
+    it may be strictly confidential.
+    """
+    named = _named_records(content)
+    public = {
+        _name_key(text)
+        for n in named
+        if n.record["_level"] == s.PUBLIC
+        for text in _record_texts(n.record.get("name"))
+    }
+    by_name: dict[str, list[_Named]] = {}
+    for n in named:
+        if n.record["_level"] > s.PUBLIC:
+            for text in _record_texts(n.record.get("name")):
+                by_name.setdefault(_name_key(text), []).append(n)
+    for free in walker.names:
+        key = _name_key(free.text)
+        if not key or key in public or key not in by_name:
+            continue
+        target = content.index.get(free.text)
+        if free.actor_field and target is not None and target["_kind"] in s.ACTOR_KINDS:
+            continue  # an id, resolved to its record
+        for match in by_name[key]:
+            if match.id is None and free.level >= match.record["_level"]:
+                continue  # a threat actor named in an item at least as strict as itself
+            walker.error(free.where, *_free_name_message(match, free))
+            break
+
+
+def _free_name_message(match: _Named, free: _FreeName) -> tuple[str, str]:
+    level = s.LEVELS[match.record["_level"]]
+    place = f"{_rel(match.record['_file'])}:{match.record['_line']}"
+    message = (
+        f"this free text is the name of {match.label} ({level}, {place}): typed out, it is "
+        f"printed wherever this {s.LEVELS[free.level]} item goes"
+    )
+    if match.id is not None:
+        hint = (
+            f"Write the id {match.id} instead: each document then shows the name only to "
+            "readers who may see it."
+        )
+    else:
+        hint = (
+            "Do not name the actor here (the threat's own documents name it to those who may "
+            f"see it), or mark this item {level}."
+        )
+    return message, hint
+
+
+def _record_texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [str(v) for v in value.values()]
+    return [value] if isinstance(value, str) else []
 
 
 def _add_tables(walker: _Walker, content: Content) -> None:

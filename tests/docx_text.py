@@ -9,6 +9,14 @@ from pathlib import Path
 
 from docx import Document
 
+# Bidi controls (the isolates around Latin text in Arabic documents, marks): invisible to readers.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """The text as a reader sees it: without the invisible bidi controls."""
+    return _BIDI_CONTROLS.sub("", text)
+
 
 def all_text(path: Path) -> str:
     """Every XML part's text, runs joined, paragraphs separated, whitespace folded."""
@@ -18,7 +26,7 @@ def all_text(path: Path) -> str:
             if name.endswith((".xml", ".rels")):
                 xml = archive.read(name).decode("utf-8")
                 xml = re.sub(r"</w:p>|</w:tc>|<w:tab/>", " ", xml)
-                parts.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
+                parts.append(visible(html.unescape(re.sub(r"<[^>]+>", "", xml))))
     return re.sub(r"\s+", " ", " ".join(parts))
 
 
@@ -29,7 +37,7 @@ def folded(text: str) -> str:
 def headings(path: Path) -> list[tuple[str, str]]:
     doc = Document(str(path))
     return [
-        (p.style.name, p.text.strip())
+        (p.style.name, visible(p.text).strip())
         for p in doc.paragraphs
         if p.style.name.startswith("Heading") or p.style.name == "Title"
     ]
@@ -40,7 +48,7 @@ def table_with_header(
 ) -> list[list[str]]:
     doc = Document(str(path))
     for table in doc.tables:
-        rows = [[c.text.strip() for c in row.cells] for row in table.rows]
+        rows = [[visible(c.text).strip() for c in row.cells] for row in table.rows]
         if rows and rows[0][0] == first_header and (contains is None or contains in rows[0]):
             return rows
     raise AssertionError(f"no table headed {first_header!r} in {path.name}")

@@ -16,22 +16,25 @@ from pathlib import Path
 
 import pytest
 import yaml
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from docx import Document
 from PIL import Image
 
 from generator import i18n
+from generator.audience import Audience, view
 from generator.build import BuildResult, build
 from generator.cli import main
 from generator.leaks import audience_of
 from generator.render import environment
 from generator.schema import vocabulary
+from generator.validate import validated
 from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
-from tests.docx_text import headings
-from tests.paper import broken_words, office, print_to_pdf
+from tests.docx_text import headings, visible
+from tests.paper import broken_words, office, print_to_pdf, printed_text
 
 LANGUAGES = ["en", "fr", "es", "ar"]
 TRANSLATED = ("fr", "es", "ar")
@@ -86,7 +89,7 @@ def story_texts(path: Path) -> list[str]:
     texts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
     for section in doc.sections:
         texts += [p.text for p in (*section.header.paragraphs, *section.footer.paragraphs)]
-    return [re.sub(r"[ \t\r\n]+", " ", t).strip() for t in texts if t.strip()]
+    return [re.sub(r"[ \t\r\n]+", " ", visible(t)).strip() for t in texts if t.strip()]
 
 
 # -- catalogues ---------------------------------------------------------------------------------
@@ -122,12 +125,16 @@ def test_every_fixed_string_is_translated(lang: str) -> None:
 def test_translations_keep_their_placeholders_and_render(lang: str) -> None:
     catalogue = i18n.catalogue(lang)
     assert catalogue is not None
-    template = environment(lang=lang).from_string("{{ _(message) }}")
+    env = environment(lang=lang)
+    plain = env.from_string("{{ _(message) }}")
+    in_context = env.from_string("{{ pgettext(context, message) }}")
     for message in catalogue:
         if message.id:
             assert re.findall(r"\{\w+\}", message.string) == re.findall(r"\{\w+\}", message.id)
             # Jinja's newstyle gettext %-formats every string: a stray % would fail the render.
-            assert template.render(message=message.id) == message.string
+            template = in_context if message.context else plain
+            rendered = template.render(message=message.id, context=message.context)
+            assert rendered == message.string
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -211,6 +218,40 @@ def test_headline_figures_follow_ochas_house_style(lang: str, expected: list[str
     """Written out per language in the code, so a new CLDR (Babel 2.19: "2.5m") changes nothing."""
     values = [2_480_000, 780_000, 64_100_000, 999_960, 950, 12_345, 1_250_000_000]
     assert [i18n.compact(v, lang) for v in values] == expected
+
+
+def test_a_word_with_two_meanings_has_a_context_each() -> None:
+    """ "Area" as a place (Zone) and as an area of action (Domaine) are two French words."""
+    env = environment(lang="fr")
+    place = env.from_string('{{ _("Area") }}').render()
+    of_action = env.from_string(
+        '{{ pgettext("of action: threat, vulnerability or capacity", "Area") }}'
+    ).render()
+    assert (place, of_action) == ("Zone", "Domaine")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["2027-H1", "2027-Q2", "2027"]),
+        ("fr", ["S1\u00a02027", "T2\u00a02027", "2027"]),
+        ("es", ["1.er semestre\u00a02027", "2.º trimestre\u00a02027", "2027"]),
+        ("ar", ["النصف الأول\u00a02027", "الربع الثاني\u00a02027", "2027"]),
+    ],
+)
+def test_reporting_periods_are_named_in_each_language(lang: str, expected: list[str]) -> None:
+    assert [i18n.period(p, lang) for p in ("2027-H1", "2027-Q2", "2027")] == expected
+
+
+def test_french_typography_spaces_every_colon_semicolon_and_quote() -> None:
+    text = (
+        "---\ntitle: Plan\n---\nRisque : a; b! « oui » https://x.org à 10:30 **Chef**: moi\n:::\n"
+    )
+    assert i18n.typography(text, "fr") == (
+        "---\ntitle: Plan\n---\nRisque\u00a0: a\u202f; b\u202f! «\u00a0oui\u00a0» https://x.org"
+        " à 10:30 **Chef**\u00a0: moi\n:::\n"
+    )
+    assert i18n.typography(text, "en") == text
 
 
 def test_arabic_keeps_western_digits() -> None:
@@ -386,12 +427,32 @@ def test_arabic_paragraphs_tables_and_runs_are_right_to_left(built: BuildResult,
             tables += 1
             assert table.find(f"{W}tblPr/{W}bidiVisual") is not None, part
         for run in root.iter(f"{W}r"):
-            assert run.find(f"{W}rPr/{W}rtl") is not None, part
+            text = "".join(t.text or "" for t in run.iter(f"{W}t"))
+            arabic = bool(re.search("[\u0600-\u06ff]", text))
+            latin_only = bool(re.search("[A-Za-z0-9]", text)) and not arabic
+            # Arabic runs read right to left; Latin ones (ids, versions, names) do not.
+            assert (run.find(f"{W}rPr/{W}rtl") is not None) is not latin_only, (part, text)
             for latin, complex_script in (("b", "bCs"), ("i", "iCs")):
                 if run.find(f"{W}rPr/{W}{latin}") is not None:
                     assert run.find(f"{W}rPr/{W}{complex_script}") is not None
     assert tables >= 3
     Document(str(path))  # python-docx still opens it
+
+
+def test_latin_text_in_arabic_documents_is_isolated(built: BuildResult) -> None:
+    """Versions, periods, results and names keep their order: each left-to-right stretch sits
+    between LRI and PDI, and a Latin sentence keeps its own full stop."""
+    texts = story_texts(built.op_dir / "public/hrp-protection-section.ar.docx")
+    doc = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
+    raw = [c.text for t in doc.tables for r in t.rows for c in r.cells] + [
+        p.text for p in doc.paragraphs
+    ]
+    version = next(t for t in raw if "2027.1-draft" in t)
+    assert "\u20662027.1-draft\u2069" in version
+    assert any(t.startswith("\u2066SO1\u2069") for t in raw)
+    sentence = next(t for t in raw if t.startswith("\u2066By the end of 2027"))
+    assert sentence.endswith(".\u2069")  # the full stop inside: it stays at the sentence's end
+    assert all(not t.startswith(".") for t in texts)
 
 
 def test_arabic_styles_name_an_arabic_font_and_complex_script_sizes(built: BuildResult) -> None:
@@ -450,8 +511,9 @@ def test_translations_missing_lists_what_is_left_per_language(
     result = runner.invoke(main, ["translations", "--missing", "--content", str(multilingual)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "fr: 1 text(s) to translate from en" in lines
-    assert "es: 2 text(s) to translate from en" in lines
+    counts = {line.split(":")[0]: line for line in lines if "text(s) to translate" in line}
+    fr, es = (int(counts[lang].split()[1]) for lang in ("fr", "es"))
+    assert es == fr + 1  # the country has a French name but no Spanish one
     country = line_of(multilingual / "operation.yaml", "country:")
     assert any(line.endswith(f"operation.yaml:{country}: country: Norvania") for line in lines)
     title = line_of(multilingual / "operation.yaml", "title:")
@@ -462,7 +524,75 @@ def test_translations_missing_lists_what_is_left_per_language(
     only = runner.invoke(
         main, ["translations", "--missing", "--lang", "ar", "--content", str(multilingual)]
     )
-    assert only.output.startswith("ar: 2 text(s)") and "fr:" not in only.output
+    assert only.output.startswith(f"ar: {es} text(s)") and "fr:" not in only.output
+
+
+SMALL_OPERATION = {
+    "operation.yaml": """\
+id: small-2027
+country: Testland
+plan_year: 2027
+title: {en: "Protection plan", fr: "Plan de protection"}
+languages: [en, fr]
+version: "2027.1"
+default_classification: public
+""",
+    "analysis.yaml": """\
+context: "Plain context, in English only."
+drivers:
+  - {id: D1, text: "A driver written once."}
+  - {id: D2, text: {all: "CERF"}}
+  - {id: D3, text: {en: "Three", fr: "Trois"}}
+  - {id: D4, text: {en: "Four"}}
+threats:
+  - {id: T1, text: "Shelling", locations: ["North province"]}
+sources:
+  - {id: S1, name: "Protection monitoring", type: inside-hct}
+""",
+}
+
+
+def test_plain_strings_count_as_untranslated_names_and_all_do_not(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A plain translatable text is English only; names, places and {all: ...} are the same in
+    every language; a mapping without French is missing its French."""
+    for name, text in SMALL_OPERATION.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["translations", "--missing", "--content", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    listed = [line.split(": ")[1] for line in result.output.splitlines()[1:]]
+    assert result.output.splitlines()[0] == "fr: 5 text(s) to translate from en"
+    assert sorted(listed) == [
+        "context", "drivers[D1].text", "drivers[D4].text", "sources[S1].name", "threats[T1].text"
+    ]  # fmt: skip
+    strict = runner.invoke(main, ["validate", "--strict", "--content", str(tmp_path)])
+    assert strict.exit_code == 1
+    assert "analysis.yaml:3: warning: drivers[D1].text: not translated into fr" in strict.output
+    assert "{all: ...}" in strict.output
+
+
+def test_text_in_another_language_is_tagged_with_it(built: BuildResult) -> None:
+    """In the French HRP, the English fallback runs say they are English (en-GB); the French
+    ones and the translated title are French; each document states its language."""
+    from generator.writers.language import marked_runs
+
+    french = Document(str(built.op_dir / "public/hrp-protection-section.fr.docx"))
+    tagged = list(marked_runs(french))
+    english_only = "Attacks on civilians and civilian objects in Upper Tarvan and Marisk"
+    assert any(english_only in text for _lang, text in tagged)
+    assert {lang for lang, _text in tagged} == {"en-GB"}
+    assert not any(SO1_TITLE["fr"] in text for _lang, text in tagged)
+    assert french.core_properties.language == "fr-FR"
+    english = Document(str(built.op_dir / "public/hrp-protection-section.docx"))
+    assert english.core_properties.language == "en-GB" and not list(marked_runs(english))
+    styles = zipfile.ZipFile(built.op_dir / "public/hrp-protection-section.docx").read(
+        "word/styles.xml"
+    )
+    assert b'w:val="en-GB"' in styles  # the document's own language, in its default style
+    page = (built.op_dir / "site/fr/hrp-protection-section.html").read_text(encoding="utf-8")
+    assert f'<span lang="en-GB">{english_only}</span>' in page
+    assert not re.search("[\ue000-\ue1ff]", page)
 
 
 def test_translations_of_a_one_language_operation(runner: CliRunner) -> None:
@@ -564,6 +694,12 @@ def test_arabic_hrp_section_is_right_aligned_on_paper(built: BuildResult, tmp_pa
     assert right >= 5 and right >= 3 * left, counts
     right, left = counts["hrp-protection-section.docx"]  # the control: English hugs the left
     assert left >= 5 and left >= 3 * right, counts
+    # Read back: the version keeps its order and no full stop jumps to the start of a line.
+    printed = visible(printed_text(pdfs[0]))
+    assert "2027.1-draft" in printed and "draft-2027.1" not in printed
+    assert "2,480,000" in printed and "(2027-12)" in printed  # figures and dates in order
+    lines = [line.strip() for line in printed.splitlines() if line.strip()]
+    assert [line for line in lines if line.startswith(".")] == []
 
 
 def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
@@ -581,3 +717,110 @@ def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
     ]
     for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
         assert not broken_words(source, pdf), source.name
+
+
+# -- PO files for translators -------------------------------------------------------------------
+def exported(runner: CliRunner, content: Path, tmp_path: Path, *args: str) -> Catalog:
+    target = tmp_path / f"export{len(list(tmp_path.glob('export*')))}.po"
+    result = runner.invoke(
+        main,
+        [
+            "translations",
+            "export",
+            "--lang",
+            "fr",
+            "--content",
+            str(content),
+            "--out",
+            str(target),
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with target.open("rb") as po:
+        return read_po(po)
+
+
+def test_exports_hold_what_their_readers_may_read(
+    runner: CliRunner, multilingual: Path, tmp_path: Path
+) -> None:
+    """Public texts by default; internal and confidential ones only when asked, under a header
+    that says so; strictly-confidential texts never."""
+    public = exported(runner, multilingual, tmp_path)
+    internal = exported(runner, multilingual, tmp_path, "--audience", "internal")
+    secret = ("Hesk farmers", "Trusted-informant network", "Dravo sawmill")
+    confidential = "In closed meetings with the Minister of Defence"
+    public_ids = " ".join(str(m.id) for m in public)
+    internal_ids = " ".join(str(m.id) for m in internal)
+    assert "Norvania Humanitarian Response Plan 2027" in public_ids
+    assert confidential not in public_ids and confidential in internal_ids
+    assert not any(word in public_ids + internal_ids for word in secret)
+    assert "CONFIDENTIAL" in internal.header_comment
+    assert "CONFIDENTIAL" not in public.header_comment
+    title = public.get(
+        "Norvania Humanitarian Response Plan 2027: Protection Analysis and HCT Protection "
+        "Action Plan",
+        context="operation.yaml:title",
+    )
+    assert title is not None and title.locations[0][1] == line_of(
+        multilingual / "operation.yaml", "title:"
+    )
+    so1 = next(m for m in public if str(m.context).endswith("strategic_objectives[SO1].title"))
+    assert so1.string == SO1_TITLE["fr"]  # the current translation travels with its text
+
+
+def test_import_brings_translations_back_and_touches_no_yaml(
+    runner: CliRunner, multilingual: Path, tmp_path: Path
+) -> None:
+    content = shutil.copytree(multilingual, tmp_path / "content")
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    catalog = exported(runner, content, tmp_path)
+    risk = next(m for m in catalog if str(m.context).endswith("risks[R1].title"))
+    risk.string = "Attaques contre les civils et les biens civils dans le Haut-Tarvan et à Marisk"
+    context = next(m for m in catalog if str(m.context) == "analysis.yaml:context")
+    context.string = "Un contexte traduit."
+    missing = runner.invoke(
+        main, ["translations", "--missing", "--lang", "fr", "--content", str(content)]
+    )
+    count = int(missing.output.split()[1])
+    replace_in(content / "analysis.yaml", "Norvania enters 2027", "Norvania begins 2027")
+    before[content / "analysis.yaml"] = (content / "analysis.yaml").read_bytes()
+    returned = tmp_path / "returned.po"
+    with returned.open("wb") as po:
+        write_po(po, catalog)
+    result = runner.invoke(
+        main, ["translations", "import", str(returned), "--content", str(content)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 translation(s) taken" in result.output
+    assert "1 left out: their text has changed since the export" in result.output
+    after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    assert {p for p in after if after[p] != before.get(p)} == {content / "translations/fr.po"}
+    again = runner.invoke(
+        main, ["translations", "--missing", "--lang", "fr", "--content", str(content)]
+    )
+    assert int(again.output.split()[1]) == count - 1
+    french = view(validated(content), Audience.PUBLIC, "fr")
+    r1 = next(r for r in french["analysis"]["risks"] if r["id"] == "R1")
+    assert r1["title"] == risk.string
+
+
+def test_arabic_charts_read_from_the_right() -> None:
+    """The first age group and the earliest period stand on the right, the value axis too."""
+    from generator.charts import Labels, draw, draw_pin
+
+    ages = ["children", "adults", "elderly"]
+    by_sex = {"f": [10, 30, 50], "m": [20, 40, 60]}
+    for lang, mirrored in (("ar", True), ("fr", False)):
+        (axes,) = draw_pin(ages, by_sex, Labels(lang)).axes
+        assert bool(axes.xaxis_inverted()) is mirrored
+        assert axes.yaxis.get_ticks_position() == ("right" if mirrored else "left")
+        indicator = {
+            "results": [{"period": "2026-H2", "value": 640}, {"period": "2027-H1", "value": 512}],
+            "baseline": {"value": 640},
+            "target": {"value": 480},
+        }
+        bars = draw(indicator, Labels(lang)).axes[0]
+        assert bool(bars.xaxis_inverted()) is mirrored
+        names = [t.get_text() for t in bars.texts]
+        assert ("النصف الأول\n2027" in names) is mirrored

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from generator.audience import Audience, view
 from generator.cli import main
 from generator.validate import load_and_validate
-from tests.conftest import replace_in
+from tests.conftest import line_of, replace_in
 
 
 def validate(runner: CliRunner, content: Path) -> tuple[int, str]:
@@ -250,6 +250,7 @@ def test_an_hpc_shaped_export_is_read_as_it_is(content: Path) -> None:
 # -- real people-in-need tables: both shapes ------------------------------------------------------
 SHAPES = ["pin-wide", "pin-long"]
 FIGURES = """figures:
+  classification: public
   people_in_need: 647000
   people_targeted: 320000
   requirements_usd: 24100000
@@ -452,8 +453,9 @@ def test_figures_that_disagree_with_analysis_yaml_name_both_places(
     use_table(content, "pin-long", figures=FIGURES.replace("647000", "650000"))
     code, output = validate(runner, content)
     assert code == 1
+    line = line_of(content / "analysis.yaml", "  classification: public\n  people_in_need: 650000")
     assert (
-        "analysis.yaml:354: figures.people_in_need: 650,000 here, but data/pin-long.csv gives"
+        f"analysis.yaml:{line}: figures.people_in_need: 650,000 here, but data/pin-long.csv gives"
         " 647,000 (row 3: national row, column L 'In Need' (#inneed): total). Make them agree"
     ) in output.replace(str(content) + "/", "")
     # The AoR figure typed in analysis.yaml agrees with the table: no error about it.

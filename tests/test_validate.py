@@ -270,3 +270,94 @@ def test_version_written_as_number(runner: CliRunner, content: Path) -> None:
 def test_dates_and_periods(runner: CliRunner, content: Path) -> None:
     replace_in(content / "monitoring.yaml", "period: 2027-H1", "period: 2027-H3")
     expect_error(runner, content, "'2027-H3' is not a valid period")
+
+
+# -- classification, stricter (CONTENT-SPEC Extensions) and quiet messages ------------------------
+def test_a_file_own_text_takes_its_own_classification(runner: CliRunner, content: Path) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        "  classification: public\n  en: |",
+        "  classification: pubic\n  en: |",
+    )
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line}: context.classification: 'pubic' is not a classification level. "
+        "Use one of: public, internal, confidential, strictly-confidential.",
+    )
+
+
+def test_a_file_own_text_without_its_mark_takes_the_file_default(content: Path) -> None:
+    from generator.audience import Audience, view
+    from generator.validate import load_and_validate
+
+    replace_in(content / "analysis.yaml", "  classification: public\n  en: |", "  en: |")
+    public = view(load_and_validate(content), Audience.PUBLIC)
+    assert public["analysis"]["context"] is None
+    assert public["analysis"]["figures"]["people_in_need"] == 2480000  # marked on its own
+
+
+def test_a_classification_inside_an_item_text_is_an_error(runner: CliRunner, content: Path) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        'title: "Attacks on civilians and civilian objects in Upper Tarvan and Marisk"',
+        'title: {classification: internal, en: "Attacks on civilians in Upper Tarvan"}',
+    )
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line}: risks[R1].title.classification: a classification goes on the "
+        "item, not on one of its texts. Move the line beside the item's id",
+    )
+
+
+def test_figures_of_a_strictly_confidential_item_are_not_printed(
+    runner: CliRunner, content: Path
+) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        "people: {total: 38, women: 17,",
+        "people: {total: 30, women: 17,",
+    )
+    output = expect_error(
+        runner, content, f"analysis.yaml:{line}: people.total: women + men + girls + boys are "
+    )
+    assert "38" not in output and "30" not in output.replace(f":{line}:", "")
+
+
+def test_an_unknown_field_of_a_strictly_confidential_item_is_not_quoted(
+    runner: CliRunner, content: Path
+) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        "    people: {total: 38,",
+        "    Amira Haddad, 14, Hesk: seen\n    people: {total: 38,",
+    )
+    output = expect_error(runner, content, f"analysis.yaml:{line}: ")
+    assert "unknown field '(not shown)' in vulnerability" in output
+    assert "Amira" not in output
+
+
+def test_a_name_yaml_reads_as_false_asks_for_quotes(runner: CliRunner, content: Path) -> None:
+    line = replace_in(content / "operation.yaml", "country: Norvania", "country: No")
+    expect_error(
+        runner,
+        content,
+        f"operation.yaml:{line}: country: expected text, got False. Put the text in quotes",
+    )
+
+
+def test_a_classification_inside_a_listed_name_is_an_error(
+    runner: CliRunner, content: Path
+) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts", "Marisk: Velm district"]',
+        'locations: ["Upper Tarvan: Sarnow, Dravo and Hesk districts",\n'
+        '                {en: "Marisk: Velm district", classification: confidential}]',
+    )
+    expect_error(
+        runner,
+        content,
+        f"analysis.yaml:{line + 1}: threats[T1].locations[1]: a classification goes on the item",
+    )

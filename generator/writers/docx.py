@@ -5,9 +5,12 @@ and the zip is rewritten with fixed dates and without parts that could carry str
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import logging
 import re
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypandoc
+import yaml
+from defusedxml import ElementTree as DefusedET
 from docx import Document as open_docx
 from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
@@ -23,20 +28,28 @@ from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 
 from ..errors import BuildFailed
+from ..mdtext import is_safe_target, plain_text
+from ..model import language_tag
 from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
+from .language import tag_other_languages
 from .rtl import make_right_to_left, pandoc_language_args
 
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
 # pandoc's extensions beyond the Markdown of docs/content-format.md are off too, so that Word
 # reads content text as the site does (no math, sub/superscript, strikeout, definition lists,
-# other table syntaxes...); the documents' own syntax is all still there, and reading is ~7%
-# quicker.
+# other table syntaxes, code blocks, footnotes...); the documents' own syntax (pipe tables,
+# fenced divs and spans with a custom-style, an image's width) is all still there, and reading
+# is ~7% quicker. A YAML metadata block is read wherever it stands in a document, and its YAML
+# escapes (\x21 for !) got past the content's sanitiser: the metadata goes to pandoc in a file
+# of its own (see ``_metadata_file``) and the block syntax is off, as is the `% title` block.
 _UNUSED = (
     "raw_html raw_tex raw_attribute native_divs native_spans citations tex_math_dollars"
     " subscript superscript strikeout example_lists definition_lists grid_tables"
     " multiline_tables simple_tables line_blocks task_lists inline_notes abbreviations emoji"
-    " mark latex_macros"
+    " mark latex_macros yaml_metadata_block pandoc_title_block markdown_in_html_blocks"
+    " fenced_code_blocks backtick_code_blocks fenced_code_attributes inline_code_attributes"
+    " header_attributes table_attributes table_captions footnotes implicit_header_references"
 )
 MARKDOWN_FORMAT = "markdown" + "".join(f"-{name}" for name in _UNUSED.split())
 # The character style of the templates' `highlight` macro (an overdue action, an unmet item).
@@ -67,14 +80,62 @@ def write_docx(
     resources: Path,
     edit: Callable[[WordDocument], None] | None = None,
 ) -> None:
-    """``edit`` changes the document before it is saved (the tracked-changes copy uses it)."""
+    """``edit`` changes the document before it is saved (the tracked-changes copy uses it).
+
+    ``resources`` is the folder the Markdown's chart images are relative to: they are the only
+    files the Word document may embed, and it is checked after writing that it embeds nothing
+    else and links to no unsafe address.
+    """
 
     def produce(tmp: Path) -> None:
-        _pandoc(markdown, tmp, resources, pandoc_language_args(meta.lang, meta.right_to_left))
-        _finish(tmp, meta, edit)
+        charts = _pandoc(
+            markdown, tmp, resources, pandoc_language_args(meta.lang, meta.right_to_left)
+        )
+        _finish(tmp, meta, edit, charts)
         _normalise_zip(tmp, meta.timestamp)
+        check_parts(tmp, set(charts))
 
     write_atomically(target, produce)
+
+
+def _pandoc(
+    markdown: str, out: Path, resources: Path, extra: list[str] | None = None
+) -> dict[str, str]:
+    """Run pandoc in its sandbox; returns the charts it was given to embed (digest -> path).
+
+    In the sandbox pandoc reads no file but those named on its command line and opens no
+    network connection, so an image or a link in a document cannot make it fetch anything:
+    the charts are handed to it inside the Markdown, as data: URIs (``_embed_charts``).
+    """
+    front, body = split_front_matter(markdown)
+    body, charts = _embed_charts(body, resources)
+    warnings = _PandocWarnings()
+    logger = logging.getLogger("pypandoc")
+    with tempfile.TemporaryDirectory(prefix="protdocs-pandoc-") as tmp:
+        metadata = _metadata_file(front, Path(tmp))
+        logger.addHandler(warnings)
+        try:
+            pypandoc.convert_text(
+                body,
+                "docx",
+                format=MARKDOWN_FORMAT,
+                outputfile=str(out),
+                sandbox=True,
+                extra_args=[
+                    "--reference-doc",
+                    str(REFERENCE_DOC),
+                    f"--metadata-file={metadata}",
+                    *(extra or []),
+                ],
+            )
+        except RuntimeError as exc:
+            raise BuildFailed(f"pandoc could not write {out.name}: {exc}") from exc
+        finally:
+            logger.removeHandler(warnings)
+    missing = [m.strip() for m in warnings.messages if "Could not fetch resource" in m]
+    if missing:  # pandoc only warns, and writes a Word file with a broken picture
+        raise BuildFailed(f"pandoc could not write {out.name} completely: " + "; ".join(missing))
+    return charts
 
 
 class _PandocWarnings(logging.Handler):
@@ -90,44 +151,105 @@ class _PandocWarnings(logging.Handler):
             self.messages.append(record.getMessage())
 
 
-def _pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None = None) -> None:
-    """A resource pandoc could not fetch (an image the document points at) fails the build:
-    pandoc itself only warns, and writes a Word file with a broken picture."""
-    warnings = _PandocWarnings()
-    logger = logging.getLogger("pypandoc")
-    logger.addHandler(warnings)
-    try:
-        _run_pandoc(markdown, out, resources, extra)
-    finally:
-        logger.removeHandler(warnings)
-    missing = [m for m in warnings.messages if "Could not fetch resource" in m]
-    if missing:
+_FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+# The templates' images: ![alt](charts/NAME.png){width=...}. Content text cannot write ``![``
+# (mdtext escapes it), so every image in a document is a template's.
+_IMAGE = re.compile(r"(!\[[^\]\n]*\]\()([^)\s]+)(\))")
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def split_front_matter(markdown: str) -> tuple[dict[str, str], str]:
+    """The template's own YAML front matter (title, subtitle, date) and the rest of the text.
+
+    The templates write it with ``yaml_string``; a document without one has no metadata.
+    """
+    match = _FRONT_MATTER.match(markdown)
+    if match is None:
+        return {}, markdown
+    loaded = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(loaded, dict):
+        raise BuildFailed(f"the front matter of a template is not a mapping: {loaded!r}")
+    return {str(k): str(v) for k, v in loaded.items()}, markdown[match.end() :]
+
+
+def literal_markdown(text: str) -> str:
+    """Text (already made inert by ``mdtext``) as Markdown that pandoc reads as exactly that
+    text: every ASCII punctuation character backslash-escaped, so nothing in it is syntax."""
+    plain = plain_text(text) or ""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", plain)
+
+
+def _metadata_file(front: dict[str, str], folder: Path) -> Path:
+    """pandoc's metadata as a YAML file we write ourselves (``yaml.safe_dump``): values are
+    quoted scalars, and pandoc reads each as literal text."""
+    path = folder / "metadata.yaml"
+    literal = {key: literal_markdown(value) for key, value in front.items()}
+    path.write_text(yaml.safe_dump(literal, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _embed_charts(markdown: str, resources: Path) -> tuple[str, dict[str, str]]:
+    """Each image the templates point at in ``resources`` as a data: URI, and the charts so
+    embedded (SHA-256 -> the path the template wrote).
+
+    An image whose file is not a PNG inside ``resources`` is left as written: the sandboxed
+    pandoc cannot read it, and ``check_parts`` would refuse whatever it embedded.
+    """
+    root = resources.resolve()
+    digests: dict[str, str] = {}
+
+    def inline(match: re.Match[str]) -> str:
+        path = (root / match.group(2)).resolve()
+        if path.suffix != ".png" or not path.is_relative_to(root) or not path.is_file():
+            return match.group(0)
+        data = path.read_bytes()
+        if not data.startswith(_PNG_SIGNATURE):
+            return match.group(0)
+        digests[hashlib.sha256(data).hexdigest()] = match.group(2)
+        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        return f"{match.group(1)}{uri}{match.group(3)}"
+
+    return _IMAGE.sub(inline, markdown), digests
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
+def check_parts(path: Path, charts: set[str]) -> None:
+    """What the Word file holds is what the build made: every media part is one of ``charts``
+    (by SHA-256), and every external relationship is a hyperlink with an allowed scheme."""
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as docx:
+        for name in docx.namelist():
+            if name.startswith("word/media/"):
+                if hashlib.sha256(docx.read(name)).hexdigest() not in charts:
+                    problems.append(f"{name} is not one of the build's charts")
+            elif name.endswith(".rels"):
+                root = DefusedET.fromstring(docx.read(name))
+                for rel in root.iter(_RELATIONSHIP):
+                    if rel.get("TargetMode") != "External":
+                        continue
+                    target = rel.get("Target", "")
+                    if rel.get("Type") != _HYPERLINK or not is_safe_target(target):
+                        problems.append(f"{name} links to {target!r}")
+    if problems:
         raise BuildFailed(
-            f"pandoc could not write {out.name} completely: "
-            + "; ".join(m.strip() for m in missing)
+            f"{path.name}: the Word file holds what the build did not make "
+            f"({'; '.join(problems)}); this is a bug in protdocs or an attack through the "
+            "content: report it with the content that caused it"
         )
 
 
-def _run_pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None = None) -> None:
-    try:
-        pypandoc.convert_text(
-            markdown,
-            "docx",
-            format=MARKDOWN_FORMAT,
-            outputfile=str(out),
-            extra_args=[
-                "--reference-doc",
-                str(REFERENCE_DOC),
-                f"--resource-path={resources}",
-                *(extra or []),
-            ],
-        )
-    except RuntimeError as exc:
-        raise BuildFailed(f"pandoc could not write {out.name}: {exc}") from exc
-
-
-def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | None) -> None:
+def _finish(
+    path: Path,
+    meta: DocxMeta,
+    edit: Callable[[WordDocument], None] | None,
+    charts: dict[str, str] | None = None,
+) -> None:
     doc = open_docx(str(path))
+    _name_pictures(doc, charts or {})
     if edit is not None:
         edit(doc)
     for section in doc.sections:
@@ -136,16 +258,27 @@ def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | N
         _banner(section.header, meta.banner, page_number=False)
         _banner(section.footer, meta.banner, page_number=True)
     _shade_highlighted_rows(doc)
+    tag_other_languages(doc)
     if meta.right_to_left:
         make_right_to_left(doc)
     props = doc.core_properties
     props.author = props.last_modified_by = meta.author
     props.title, props.subject, props.category = meta.title, meta.subject, meta.category
     props.keywords = props.comments = props.content_status = ""
-    props.identifier = props.language = props.version = ""
+    props.identifier = props.version = ""
+    props.language = language_tag(meta.lang)  # dc:language: en-GB, fr-FR, ar-SA
     props.created = props.modified = meta.timestamp.replace(tzinfo=None)
     props.revision = 1
     doc.save(str(path))
+
+
+def _name_pictures(doc: WordDocument, charts: dict[str, str]) -> None:
+    """pandoc describes a picture by its source: the chart's path, not its data: URI."""
+    for picture in doc.element.body.iter(qn("pic:cNvPr")):
+        descr = picture.get("descr", "")
+        if descr.startswith("data:"):
+            data = base64.b64decode(descr.partition(",")[2])
+            picture.set("descr", charts.get(hashlib.sha256(data).hexdigest(), ""))
 
 
 def _shade_highlighted_rows(doc: WordDocument) -> None:

@@ -2,12 +2,17 @@
 
 The columns are the ones ``tables`` reads back, so an exported file can be edited and dropped
 into ``data/`` as a results table.
+
+A spreadsheet runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return before one) as a formula: such a text gets a leading ``'``, as OWASP advises for CSV
+exports, and shows as typed. Numbers stay numbers (``-3`` is not a formula).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,17 @@ COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text a spreadsheet would run, made text; anything else (numbers too) as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _get(record: dict[str, Any] | None, key: str) -> Any:
     return None if record is None else record.get(key)
 
@@ -46,7 +62,10 @@ def indicators_csv(indicators: list[dict[str, Any]]) -> str:
     for indicator in indicators:
         for result in indicator["results"] or [None]:
             writer.writerow(
-                ["" if (v := get(indicator, result)) is None else v for *_, get in COLUMNS]
+                [
+                    "" if (v := get(indicator, result)) is None else inert_cell(v)
+                    for *_, get in COLUMNS
+                ]
             )
     return buffer.getvalue()
 

@@ -9,6 +9,7 @@ come out in the default size, not bold, in whatever font the theme names.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 
 from docx.document import Document as WordDocument
@@ -16,6 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..model import language_tag
 from ..reference_doc import FONT
 
 
@@ -37,7 +39,7 @@ _TBLPR = _order(
     "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption "
     "tblDescription tblPrChange"
 )
-_RPR = _order(
+RUN_PROPERTY_ORDER = _RPR = _order(
     "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
     "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
     "effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath "
@@ -46,32 +48,125 @@ _RPR = _order(
 # Latin property → its complex-script twin, which Word applies to right-to-left runs.
 _COMPLEX_SCRIPT = {"w:b": "w:bCs", "w:i": "w:iCs", "w:sz": "w:szCs"}
 _VAL = qn("w:val")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def pandoc_language_args(lang: str, right_to_left: bool) -> list[str]:
     """Pandoc's own language support: w:lang in the styles, and bidi paragraphs for rtl.
 
-    English, the reference document's language, gets none, so English outputs stay as they were.
+    English is tagged British English (en-GB), as the UN writes it.
     """
-    args = [] if lang == "en" else [f"--metadata=lang:{lang}"]
+    args = [f"--metadata=lang:{language_tag(lang)}"]
     return [*args, "--metadata=dir:rtl"] if right_to_left else args
 
 
 def make_right_to_left(doc: WordDocument) -> None:
-    """Every paragraph, table and run of the body, headers and footers, and every style."""
-    for root in _story_roots(doc):
+    """Every paragraph, table and run of the body, headers and footers, and every style.
+
+    Left-to-right stretches (Latin words, ids, dates, versions, figures) are isolated in each
+    paragraph and their runs are not marked right to left: see ``isolate_left_to_right``.
+    """
+    for root in story_roots(doc):
         for paragraph in root.iter(qn("w:p")):
             _ensure(_child(paragraph, "w:pPr", first=True), "w:bidi", _PPR)
+            isolate_left_to_right(paragraph)
         for table in root.iter(qn("w:tbl")):
             _ensure(_child(table, "w:tblPr", first=True), "w:bidiVisual", _TBLPR)
         for run in root.iter(qn("w:r")):
             properties = _child(run, "w:rPr", first=True)
-            _ensure(properties, "w:rtl", _RPR)
+            if _reads_right_to_left(_run_text(run)):
+                _ensure(properties, "w:rtl", _RPR)
+            else:
+                _remove(properties, "w:rtl")
             _mirror_complex_script(properties)
     _complex_script_styles(doc)
 
 
-def _story_roots(doc: WordDocument) -> Iterator[BaseOxmlElement]:
+# Unicode's isolates: LRI opens a left-to-right stretch that the paragraph's right-to-left order
+# treats as one unbreakable word; PDI closes it. Word (2016 and later) and LibreOffice apply them.
+LRI, PDI = "\u2066", "\u2069"
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+_LEFT_TO_RIGHT = frozenset({"L", "EN"})
+
+
+def _strong(char: str) -> str:
+    direction = unicodedata.bidirectional(char)
+    return "rtl" if direction in _RIGHT_TO_LEFT else "ltr" if direction in _LEFT_TO_RIGHT else ""
+
+
+def _reads_right_to_left(text: str) -> bool:
+    """Arabic letters, or nothing strong at all (spaces, punctuation: they follow the paragraph)."""
+    kinds = {_strong(c) for c in text} - {""}
+    return "rtl" in kinds or not kinds
+
+
+def left_to_right_stretches(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each stretch from a Latin letter or digit to the last one before the next
+    Arabic letter: "2027.1-draft", "(2026-12" + ")", "2027-H1", a partner's whole name. What
+    trails it (a full stop, a colon, a space) stays outside and follows the Arabic sentence; a
+    paragraph with no Arabic at all (text not yet translated) is one stretch, its full stop
+    included, so that it does not jump to the start of the line."""
+    if not any(_strong(c) == "rtl" for c in text):
+        stripped = text.strip()
+        return [(text.index(stripped), text.index(stripped) + len(stripped))] if stripped else []
+    stretches: list[tuple[int, int]] = []
+    start = last = None
+    for i, char in enumerate(text):
+        kind = _strong(char)
+        if kind == "ltr" or (char == "%" and last == i - 1):
+            start = i if start is None else start
+            last = i
+        elif kind == "rtl" and start is not None and last is not None:
+            stretches.append((start, last + 1))
+            start = last = None
+    if start is not None and last is not None:
+        stretches.append((start, last + 1))
+    return [_with_closing_punctuation(text, a, b) for a, b in stretches]
+
+
+def _with_closing_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
+    """Keep "(2026-12)" whole: a bracket opened inside the stretch closes inside it too. A Latin
+    sentence (three words or more) keeps its own full stop, question or exclamation mark."""
+    inside = text[start:end]
+    if inside.count("(") > inside.count(")") and text[end : end + 1] == ")":
+        end += 1
+    if len(inside.split()) >= 3 and text[end : end + 1] in (".", "!", "?"):
+        end += 1
+    return start, end
+
+
+def isolate_left_to_right(paragraph: BaseOxmlElement) -> None:
+    """Wrap each left-to-right stretch of a paragraph in LRI ... PDI, across runs: a sentence in
+    italics and roman stays one stretch, so its words keep their order."""
+    nodes = [t for t in paragraph.iter(qn("w:t")) if t.text]
+    text = "".join(t.text for t in nodes)
+    if not any(_strong(c) == "ltr" for c in text):
+        return
+    stretches = left_to_right_stretches(text)
+    opens = {start for start, _ in stretches}
+    closes = {end - 1 for _, end in stretches}  # after the stretch's last character, same run
+    offset = 0
+    for node in nodes:
+        original = node.text
+        node.text = "".join(
+            (LRI if offset + i in opens else "") + char + (PDI if offset + i in closes else "")
+            for i, char in enumerate(original)
+        )
+        node.set(_XML_SPACE, "preserve")
+        offset += len(original)
+
+
+def _run_text(run: BaseOxmlElement) -> str:
+    return "".join(t.text or "" for t in run.iter(qn("w:t")))
+
+
+def _remove(parent: BaseOxmlElement, tag: str) -> None:
+    found = parent.find(qn(tag))
+    if found is not None:
+        parent.remove(found)
+
+
+def story_roots(doc: WordDocument) -> Iterator[BaseOxmlElement]:
     yield doc.element.body
     for section in doc.sections:
         for part in (section.header, section.footer, section.first_page_header):
