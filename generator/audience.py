@@ -14,6 +14,7 @@ from typing import Any
 from . import schema as s
 from .mdtext import in_language, safe_markdown
 from .model import META_KEYS, Content, language_tag, walk_records
+from .pin import chart_kind, chart_name, chart_series, merged_figures
 
 
 class Audience(Enum):
@@ -151,7 +152,11 @@ def view(content: Content, audience: Audience, lang: str | None = None) -> dict[
         section = content.section(file_name)
         rec = s.FILES[file_name]
         out[key] = flt.record(section, -1) if section else flt.value(rec, None, -1) or _empty(rec)
-    out["data"] = {"people_in_need": _pin_rows(flt, content)}
+    tables = _pin_tables(flt, content)
+    out["data"] = {
+        "people_in_need": tables,
+        "figures": merged_figures(out["analysis"].get("figures"), tables),
+    }
     out["audience"] = audience.slug
     out["lang"] = flt.lang
     out["languages"] = content.languages  # the first one keeps the outputs' plain file names
@@ -160,14 +165,22 @@ def view(content: Content, audience: Audience, lang: str | None = None) -> dict[
     return out
 
 
-def _pin_rows(flt: _Filter, content: Content) -> list[dict[str, Any]]:
-    """People-in-need rows of every table this audience may see, tables in file order."""
-    rows: list[dict[str, Any]] = []
+def _pin_tables(flt: _Filter, content: Content) -> list[dict[str, Any]]:
+    """People-in-need tables this audience may see, in file order; each names the chart drawn
+    from it (charts.write_pin_chart draws exactly these), or None."""
+    tables: list[dict[str, Any]] = []
     for _name, section in sorted(content.sections.items()):
         if section["_kind"] == "pin_table":
             table = flt.record(section, -1)
-            rows.extend(table["rows"] if table else [])
-    return rows
+            if table is not None:
+                tables.append(table)
+    charted = 0
+    for table in tables:
+        series = chart_series(table)
+        table["chart"] = chart_name(charted) if series else None
+        table["chart_by"] = chart_kind(series) if series else None
+        charted += table["chart"] is not None
+    return tables
 
 
 def _empty(rec: s.Record) -> dict[str, Any]:

@@ -8,6 +8,7 @@ leaves the last good one as it was and no file of an earlier build can survive i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -275,6 +276,8 @@ def _write_language(
         markdown = render(doc, views[doc.audience], info, template_dir)
         base = staging / doc.folder / f"{doc.slug}{suffix}"
         _write_text(cache, base.with_name(f"{base.name}.md"), without_marks(markdown))
+        if not doc.charts:
+            check_images(markdown, base.with_name(f"{base.name}.md"), base.parent)
         if doc.charts:
             with_charts.append((doc, markdown, base))
         else:
@@ -312,11 +315,29 @@ def _write_language(
                 start_site(pending)
                 pending = None
             charts = write_charts(doc.charts, views[doc.audience], base.parent, cache, drawer)
+            check_images(markdown, base.with_name(f"{base.name}.md"), base.parent)
             start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, charts))
         if pending:
             start_site(pending)
 
     return draw_charts_and_site
+
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\(<?([^)\s>]+)")
+
+
+def check_images(markdown: str, document: Path, folder: Path) -> None:
+    """A document never points at an image the build did not make (pandoc would only warn
+    "Could not fetch resource" and write a Word file with a broken picture): checked on the
+    Markdown, once its charts are drawn and before pandoc runs."""
+    for reference in _IMAGE.findall(markdown):
+        image = folder / reference
+        if ".." in Path(reference).parts or not image.is_file():
+            raise BuildFailed(
+                f"{document.name} points at the image {reference}, which this build did not "
+                f"make; nothing was published. This is a fault of the templates or the charts "
+                f"(generator/charts.py), not of the content: please report it."
+            )
 
 
 # The folders of build/OP a build of some languages carries over from the last build.

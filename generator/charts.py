@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,7 @@ from .i18n import (
     period,
     translator,
 )
+from .pin import chart_series
 from .tracking import in_order
 from .writers import write_atomically
 
@@ -208,59 +210,92 @@ def _period_label(value: str, lang: str) -> str:
     return value.replace("-", "\n") if shown == value else shown.replace("\u00a0", "\n")
 
 
-PIN_CHART = "people-in-need.png"
-AGE_GROUPS = (
-    ("children", N_("Children")),
-    ("adults", N_("Adults")),
-    ("elderly", N_("Older people")),
-)
-FEMALE, MALE = "#B5446E", "#1F4E79"
+SOURCE_WIDTH = 100  # characters of the source line that fit across the chart at 6 pt
+PIN_COLOURS = {"f": "#B5446E", "m": "#1F4E79", "i": "#7F7F7F", "*": "#1F4E79"}
 
 
 def write_pin_chart(
     view: Mapping[str, Any],
     folder: Path,
     cache: OutputCache | None = None,
-    _drawer: Drawer | None = None,  # one chart: drawn here
-) -> Path | None:
-    """People in need of protection by sex and age, from the data tables this view holds."""
-    rows = view["data"]["people_in_need"]
-    totals = {key: sum(r["in_need"].get(key, 0) for r in rows) for key in _PIN_KEYS}
-    if not any(totals.values()):
-        return None
-    target = folder / charts_folder(view) / PIN_CHART
+    _drawer: Drawer | None = None,  # one chart per table: drawn here
+) -> list[Path]:
+    """People in need of protection by sex and age, one chart per data table this view holds
+    that has such figures: exactly the tables the view names a ``chart`` for, so that a
+    document never points at a chart that was not drawn."""
+    written = []
+    for table in view["data"]["people_in_need"]:
+        series = chart_series(table)
+        if not table.get("chart") or series is None:
+            continue
+        target = folder / charts_folder(view) / table["chart"]
+        source = source_line(table)
 
-    def make(path: Path) -> None:
-        with _style():
-            figure = draw_pin(totals, Labels(view["lang"]))
-            write_atomically(path, lambda tmp: _save(figure, tmp))
+        def make(path: Path, series: Any = series, source: str = source) -> None:
+            ages, by_sex = series
+            with _style():
+                figure = draw_pin(ages, by_sex, labels=Labels(view["lang"]), source=source)
+                write_atomically(path, lambda tmp: _save(figure, tmp))
 
-    produce(cache, target, lambda: fingerprint("pin", totals, view["lang"], code_digest()), make)
-    return target
+        key = partial(fingerprint, "pin", series, source, view["lang"], code_digest())
+        produce(cache, target, key, make)
+        written.append(target)
+    return written
 
 
-_PIN_KEYS = [f"{sex}_{age}" for age, _ in AGE_GROUPS for sex in ("f", "m")]
+def source_line(table: Mapping[str, Any]) -> str:
+    """The sidecar's source, title and date, as the documents print them under the chart."""
+    return ", ".join(str(table[key]) for key in ("source", "title", "date") if table.get(key))
 
 
-def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figure:
-    """Grouped bars, female and male side by side for each age group."""
+def draw_pin(
+    ages: list[str],
+    series: Mapping[str, list[float]],
+    labels: Labels | None = None,
+    source: str = "",
+) -> Figure:
+    """Grouped bars: each sex side by side for each age group (or one bar per age group, or
+    one per sex, as the table gives them), the source line under the chart."""
     labels = labels or Labels()
     _ = labels.text
-    figure = _figure((4.8, 2.2))
-    box = (0.04, 0.14, 0.83, 0.74) if labels.mirrored else (0.13, 0.14, 0.83, 0.74)
-    axes = figure.add_axes(box)  # room for "600 ألف" beside the value axis
-    sexes = (("f", FEMALE, _("Female")), ("m", MALE, _("Male")))
-    for offset, (sex, colour, name) in enumerate(sexes):
-        values = [totals[f"{sex}_{age}"] for age, _ in AGE_GROUPS]
-        xs = [x + (offset - 0.5) * 0.38 for x in range(len(values))]
-        axes.bar(xs, values, width=0.36, color=colour, label=name)
+    figure = _figure((4.8, 2.5))
+    box = (0.04, 0.25, 0.83, 0.66) if labels.mirrored else (0.13, 0.25, 0.83, 0.66)
+    axes = figure.add_axes(box)  # room for "600 ألف" beside the value axis, and the source
+    names = {"f": _("Female"), "m": _("Male"), "i": _("Other"), "*": _("Total")}
+    width = 0.76 / len(series)
+    for offset, (sex, values) in enumerate(series.items()):
+        xs = [x + (offset - (len(series) - 1) / 2) * width for x in range(len(values))]
+        axes.bar(xs, values, width=width * 0.95, color=PIN_COLOURS[sex], label=names[sex])
         _label_bars(axes, xs, values, labels.compact, fontsize=7)
-    axes.set_xticks(range(len(AGE_GROUPS)), [_(label) for _key, label in AGE_GROUPS])
-    axes.set_ylim(0, max(totals.values()) * 1.2)
+    ticks = [_(AGE_NAMES[age]) if age in AGE_NAMES else age for age in ages]
+    axes.set_xticks(
+        range(len(ages)),
+        ["" if age == "*" else tick for age, tick in zip(ages, ticks, strict=True)],
+    )
+    top = max(v for values in series.values() for v in values)
+    axes.set_ylim(0, max(top, 1) * 1.2)
     axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
-    axes.legend(frameon=False, fontsize=8, loc="upper left" if labels.mirrored else "upper right")
+    if len(series) > 1:
+        axes.legend(
+            frameon=False, fontsize=8, loc="upper left" if labels.mirrored else "upper right"
+        )
     mirror(axes, labels)
+    if source:
+        lines = textwrap.wrap(f"{_('Source:')} {source}", SOURCE_WIDTH)
+        if len(lines) > 2:  # the whole line is printed under the chart in the document
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), SOURCE_WIDTH, placeholder="…")]
+        x, align = (0.99, "right") if labels.mirrored else (0.01, "left")
+        figure.text(x, 0.015, "\n".join(lines), fontsize=6, color="#595959", va="bottom", ha=align)
     return figure
+
+
+AGE_NAMES = {
+    "infants": N_("Infants"),
+    "children": N_("Children"),
+    "adults": N_("Adults"),
+    "adolescents": N_("Adolescents"),
+    "elderly": N_("Older people"),
+}
 
 
 def mirror(axes: Axes, labels: Labels) -> None:

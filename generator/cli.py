@@ -341,6 +341,40 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
     click.echo(f"wrote {target}")
 
 
+@main.command()
+@CONTENT_OPTION
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal", "confidential"]),
+    default="internal",
+    show_default=True,
+    help="Show the tables up to this level; a strictly-confidential table is never shown.",
+)
+def figures(content_dir: Path, audience: str) -> None:
+    """Show where each people-in-need figure comes from, for an IM officer to check.
+
+    For every people-in-need table in data/ (HXL-tagged CSV or Excel, in the wide HPC.tools
+    shape or the long HDX one), prints the protection headline figures (people in need,
+    people targeted) and each area of responsibility's, each with the rows it was read
+    from and the rule that produced it: "row 3: national row, column L 'In Need' (#inneed)"
+    or "rows 3-8: sum of 3 areas (no total row for them)". Totals are never added to their
+    parts, and columns whose hashtag attributes are not understood are ignored: the
+    warnings below the figures name them. Exit status 1 if a table has an error.
+
+    Example: protdocs figures --content content --audience public
+    """
+    from .schema import LEVELS
+    from .tables import figures_report
+
+    report, problems = figures_report(content_dir, LEVELS.index(audience))
+    click.echo(report, nl=False)
+    if problems:
+        click.echo("")
+        _print_problems(problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise ProtdocsError("the tables above have errors: correct them and run this again.")
+
+
 TRANSLATORS_AUDIENCE = click.option(
     "--audience",
     type=click.Choice(["public", "internal"]),

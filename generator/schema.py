@@ -475,18 +475,30 @@ class Figures:
     """Numbers read from a data table, keyed by disaggregation (``total``, ``f_children`` …)."""
 
 
-# Records made from HXL data tables (data/*.csv, data/*.xlsx) rather than typed in YAML.
+# Records made from HXL data tables (data/*.csv, data/*.xlsx) rather than typed in YAML: a
+# people-in-need table's figures, already worked out by meaning (generator/pin.py).
 PIN_ROW = Record(
     "pin_row",
     {
-        "area": Text(inline=True, name=True),
-        "group": Text(inline=True),
+        "area": Text(inline=True, name=True),  # a row of the by-area table, or
+        "group": Text(inline=True),  # of the by-population-group table (name as written)
+        "code": Figures(),  # the group's code, when the vocabulary knows it (shown translated)
         "in_need": Figures(),
         "targeted": Figures(),
     },
 )
 PIN_TABLE = Record(
     "pin_table",
-    {"title": Text(inline=True), "rows": Items(PIN_ROW)},
+    {
+        "title": Text(inline=True),
+        "source": Text(inline=True),
+        "date": Figures(),  # 2026-11: checked when read, not a phrase of the leak check
+        "rows": Items(PIN_ROW),
+        "groups": Items(PIN_ROW),
+        "headline": Figures(),
+        "aors": Figures(),
+        "sex_age": Figures(),
+        "disabled": Figures(),
+    },
 )
 RECORDS.update({r.kind: r for r in (PIN_ROW, PIN_TABLE)})

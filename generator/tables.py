@@ -4,7 +4,8 @@ Tables are read with libhxl (the HXL project's own parser, with openpyxl for Exc
 table exported from HDX or OCHA's HPC tools works as it is: extra untagged columns, blank rows,
 thousands separators and Excel dates included. Each table's classification comes from its sidecar
 ``NAME.meta.yaml``, and is ``internal`` without one: a table reaches a public document only when
-someone marked it public.
+someone marked it public. What the figures of a people-in-need table mean (its totals, areas,
+groups, AoRs and breakdowns) is worked out in ``pin.py``; this module reads the cells.
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import pin
 from . import schema as s
 from .cache import code_digest, file_digest, fingerprint
-from .errors import Problem, did_you_mean
+from .errors import Problem, Severity, did_you_mean
 from .load import YMap, load_file
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 PEOPLE_IN_NEED = "people-in-need"
 INDICATOR_RESULTS = "indicator-results"
 KINDS = (PEOPLE_IN_NEED, INDICATOR_RESULTS)
-META_FIELDS = ("classification", "kind", "title", "sector")
-SEXES = {"f": "f", "female": "f", "m": "m", "male": "m"}
-AGES = ("children", "adults", "elderly")
+META_FIELDS = ("classification", "kind", "title", "sector", "source", "date")
 _NUMBER = re.compile(r"^-?(\d{1,3}([, \u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
@@ -49,11 +49,22 @@ def _parse_cache(key: str) -> tuple[Table | None, list[Problem]] | None:
 
 
 def _remember_parse(key: str, table: Table | None, problems: list[Problem]) -> None:
+    """Only tables that were read, and never a strictly-confidential one (its figures and
+    names must not outlive the content folder); in a folder only the user can open
+    (0700), each file readable by the user alone (0600), whatever the umask."""
     target = _parse_cache_file(key)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if table is None or table.level >= s.STRICTLY:
+            target.unlink(missing_ok=True)
+            return
+        for folder in (target.parent.parent, target.parent):
+            folder.mkdir(mode=0o700, exist_ok=True, parents=True)
+        target.parent.chmod(0o700)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps((table, problems)))
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(pickle.dumps((table, problems)))
         os.replace(tmp, target)
     except OSError:
         pass
@@ -92,6 +103,10 @@ class Table:
     level: int
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None  # the sidecar's source and date, printed under every figure
+    date: str | None = None
+    facts: pin.FactTable | None = None  # a people-in-need table's figures, by meaning
+    summary: dict[str, Any] | None = None  # pin.summary(facts), kept in the parse cache
 
 
 @dataclass
@@ -148,7 +163,10 @@ class TableReader:
         meta = self.meta(path)
         try:
             source = hxl.data(io.BytesIO(path.read_bytes()))
-            columns, rows = source.columns, list(source)
+            columns = source.columns
+            # The hashtag row's line, for warnings about a column (libhxl keeps it privately).
+            tag_index = getattr(source, "_source_row_number", None)
+            rows = list(source)
         except hxl.input.HXLTagsNotFoundException:
             self.error(
                 path,
@@ -177,9 +195,15 @@ class TableReader:
             if meta.get("classification")
             else self.default_level
         )
-        table = Table(path, kind, level, meta.get("title") or path.stem)
-        reader = self.pin_rows if kind == PEOPLE_IN_NEED else self.result_rows
-        table.rows = list(reader(path, columns, rows, meta))
+        table = Table(path, kind, level, str(meta.get("title") or path.stem))
+        table.source = str(meta["source"]) if meta.get("source") else None
+        table.date = str(meta["date"]) if meta.get("date") else None
+        if kind == PEOPLE_IN_NEED:
+            tag_line = tag_index + 1 if isinstance(tag_index, int) else None
+            table.facts = self.pin_facts(path, columns, rows, meta, tag_line)
+            table.summary = pin.summary(table.facts)
+        else:
+            table.rows = list(self.result_rows(path, columns, rows, meta))
         return table
 
     def meta(self, path: Path) -> dict[str, Any]:
@@ -207,6 +231,16 @@ class TableReader:
                 f"'{data['classification']}' is not one of {', '.join(s.LEVELS)}",
             )
             data["classification"] = "strictly-confidential"
+        date = data.get("date")
+        if date is not None and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", str(date)):
+            self.error(
+                sidecar,
+                data.line_of("date"),
+                "date",
+                f"'{date}' is not a date",
+                'Write the month or the day the figures are from, e.g. date: "2026-11".',
+            )
+            data["date"] = None
         if data.get("kind") not in (None, *KINDS):
             self.error(
                 sidecar,
@@ -218,62 +252,210 @@ class TableReader:
         return dict(data)
 
     # -- people in need ------------------------------------------------------------------
-    def pin_rows(
-        self, path: Path, columns: list, rows: list, meta: dict
-    ) -> Iterator[dict[str, Any]]:
-        sector = _first_column(columns, ("#sector+cluster", "#sector"))
-        wanted = str(meta.get("sector") or "protection").casefold()
-        area_col = _first_column(
-            columns, ("#adm1+name", "#adm2+name", "#adm1", "#adm2", "#loc+name")
-        )
-        group_col = _first_column(columns, ("#population+type", "#population+group", "#population"))
+    def pin_facts(
+        self, path: Path, columns: list, rows: list, meta: dict, tag_line: int | None = None
+    ) -> pin.FactTable:
+        """Every figure of a people-in-need table, by meaning (see pin.py), in either shape."""
+        facts = pin.FactTable()
+        figure_columns = self.figure_columns(path, columns, tag_line)
+        place = {
+            name: _first_column(columns, patterns) for name, patterns in _PIN_DIMENSIONS.items()
+        }
+        own = str(meta["sector"]) if meta.get("sector") else None
+        others: set[str] = set()
         for row in rows:
             if _blank(row):
                 continue
             line = row.source_row_number + 1
-            if sector is not None and str(row.values[sector] or "").strip().casefold() not in (
-                wanted,
-                "pro",
-            ):
-                continue
-            record = {
-                "area": _text(row, area_col),
-                "group": _text(row, group_col),
-                "in_need": self.figures(path, line, columns, row, "#inneed"),
-                "targeted": self.figures(path, line, columns, row, "#targeted"),
-            }
-            yield record | {"_line": line}
-
-    def figures(self, path: Path, line: int, columns: list, row: Any, tag: str) -> dict[str, Any]:
-        """Total and sex/age parts of one measure; the parts may not exceed the total."""
-        out: dict[str, Any] = {}
-        for i, column in enumerate(columns):
-            if column.tag != tag:
-                continue
-            key = _figure_key(column.attributes)
-            cell = Cell(
-                row.values[i] if i < len(row.values) else None,
-                line,
-                i,
-                column.header or "",
-                column.display_tag,
+            sector = (
+                pin.sector_of(_text(row, place["sector"]), own)
+                if place["sector"] is not None
+                else pin.PROTECTION
             )
-            number = self.number(path, cell)
-            if key is not None and number is not None:
-                out[key] = out.get(key, 0) + number
-        total = out.get("total")
-        sexed = sum(v for k, v in out.items() if k in {"f", "m"})
-        aged = sum(v for k, v in out.items() if "_" in k or k in AGES)
-        if total is not None and max(sexed, aged) > total:
+            if sector in (pin.OTHER_SECTOR, pin.INTERSECTORAL):
+                others.add(str(_text(row, place["sector"])))
+                continue  # other clusters, and intersectoral rows, are never protection figures
+            dims = self.row_dimensions(path, line, columns, row, place, facts)
+            if dims is None:
+                continue
+            found: list[pin.Fact] = []
+            for index, meaning in figure_columns:
+                cell = _cell(columns, row, index, line)
+                number = self.number(path, cell)
+                if number is None:
+                    continue
+                merged = dict(dims)
+                for name in ("group", "sex", "age", "disabled"):
+                    given = getattr(meaning, name)
+                    if given != pin.ALL and merged[name] not in (pin.ALL, given):
+                        self.error(
+                            path,
+                            line,
+                            cell.where,
+                            f"this column counts {name} '{given}' but the row is "
+                            f"{name} '{merged[name]}'",
+                            "Put such figures in a row of their own, or untag the column.",
+                        )
+                        break
+                    if given != pin.ALL:
+                        merged[name] = given
+                else:
+                    where = pin.Where(line, cell.where)
+                    key = tuple(merged[d] for d in pin.DIMENSIONS)
+                    found.append(pin.Fact(meaning.measure, sector, key, number, where))  # type: ignore[arg-type]
+            for fact in found:
+                facts.add(fact)
+            self.check_row_parts(path, line, found)
+        if others and not facts.facts:
+            self.problems.append(
+                Problem(
+                    path,
+                    tag_line,
+                    _column_name(columns, place["sector"]),
+                    "no row of this table is a protection row (sectors found: "
+                    + ", ".join(sorted(others)[:8])
+                    + "), so it gives no figure",
+                    "Protection rows say PRO or Protection; write the value yours use in the "
+                    "sidecar, e.g. sector: Protección.",
+                    Severity.WARNING,
+                )
+            )
+        for first, second in facts.duplicates:
             self.error(
                 path,
-                line,
-                tag,
-                f"the disaggregated figures add up to {max(sexed, aged):,}, "
-                f"more than the total {total:,}",
-                "Check the row: parts may not add up to more than the total.",
+                second.where.line,
+                second.where.column,
+                f"this figure ({_n(second.value)}) is also given, as {_n(first.value)}, at "
+                f"row {first.where.line}, {first.where.column}",
+                "Keep one of the two.",
             )
-        return out
+        for sector, measure, national, areas in pin.national_mismatches(facts):
+            self.error(
+                path,
+                national.lines[0],
+                national.rule,
+                f"the national row gives {_n(national.value)} {pin.MEASURE_WORDS[measure]} "
+                f"({_sector_words(sector)}), but its areas (rows "
+                f"{pin.lines_text(areas.lines)}) add up to {_n(areas.value)}",
+                "Correct the national row or the areas: they must agree.",
+            )
+        return facts
+
+    def figure_columns(
+        self, path: Path, columns: list, tag_line: int | None = None
+    ) -> list[tuple[int, pin.ColumnMeaning]]:
+        """The #inneed/#targeted columns whose attributes are understood; the others are
+        ignored with a warning naming them, never counted."""
+        import hxl
+
+        measures = [hxl.TagPattern.parse(tag) for tag in pin.MEASURES]
+        understood = []
+        for i, column in enumerate(columns):
+            if not column.tag or not any(pattern.match(column) for pattern in measures):
+                continue
+            meaning = pin.column_meaning(column.tag, column.attributes)
+            if meaning is None:
+                continue
+            if meaning.unknown:
+                cell = Cell(None, 0, i, column.header or "", column.display_tag)
+                self.problems.append(
+                    Problem(
+                        path,
+                        tag_line,
+                        cell.where,
+                        "the attribute(s) "
+                        + ", ".join(f"+{a}" for a in sorted(set(meaning.unknown)))
+                        + " are not understood, so this column is ignored",
+                        "Use +f/+m/+i, +infants/+children/+adolescents/+adults/+elderly (a custom"
+                        " age such as +age_5_17 only beside one of these), +disabled, +idps/"
+                        "+refugees/+host, or +total; see docs/content-format.md.",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            understood.append((i, meaning))
+        return understood
+
+    def row_dimensions(
+        self, path: Path, line: int, columns: list, row: Any, place: dict, facts: pin.FactTable
+    ) -> dict[str, str] | None:
+        """Area, district, population group, sex, age and disability of a row (ALL where the
+        row does not say, or says all/ALL)."""
+        dims = {d: pin.ALL for d in pin.DIMENSIONS}
+        for level, (code_key, name_key) in (
+            ("area", ("adm1_code", "adm1_name")),
+            ("district", ("adm2_code", "adm2_name")),
+        ):
+            code, name = _text(row, place[code_key]), _text(row, place[name_key])
+            if not code and name and name.casefold() in _NATIONAL_WORDS:
+                name = None  # a "Total" row under the areas is the national row
+            if code or name:
+                key = str(code or name)
+                dims[level] = key
+                if level == "area":
+                    facts.area_names.setdefault(key, str(name or code))
+        if dims["district"] != pin.ALL and dims["area"] == pin.ALL:
+            self.error(
+                path, line, "#adm1", "this row has a district but no admin-1 area",
+                "Give the admin-1 code or name of every district row.",
+            )  # fmt: skip
+            return None
+        group = _text(row, place["group"])
+        if group and group.casefold() not in _ALL_WORDS:
+            key = pin.group_code(group) or group
+            dims["group"] = key
+            facts.group_names.setdefault(key, group)
+        readers = {
+            "sex": ("gender", _sex, "f, m or all"),
+            "age": ("age", pin.age_key, "an age range such as 0-17 or 60+, or all"),
+            "disabled": ("disabled", _disabled, "y, n or all"),
+        }
+        for dim, (where, read, allowed) in readers.items():
+            index = place[where]
+            value = _text(row, index)
+            if value is None or value.casefold() in _ALL_WORDS:
+                continue
+            understood = read(value) if dim != "age" else _age(value)
+            if understood is None:
+                cell = _cell(columns, row, index, line)
+                self.error(
+                    path, line, cell.where, f"'{value}' is not understood", f"Write {allowed}."
+                )
+                return None
+            dims[dim] = understood
+        if dims["age"] == pin.ALL and place["age_min"] is not None:
+            low, high = _text(row, place["age_min"]), _text(row, place["age_max"])
+            if low and low.casefold() not in _ALL_WORDS:
+                dims["age"] = pin.age_key(f"{low}-{high}" if high else f"{low}+") or pin.ALL
+        return dims
+
+    def check_row_parts(self, path: Path, line: int, found: list[pin.Fact]) -> None:
+        """Within one row, the sex (and sex and age) parts may not add up to more than the
+        row's total."""
+        for measure, tag in _MEASURE_TAGS.items():
+            mine = [f for f in found if f.measure == measure]
+            total = next((f for f in mine if f.dims[3:] == (pin.ALL,) * 3), None)
+            if total is None:
+                continue
+            base = total.dims[:3]
+            sexed = sum(
+                f.value for f in mine if f.dims[:3] == base and f.dims[3] != pin.ALL
+                and f.dims[4] == pin.ALL and f.dims[5] == pin.ALL
+            )  # fmt: skip
+            crossed = sum(
+                f.value for f in mine if f.dims[:3] == base and f.dims[3] != pin.ALL
+                and f.dims[4] in _CORE_AGES and f.dims[5] == pin.ALL
+            )  # fmt: skip
+            parts = max(sexed, crossed)
+            if parts > total.value:
+                self.error(
+                    path,
+                    line,
+                    tag,
+                    f"the disaggregated figures add up to {_n(parts)}, "
+                    f"more than the total {_n(total.value)}",
+                    "Check the row: parts may not add up to more than the total.",
+                )
 
     def number(self, path: Path, cell: Cell) -> int | float | None:
         value = cell.value
@@ -395,15 +577,6 @@ def _first_column(columns: list, patterns: tuple[str, ...]) -> int | None:
     return None
 
 
-def _figure_key(attributes: set[str]) -> str | None:
-    """``total``, ``f``/``m``, an age, or ``f_children`` style for sex and age together."""
-    sex = next((SEXES[a] for a in attributes if a in SEXES), None)
-    age = next((a for a in AGES if a in attributes), None)
-    if sex and age:
-        return f"{sex}_{age}"
-    return sex or age or "total"
-
-
 def _period(cell: Cell | None) -> str | None:
     """A reporting period; a date (an Excel date too) counts in its half-year."""
     if cell is None or cell.value in (None, ""):
@@ -428,3 +601,212 @@ def _text(row: Any, index: int | None) -> str | None:
 
 def _blank(row: Any) -> bool:
     return all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in row.values)
+
+
+# Where a people-in-need table says what a row counts (patterns matched with libhxl).
+_PIN_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "sector": ("#sector+code", "#sector+cluster", "#sector"),
+    "adm1_code": ("#adm1+code",),
+    "adm1_name": ("#adm1+name", "#adm1"),
+    "adm2_code": ("#adm2+code",),
+    "adm2_name": ("#adm2+name", "#adm2"),
+    "group": (
+        "#population_group+code",
+        "#population_group",
+        "#population+type",
+        "#population+group",
+    ),
+    "gender": ("#gender+code", "#gender"),
+    "age": ("#age+range",),
+    "age_min": ("#age+min",),
+    "age_max": ("#age+max",),
+    "disabled": ("#is_disabled", "#disabled"),
+}
+_MEASURE_TAGS = {pin.IN_NEED: "#inneed", pin.TARGETED: "#targeted"}
+_CORE_AGES = ("children", "adults", "elderly")  # do not overlap one another
+_ALL_WORDS = {"all", "total"}
+_NATIONAL_WORDS = {"total", "grand total", "national", "national total", "all", "country"}
+_SEX_WORDS = {"f": "f", "female": "f", "women": "f", "m": "m", "male": "m", "men": "m"}
+_SEX_WORDS |= {"i": "i", "other": "i", "intersex": "i"}
+
+
+def _sex(text: str) -> str | None:
+    return _SEX_WORDS.get(text.strip().casefold())
+
+
+def _disabled(text: str) -> str | None:
+    word = text.strip().casefold()
+    return {"y": "y", "yes": "y", "true": "y", "1": "y", "n": "n", "no": "n", "false": "n"}.get(
+        word, "n" if word == "0" else None
+    )
+
+
+def _age(text: str) -> str | None:
+    word = text.strip().casefold()
+    return word if word in pin.AGE_ATTRIBUTES else pin.age_key(word)
+
+
+def _cell(columns: list, row: Any, index: int | None, line: int) -> Cell:
+    assert index is not None
+    column = columns[index]
+    raw = row.values[index] if index < len(row.values) else None
+    return Cell(raw, line, index, column.header or "", column.display_tag)
+
+
+def _column_name(columns: list, index: int | None) -> str:
+    if index is None:
+        return ""
+    column = columns[index]
+    return Cell(None, 0, index, column.header or "", column.display_tag).where
+
+
+def _n(value: float) -> str:
+    return f"{value:,}"
+
+
+def _sector_words(sector: str) -> str:
+    return "protection" if sector == pin.PROTECTION else sector.replace("-", " ")
+
+
+def pin_record(table: Table) -> dict[str, Any]:
+    """A people-in-need table as a content record: what the HNO prints from it, every number
+    already worked out by meaning (pin.summary), names kept as text for the audience filter to
+    make inert. ``_figures`` keeps where each headline and AoR figure comes from, for the
+    reconciliation with analysis.yaml."""
+    facts = table.facts or pin.FactTable()
+    found = table.summary or pin.summary(facts)
+    common = {"_level": table.level, "_file": str(table.path)}
+
+    def row(area: str | None, group: str | None, code: str | None, figures: dict) -> dict:
+        line = min((f.lines[0] for f in figures.values() if f), default=1)
+        numbers = {m: pin.plain(f) for m, f in figures.items()}
+        return {"_kind": "pin_row", **common, "_line": line, "area": area, "group": group,
+                "code": code, **numbers}  # fmt: skip
+
+    everyone = found["headline"][pin.IN_NEED]
+    groups = [
+        row(None, facts.group_names.get(g, g), g if g in pin.GROUP_CODES else None, figures)
+        for g, figures in found["groups"]
+    ]
+    provenance = {(None, m): f for m, f in found["headline"].items() if f is not None} | {
+        (aor, m): f for aor, figures in found["aors"] for m, f in figures.items() if f
+    }
+    return {
+        "_kind": "pin_table",
+        **common,
+        "_line": 1,
+        "_figures": {key: (f.value, _provenance(f)) for key, f in provenance.items()},
+        "title": table.title,
+        "source": table.source,
+        "date": table.date,
+        "rows": [
+            row(facts.area_names.get(a, a), None, None, figures) for a, figures in found["areas"]
+        ],
+        "groups": groups,
+        "headline": {m: pin.plain(f) for m, f in found["headline"].items()},
+        "aors": [
+            {"aor": aor, **{m: pin.plain(f) for m, f in figures.items()}}
+            for aor, figures in found["aors"]
+        ],
+        "sex_age": {
+            "ages": found["ages"],
+            "sexes": found["sexes"],
+            "cells": {
+                f"{sex}|{age}": f.value
+                for (sex, age), f in [*found["sex_age"].items(), ((pin.ALL,) * 2, everyone)]
+                if f
+            },
+        },
+        "disabled": {m: pin.plain(f) for m, f in found["disabled"].items()},
+    }
+
+
+def _provenance(figure: pin.Figure) -> str:
+    """Where a figure comes from, as errors and ``protdocs figures`` print it."""
+    rows = pin.lines_text(figure.lines)
+    return f"{'rows' if len(figure.lines) > 1 else 'row'} {rows}: {figure.rule}"
+
+
+def figures_report(content_dir: Path, highest: int = s.INTERNAL) -> tuple[str, list[Problem]]:
+    """``protdocs figures``: each headline and AoR figure of every people-in-need table up to
+    level ``highest`` (never a strictly-confidential one), with its file, its rows and the rule
+    that produced it; and the tables' problems."""
+    problems: list[Problem] = []
+    lines: list[str] = []
+    withheld = 0
+    typed = _typed_figures(content_dir, highest)
+    tables = TableReader(problems).read_folder(content_dir / "data")
+    for table in (t for t in tables if t.kind == PEOPLE_IN_NEED):
+        if table.level > highest:
+            withheld += 1
+            continue
+        facts = table.facts or pin.FactTable()
+        found = table.summary or pin.summary(facts)
+        lines.append(f"{table.path.name} ({s.LEVELS[table.level]}): {table.title}")
+        source = ", ".join(x for x in (table.source, table.date) if x)
+        if source:
+            lines.append(f"  Source: {source}")
+        named: list[tuple[str | None, str, dict]] = [(None, "Protection", found["headline"])]
+        aor_names = s.vocabulary()["aor"]
+        named += [(aor, aor_names[aor], figures) for aor, figures in found["aors"]]
+        for aor, name, figures in named:
+            for measure, figure in figures.items():
+                words = pin.MEASURE_WORDS[measure]
+                if figure is None:
+                    lines.append(f"  {name}, {words}: not in this table")
+                    continue
+                lines.append(f"  {name}, {words}: {figure.value:,}")
+                lines.append(f"      {_provenance(figure)}")
+                given = typed.get((aor, measure))
+                if given is not None:
+                    verdict = "agrees" if given[1] == figure.value else "DOES NOT AGREE"
+                    lines.append(f"      {given[0]}: {given[1]:,} ({verdict})")
+        for measure in (pin.IN_NEED, pin.TARGETED):
+            national = facts.facts.get((measure, pin.PROTECTION, (pin.ALL,) * 6))
+            areas = facts.sum_of_areas(measure, pin.PROTECTION)
+            if national is not None and areas is not None and areas.value == national.value:
+                lines.append(
+                    f"  Checked: the national row's {pin.MEASURE_WORDS[measure]} "
+                    f"({national.value:,}) equals the sum of its areas (rows "
+                    f"{pin.lines_text(areas.lines)})."
+                )
+        lines.append("")
+    if withheld:
+        lines.append(
+            f"{withheld} table(s) above the {s.LEVELS[highest]} level not shown"
+            + (
+                ""
+                if highest >= s.CONFIDENTIAL
+                else " (--audience confidential shows the"
+                " confidential ones; strictly-confidential tables are never shown)"
+            )
+            + "."
+        )
+    if not lines:
+        lines.append(f"No people-in-need table in {content_dir / 'data'}.")
+    return "\n".join(lines).rstrip() + "\n", problems
+
+
+def _typed_figures(
+    content_dir: Path, highest: int
+) -> dict[tuple[str | None, str], tuple[str, Any]]:
+    """analysis.yaml's headline and by-AoR figures up to level ``highest``, by (AoR or None,
+    measure), each with the field it is in; read as validation reads them."""
+    from .validate import load_and_validate
+
+    analysis = load_and_validate(content_dir).sections.get("analysis.yaml") or {}
+    figures = analysis.get("figures") or {}
+    rows = [(None, figures, "figures")] + [
+        (row["aor"], row, f"figures.by_aor.{row['aor']}") for row in figures.get("by_aor") or []
+    ]
+    found: dict[tuple[str | None, str], tuple[str, Any]] = {}
+    for aor, record, path in rows:
+        if record.get("_level", s.STRICTLY) > highest:
+            continue
+        for field_name, measure in (
+            ("people_in_need", pin.IN_NEED),
+            ("people_targeted", pin.TARGETED),
+        ):
+            if record.get(field_name) is not None:
+                found[(aor, measure)] = (f"analysis.yaml {path}.{field_name}", record[field_name])
+    return found

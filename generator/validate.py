@@ -15,7 +15,7 @@ from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Translatable, Untranslated, walk_records
-from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult
+from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult, pin_record
 from .translation_files import ImportedTranslations
 
 SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
@@ -746,6 +746,7 @@ def validate(loaded: LoadedContent) -> Content:
             content.sections[name] = record
     content.operation = content.sections.pop(OPERATION_FILE, {})
     _add_tables(walker, content)
+    _reconcile_figures(walker, content)
     walker.resolve_refs()
     _check_rules(walker, content)
     for record in walk_records(content.operation.get("hct_members", [])):
@@ -993,7 +994,7 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     seen: dict[tuple[str, str], str] = {}
     for table in TableReader(walker.problems).read_folder(content.folder / "data"):
         if table.kind == PEOPLE_IN_NEED:
-            content.sections[f"data/{table.path.name}"] = _pin_record(table)
+            content.sections[f"data/{table.path.name}"] = pin_record(table)
             continue
         for row in table.rows:
             _merge_result(walker, table, row["result"], seen)
@@ -1002,19 +1003,40 @@ def _add_tables(walker: _Walker, content: Content) -> None:
             indicator["results"].sort(key=lambda r: r["period"] or "")
 
 
-def _pin_record(table: Table) -> dict[str, Any]:
-    rows = [
-        {"_kind": "pin_row", "_level": table.level, "_file": str(table.path), **row}
-        for row in table.rows
-    ]
-    return {
-        "_kind": "pin_table",
-        "_level": table.level,
-        "_file": str(table.path),
-        "_line": 1,
-        "title": table.title,
-        "rows": rows,
-    }
+def _reconcile_figures(walker: _Walker, content: Content) -> None:
+    """Where analysis.yaml's ``figures`` and a people-in-need table give the same figure
+    (headline or AoR, in need or targeted), they must agree: otherwise the HNO would print one
+    and the annexes or the site another. The error names both places."""
+    analysis = content.sections.get("analysis.yaml") or {}
+    figures = analysis.get("figures")
+    if not figures:
+        return
+    typed: list[tuple[str | None, str, dict[str, Any], str]] = []
+    for field, measure in (("people_in_need", "in_need"), ("people_targeted", "targeted")):
+        typed.append((None, measure, figures, field))
+        for row in figures.get("by_aor") or []:
+            typed.append((row["aor"], measure, row, field))
+    tables = [t for name, t in sorted(content.sections.items()) if t["_kind"] == "pin_table"]
+    for aor, measure, record, field in typed:
+        value = record.get(field)
+        if value is None:
+            continue
+        for table in tables:
+            given = table["_figures"].get((aor, measure))
+            if given is None or given[0] == value:
+                continue
+            path = f"figures.{field}" if aor is None else f"figures.by_aor.{aor}.{field}"
+            other = (  # validate prints no strictly-confidential figure
+                f"{given[0]:,} ({given[1]})"
+                if table["_level"] < s.STRICTLY
+                else f"another figure ({given[1]}; the table is strictly confidential)"
+            )
+            walker.error(
+                _Where(Path(record["_file"]), record["_line"], path),
+                f"{value:,} here, but {_rel(table['_file'])} gives {other}.",
+                "Make them agree, or leave the figure out of analysis.yaml so that the "
+                "table's is used.",
+            )
 
 
 def _merge_result(

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from generator.audience import Audience, view
 from generator.cli import main
 from generator.validate import load_and_validate
-from tests.conftest import replace_in
+from tests.conftest import line_of, replace_in
 
 
 def validate(runner: CliRunner, content: Path) -> tuple[int, str]:
@@ -21,20 +21,30 @@ def validate(runner: CliRunner, content: Path) -> tuple[int, str]:
 
 
 def test_people_in_need_rows_are_read_and_filtered_to_protection(content: Path) -> None:
-    rows = view(load_and_validate(content), Audience.PUBLIC)["data"]["people_in_need"]
-    assert len(rows) == 6, "the Food Security row and the blank row are skipped"
-    assert sum(r["in_need"]["total"] for r in rows) == 2_480_000
-    assert sum(r["targeted"]["total"] for r in rows) == 1_120_000
-    first = rows[0]
-    assert (first["area"], first["group"]) == ("Upper Tarvan", "Internally displaced people")
-    assert first["in_need"]["f_children"] == 140_000  # "140,000" in the file
+    tables = view(load_and_validate(content), Audience.PUBLIC)["data"]["people_in_need"]
+    assert len(tables) == 1
+    table = tables[0]
+    # The Food Security row and the blank row are skipped; areas are the sum of their groups.
+    assert [(r["area"], r["in_need"], r["targeted"]) for r in table["rows"]] == [
+        ("Upper Tarvan", 830_000, 360_000),
+        ("Lower Tarvan", 1_030_000, 450_000),
+        ("Marisk", 620_000, 310_000),
+    ]
+    assert table["headline"] == {"in_need": 2_480_000, "targeted": 1_120_000}
+    # "Internally displaced people" in the file is the IDP group, named by the vocabulary.
+    assert [(g["code"], g["in_need"]) for g in table["groups"]] == [
+        ("IDP", 1_400_000),
+        ("NDP", 1_080_000),
+    ]
+    assert table["sex_age"]["cells"]["f|children"] == 656_000  # "140,000" and others in the file
 
 
 def test_table_without_sidecar_is_internal(content: Path) -> None:
     (content / "data" / "people-in-need.meta.yaml").unlink()
     loaded = load_and_validate(content)
     assert view(loaded, Audience.PUBLIC)["data"]["people_in_need"] == []
-    assert len(view(loaded, Audience.INTERNAL)["data"]["people_in_need"]) == 6
+    internal = view(loaded, Audience.INTERNAL)["data"]["people_in_need"]
+    assert len(internal[0]["rows"]) == 3
 
 
 def test_results_from_a_table_join_their_indicator(content: Path) -> None:
@@ -108,7 +118,7 @@ def test_unknown_sidecar_field(runner: CliRunner, content: Path) -> None:
     code, output = validate(runner, content)
     assert code == 1
     assert (
-        "people-in-need.meta.yaml:4: clasification: unknown field 'clasification'. Did you mean 'classification'?"
+        "people-in-need.meta.yaml:6: clasification: unknown field 'clasification'. Did you mean 'classification'?"
         in output
     )
 
@@ -135,14 +145,20 @@ def test_excel_table_with_dates_and_blank_rows(content: Path) -> None:
 
 
 def test_hno_prints_the_table_figures(example_build) -> None:
-    from tests.docx_text import table_with_header
+    from tests.docx_text import all_text, table_with_header
 
     hno = example_build.op_dir / "public/hno-protection-analysis.docx"
-    by_area = table_with_header(hno, "Area", "Population group")
-    assert by_area[1] == ["Upper Tarvan", "Internally displaced people", "520,000", "240,000"]
-    assert len(by_area) == 7
-    by_sex_age = table_with_header(hno, "Girls")
-    assert by_sex_age[1] == ["656,000", "642,000", "541,000", "436,000", "113,000", "92,000"]
+    by_area = table_with_header(hno, "Geographic area")
+    assert by_area[1] == ["Upper Tarvan", "830,000", "360,000"]
+    assert by_area[-1] == ["Total", "2,480,000", "1,120,000"]
+    by_group = table_with_header(hno, "Population group", "People targeted")
+    assert by_group[1] == ["Internally displaced persons", "1,400,000", "670,000"]
+    by_sex_age = table_with_header(hno, "People in need, by age")
+    assert by_sex_age[0][:3] == ["People in need, by age", "Female", "Male"]
+    assert by_sex_age[1][:3] == ["Children", "656,000", "642,000"]
+    assert by_sex_age[3][:3] == ["Older people", "113,000", "92,000"]
+    source = "Source: Norvania Protection Cluster, JIAF 2.0 analysis, People in need of protection"
+    assert all_text(hno).count(source) == 4  # under each table and the chart
 
 
 @pytest.mark.parametrize("classification", ["internal", "confidential"])
@@ -214,24 +230,490 @@ def test_build_writes_public_and_internal_exports(example_build) -> None:
 
 
 def test_an_hpc_shaped_export_is_read_as_it_is(content: Path) -> None:
-    """A real-shaped export: p-codes, every cluster's rows, AoR rows, spaces as thousands
-    separators, untagged percentage and date columns, a blank row."""
+    """A real-shaped export: p-codes, districts, every cluster's rows, AoR rows, spaces as
+    thousands separators, untagged percentage and date columns, a blank row."""
+    use_table(content, "hpc-pin-export", figures=None)
+    loaded = load_and_validate(content)
+    assert loaded.errors == []
+    table = view(loaded, Audience.PUBLIC)["data"]["people_in_need"][0]
+    # Only protection rows: Child Protection is an AoR (counted within), WASH another cluster;
+    # Upper Tarvan is the sum of its two districts.
+    assert [(r["area"], r["in_need"]) for r in table["rows"]] == [
+        ("Upper Tarvan", 180_000),
+        ("Lower Tarvan", 230_000),
+    ]
+    assert table["headline"] == {"in_need": 410_000, "targeted": 205_000}
+    assert table["aors"] == [{"aor": "child-protection", "in_need": 78_000, "targeted": 30_000}]
+    assert table["sex_age"]["cells"]["f|children"] == 40_000 + 10_000 + 61_000
+
+
+# -- real people-in-need tables: both shapes ------------------------------------------------------
+SHAPES = ["pin-wide", "pin-long"]
+FIGURES = """figures:
+  classification: public
+  people_in_need: 647000
+  people_targeted: 320000
+  requirements_usd: 24100000
+  partners: 31
+  by_aor:
+    - {aor: child-protection, people_in_need: 280000, requirements_usd: 8000000, classification: public}
+"""
+
+
+def use_table(content: Path, name: str, figures: str | None = FIGURES, **meta: str) -> Path:
+    """Replace the example's people-in-need table by a fixture, and analysis.yaml's figures
+    by ``figures`` (None: no figures at all)."""
     import shutil
 
     from tests.conftest import FIXTURES
 
-    for name in ("people-in-need.csv", "people-in-need.meta.yaml"):
-        (content / "data" / name).unlink()
-    for path in (FIXTURES / "hxl").iterdir():
-        shutil.copy(path, content / "data" / path.name)
+    for old in ("people-in-need.csv", "people-in-need.meta.yaml"):
+        (content / "data" / old).unlink()
+    for suffix in (".csv", ".meta.yaml"):
+        shutil.copy(FIXTURES / "hxl" / f"{name}{suffix}", content / "data" / f"{name}{suffix}")
+    sidecar = content / "data" / f"{name}.meta.yaml"
+    for key, value in meta.items():
+        replace_in(sidecar, f"\n{key}: ", f"\n{key}: {value}\n_{key}: ")
+        replace_in(sidecar, f"\n_{key}: ", "\n# ")
+    analysis = content / "analysis.yaml"
+    text = analysis.read_text(encoding="utf-8")
+    analysis.write_text(text[: text.index("\nfigures:")] + "\n" + (figures or ""), "utf-8")
+    return content / "data" / f"{name}.csv"
+
+
+def public_table(content: Path) -> dict:
     loaded = load_and_validate(content)
-    assert loaded.errors == []
-    rows = view(loaded, Audience.PUBLIC)["data"]["people_in_need"]
-    # Only the overall protection rows: not Child Protection (an AoR, counted within), not WASH.
-    assert [(r["area"], r["in_need"]["total"]) for r in rows] == [
-        ("Upper Tarvan", 140_000),
-        ("Upper Tarvan", 40_000),
-        ("Lower Tarvan", 230_000),
+    assert loaded.errors == [], loaded.errors
+    tables = view(loaded, Audience.PUBLIC)["data"]["people_in_need"]
+    assert len(tables) == 1
+    return tables[0]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_both_shapes_give_the_published_figures(content: Path, shape: str) -> None:
+    """Summing every row gave 2,682,800 people in need (long) and 741,800 (wide, a disability
+    column taken for a total): the figures are read by meaning instead."""
+    use_table(content, shape)
+    table = public_table(content)
+    assert table["headline"] == {"in_need": 647_000, "targeted": 320_000}
+    assert [(r["area"], r["in_need"], r["targeted"]) for r in table["rows"]] == [
+        ("North Vale", 275_000, 130_000),
+        ("South Vale", 222_000, 110_000),
+        ("Eastmarch", 150_000, 80_000),
     ]
-    assert rows[2]["in_need"]["f_children"] == 61_000
-    assert sum(r["targeted"]["total"] for r in rows) == 205_000
+    groups = {g["code"]: (g["in_need"], g["targeted"]) for g in table["groups"]}
+    assert groups == {"IDP": (390_000, 195_000), "HST": (167_000, 75_000), "REF": (90_000, 50_000)}
+    aors = {a["aor"]: (a["in_need"], a["targeted"]) for a in table["aors"]}
+    assert aors["child-protection"] == (280_000, 140_000)
+    assert aors["gender-based-violence"] == (200_000, 90_000)
+    assert aors["mine-action"] == (70_000, 35_000)  # only two areas have mine-action rows
+    assert ("housing-land-property" in aors) is (shape == "pin-long")  # national row only
+    assert table["disabled"]["in_need"] == 97_000
+    cells = table["sex_age"]["cells"]
+    if shape == "pin-wide":  # sex and age crossed in columns
+        assert [cells[f"f|{age}"] for age in ("children", "adults", "elderly")] == [
+            180_000,
+            136_000,
+            29_000,
+        ]
+        assert cells["m|children"] == 172_000
+    else:  # one breakdown at a time, in rows
+        assert (cells["f|*"], cells["m|*"]) == (345_000, 302_000)
+        assert [cells[f"*|{age}"] for age in ("0-17", "18-59", "60+")] == [
+            352_000,
+            244_000,
+            51_000,
+        ]
+    assert cells["*|*"] == 647_000
+    assert table["chart"] == "people-in-need.png"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_hno_prints_both_shapes_with_their_source(content: Path, shape: str) -> None:
+    from generator.documents import DOCUMENTS
+    from generator.render import current_build, render
+
+    use_table(content, shape, figures=None)
+    loaded = load_and_validate(content)
+    hno = next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis")
+    markdown = render(hno, view(loaded, Audience.PUBLIC), current_build("test"))
+    # Without figures in analysis.yaml, the headline and the AoR table come from the table.
+    assert "| 647K | 320K | — |" in markdown
+    assert "| Child Protection | 280,000 | 140,000 | — | — |" in markdown
+    assert "| **Total** | **647,000** | **320,000** |" in markdown
+    assert "People with disability in need: **97,000**" in markdown
+    caption = "by sex and age" if shape == "pin-wide" else "by age"  # the long one: not crossed
+    assert f"![People in need of protection {caption}](charts/people-in-need.png)" in markdown
+    source = "*Source: OCHA" if shape == "pin-long" else "*Source: OCHA HPC.tools"
+    # Under the headline, the AoR table, the three tables, the disability line and the chart.
+    assert markdown.count(source) == 7
+    assert "2026-11*" in markdown
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("fr", ["Personnes déplacées internes", "Communautés d’accueil", "Réfugiés"]),
+        ("es", ["Personas desplazadas internas", "Comunidades de acogida", "Refugiados"]),
+        ("ar", ["النازحون داخلياً", "المجتمعات المضيفة", "اللاجئون"]),
+    ],
+)
+def test_population_groups_are_named_in_each_language(
+    content: Path, lang: str, names: list[str]
+) -> None:
+    from generator.documents import DOCUMENTS
+    from generator.render import current_build, render
+
+    use_table(content, "pin-long")
+    loaded = load_and_validate(content)
+    hno = next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis")
+    markdown = render(hno, view(loaded, Audience.PUBLIC, lang), current_build("test"))
+    rows = [line for line in markdown.splitlines() if line.startswith("| ") and "390" in line]
+    assert any(names[0] in row for row in rows), rows
+    for name in names:
+        assert f"| {name} |" in markdown
+    assert "| IDP |" not in markdown and "| HST |" not in markdown
+
+
+def test_a_column_with_unknown_attributes_is_ignored_with_a_warning(
+    runner: CliRunner, content: Path
+) -> None:
+    use_table(content, "pin-wide")
+    code, output = validate(runner, content)
+    assert code == 0
+    assert (
+        "pin-wide.csv:2: warning: column N 'Households in need' (#inneed+hh): the attribute(s) +hh"
+        " are not understood, so this column is ignored" in output
+    )
+    assert public_table(content)["headline"]["in_need"] == 647_000  # the column is not counted
+
+
+WIDE_VARIANTS = {
+    "total column and group columns": (
+        "Area,Cluster,PiN,PiN IDPs,PiN refugees,PiN host,PiN disabled,Targeted\n"
+        "#adm1+name,#sector+cluster,#inneed+total,#inneed+idps,#inneed+refugees,#inneed+host,"
+        "#inneed+disabled,#targeted+total\n"
+        "North,PRO,100,60,10,30,15,50\n"
+        "South,Protection,80,50,,30,12,40\n",
+        {"headline": (180, 90), "groups": {"IDP": 110, "REF": 10, "HST": 60}, "disabled": 27},
+    ),
+    "infants, adolescents, a custom age beside a core one, another sex": (
+        "Area,PiN,Girls 0-4,Boys 10-17,Other,Targeted\n"
+        "#adm1+name,#inneed,#inneed+f+infants,#inneed+m+adolescents+age_10_17,#inneed+i,#targeted\n"
+        "North,100,20,15,1,50\n"
+        "South,50,10,5,0,20\n",
+        {"headline": (150, 70), "cells": {"f|infants": 30, "m|adolescents": 20, "i|*": 1}},
+    ),
+    "a Total row under the areas": (
+        "Area,PiN,Targeted\n#adm1+name,#inneed,#targeted\nNorth,100,50\nSouth,80,40\n"
+        "Total,180,90\n",
+        {"headline": (180, 90)},
+    ),
+    "only parts, no total column": (
+        "Area,Women,Men,Targeted\n"
+        "#adm1+name,#inneed+f+adults,#inneed+m+adults,#targeted\n"
+        "North,40,30,50\n",
+        {"headline": (None, 50), "cells": {"f|adults": 40, "m|adults": 30}},
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", list(WIDE_VARIANTS), ids=list(WIDE_VARIANTS))
+def test_wide_variants_are_read_by_meaning(content: Path, variant: str) -> None:
+    """Totals only from total columns (parts are never added up into one); group and age
+    attributes feed the breakdowns."""
+    csv_text, expected = WIDE_VARIANTS[variant]
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(csv_text, encoding="utf-8")
+    table = public_table(content)
+    assert (table["headline"]["in_need"], table["headline"]["targeted"]) == expected["headline"]
+    if "groups" in expected:
+        groups = {g["code"]: g["in_need"] for g in table["groups"]}
+        assert groups == expected["groups"]
+        assert table["disabled"]["in_need"] == expected["disabled"]
+    for key, value in expected.get("cells", {}).items():
+        assert table["sex_age"]["cells"][key] == value
+
+
+def test_a_custom_age_alone_is_not_understood(runner: CliRunner, content: Path) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,PiN,Children 5-17\n#adm1+name,#inneed,#inneed+age_5_17\nNorth,100,60\n",
+        encoding="utf-8",
+    )
+    code, output = validate(runner, content)
+    assert code == 0
+    assert "column C 'Children 5-17' (#inneed+age_5_17): the attribute(s) +age_5_17" in output
+    assert public_table(content)["sex_age"]["cells"] == {"*|*": 100}
+
+
+def test_figures_that_disagree_with_analysis_yaml_name_both_places(
+    runner: CliRunner, content: Path
+) -> None:
+    use_table(content, "pin-long", figures=FIGURES.replace("647000", "650000"))
+    code, output = validate(runner, content)
+    assert code == 1
+    line = line_of(content / "analysis.yaml", "  classification: public\n  people_in_need: 650000")
+    assert (
+        f"analysis.yaml:{line}: figures.people_in_need: 650,000 here, but data/pin-long.csv gives"
+        " 647,000 (row 3: national row, column L 'In Need' (#inneed): total). Make them agree"
+    ) in output.replace(str(content) + "/", "")
+    # The AoR figure typed in analysis.yaml agrees with the table: no error about it.
+    assert "child-protection" not in output
+
+
+@pytest.mark.parametrize(
+    ("shape", "old", "new", "message"),
+    [
+        (
+            "pin-long",
+            "NVR,,,PRO,all,ALL,,,all,all,1941000,647000",
+            "NVR,,,PRO,all,ALL,,,all,all,1941000,650000",
+            "pin-long.csv:3: column L 'In Need' (#inneed): the national row gives 650,000 people in need (protection),"
+            " but its areas (rows 14, 24, 34) add up to 647,000. Correct the national row",
+        ),
+        (
+            "pin-wide",
+            ',,Child Protection,all,,"120,000"',
+            ',,Child Protection,all,,"280,000"',
+            "",
+        ),
+        (
+            "pin-wide",
+            "national total",
+            "national total",
+            "",
+        ),
+    ],
+    ids=["long", "wide, national AoR row that agrees", "wide, untouched"],
+)
+def test_a_national_row_must_agree_with_its_areas(
+    runner: CliRunner, content: Path, shape: str, old: str, new: str, message: str
+) -> None:
+    path = use_table(content, shape, figures=None)
+    if shape == "pin-wide" and old.startswith(",,Child"):
+        # add a national child-protection row that agrees with its three areas
+        path.write_text(
+            path.read_text(encoding="utf-8")
+            + ',,Child Protection,all,,"280,000",,,,,,,,,"140,000",AoR national\n',
+            encoding="utf-8",
+        )
+    else:
+        replace_in(path, old, new)
+    code, output = validate(runner, content)
+    if message:
+        assert code == 1
+        assert message in output
+    else:
+        assert code == 0, output
+        assert public_table(content)["aors"][0]["in_need"] == 280_000
+
+
+def test_a_wide_national_row_that_disagrees(runner: CliRunner, content: Path) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    replace_in(path, ',,Protection,all,,"647,000"', ',,Protection,all,,"700,000"')
+    code, output = validate(runner, content)
+    assert code == 1
+    assert (
+        "pin-wide.csv:9: column F 'People in need' (#inneed): the national row gives 700,000 people in need (protection), but"
+        " its areas (rows 3-8) add up to 647,000" in output
+    )
+
+
+def test_a_table_without_sex_and_age_points_at_no_chart(content: Path) -> None:
+    from generator.documents import DOCUMENTS
+    from generator.render import current_build, render
+
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,PiN,Targeted\n#adm1+name,#inneed,#targeted\nNorth,100,50\n", encoding="utf-8"
+    )
+    public = view(load_and_validate(content), Audience.PUBLIC)
+    assert public["data"]["people_in_need"][0]["chart"] is None
+    hno = next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis")
+    assert "people-in-need.png" not in render(hno, public, current_build("test"))
+
+
+def test_a_document_pointing_at_an_image_the_build_did_not_make_fails(
+    content: Path, tmp_path: Path
+) -> None:
+    """pandoc only warns "Could not fetch resource" and writes a broken picture: the build
+    refuses before, naming the document and the image."""
+    import shutil
+
+    from generator.build import build
+    from generator.errors import BuildFailed
+    from generator.render import TEMPLATES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    hno = templates / "hno-protection-analysis.md.j2"
+    replace_in(hno, "{% endblock %}", "![Map](charts/severity-map.png)\n{% endblock %}")
+    with pytest.raises(BuildFailed) as failed:
+        build(content, tmp_path / "out", template_dir=templates)
+    assert (
+        "hno-protection-analysis.md points at the image charts/severity-map.png, which this"
+        " build did not make" in str(failed.value)
+    )
+    assert not (tmp_path / "out" / "norvania-2027").exists()
+
+
+def test_protdocs_figures_shows_where_each_figure_comes_from(
+    runner: CliRunner, content: Path
+) -> None:
+    use_table(content, "pin-long")
+    result = runner.invoke(main, ["figures", "--content", str(content)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "pin-long.csv (public): Global HPC HNO dataset, Norvania extract" in out
+    assert "Source: OCHA, Humanitarian Data Exchange, 2026-11" in out
+    assert (
+        "  Protection, people in need: 647,000\n"
+        "      row 3: national row, column L 'In Need' (#inneed): total\n"
+    ) in out
+    assert "      analysis.yaml figures.people_in_need: 647,000 (agrees)\n" in out
+    assert (
+        "      analysis.yaml figures.by_aor.child-protection.people_in_need: 280,000 (agrees)"
+        in out
+    )
+    assert "  Child Protection, people targeted: 140,000\n      row 44: national row" in out
+    assert "  Housing, Land and Property, people in need: 45,000\n" in out
+    assert "the national row's people in need (647,000) equals the sum of its areas" in out
+
+
+def test_protdocs_figures_of_a_table_without_totals(runner: CliRunner, content: Path) -> None:
+    use_table(content, "pin-wide", figures=None)
+    (content / "data" / "pin-wide.csv").write_text(
+        "Area,Group,Women,Men,Targeted\n#adm1+name,#population+type,#inneed+f,#inneed+m,"
+        "#targeted\nNorth,IDPs,40,30,50\nNorth,Host community,20,10,30\nSouth,IDPs,5,5,10\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["figures", "--content", str(content)])
+    assert result.exit_code == 0, result.output
+    assert "Protection, people in need: not in this table" in result.output
+    assert (
+        "Protection, people targeted: 90\n      rows 3-5: sum of 2 areas, each the sum of its"
+        " population groups (no total row for them)"
+    ) in result.output
+
+
+@pytest.mark.parametrize(("level", "shown"), [("internal", True), ("strictly-confidential", False)])
+def test_protdocs_figures_never_shows_a_strictly_confidential_table(
+    runner: CliRunner, content: Path, level: str, shown: bool
+) -> None:
+    use_table(content, "pin-long", classification=level)
+    result = runner.invoke(
+        main, ["figures", "--content", str(content), "--audience", "confidential"]
+    )
+    assert ("647,000" in result.output) is shown
+    assert ("North Vale" in result.output) is False  # area names are not printed at all
+
+
+def test_parsed_tables_cache_is_private_and_never_holds_strictly_confidential_ones(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import stat
+
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    use_table(content, "pin-long")
+    previous = os.umask(0)  # the most permissive umask: the modes must not come from it
+    try:
+        load_and_validate(content)
+    finally:
+        os.umask(previous)
+    folder = cache / "protdocs" / "tables"
+    files = list(folder.iterdir())
+    assert len(files) == 2  # the people-in-need and the indicator-results tables
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+    for path in files:
+        path.unlink()
+    replace_in(content / "data" / "pin-long.meta.yaml", "public", "strictly-confidential")
+    load_and_validate(content)
+    remaining = list(folder.iterdir())
+    assert len(remaining) == 1
+    assert b"North Vale" not in remaining[0].read_bytes()
+
+
+def test_a_breakdown_some_areas_do_not_give_is_not_shown_as_national(content: Path) -> None:
+    """South gives no sex and age figures: adding up North's alone would print a national
+    figure for girls that is only North's."""
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,PiN,Girls,Boys\n#adm1+name,#inneed,#inneed+f+children,#inneed+m+children\n"
+        "North,100,40,30\nSouth,80,,\n",
+        encoding="utf-8",
+    )
+    table = public_table(content)
+    assert table["headline"]["in_need"] == 180
+    assert "f|children" not in table["sex_age"]["cells"]
+    assert table["chart"] is None
+
+
+def test_a_sidecar_date_must_be_a_date(runner: CliRunner, content: Path) -> None:
+    path = content / "data" / "people-in-need.meta.yaml"
+    line = replace_in(path, 'date: "2026-11"', 'date: "November, see ![x](/etc/passwd)"')
+    code, output = validate(runner, content)
+    assert code == 1
+    assert f"people-in-need.meta.yaml:{line}: date: 'November, see" in output
+    assert 'e.g. date: "2026-11"' in output
+
+
+def test_a_table_whose_sector_is_spelled_otherwise_says_so(
+    runner: CliRunner, content: Path
+) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,Sector,PiN\n#adm1+name,#sector,#inneed\nNorth,Protección,100\nSouth,WASH,80\n",
+        encoding="utf-8",
+    )
+    code, output = validate(runner, content)
+    assert code == 0
+    assert (
+        "pin-wide.csv:2: warning: column B 'Sector' (#sector): no row of this table is a protection"
+        " row (sectors found: Protección, WASH), so it gives no figure. Protection rows say PRO"
+    ) in output
+    replace_in(
+        content / "data" / "pin-wide.meta.yaml",
+        "classification:",
+        "sector: Protección\nclassification:",
+    )
+    assert public_table(content)["headline"]["in_need"] == 100
+
+
+def test_pandoc_could_not_fetch_resource_is_an_error_not_a_warning(tmp_path: Path) -> None:
+    """The second lock: were a document to reach pandoc pointing at a missing image, the Word
+    file is refused rather than written with a broken picture."""
+    from generator.errors import BuildFailed
+    from generator.writers.docx import _pandoc
+
+    with pytest.raises(BuildFailed) as failed:
+        _pandoc("# HNO\n\n![Chart](charts/people-in-need.png)\n", tmp_path / "hno.docx", tmp_path)
+    assert "Could not fetch resource charts/people-in-need.png" in str(failed.value)
+
+
+def test_a_total_row_that_disagrees_with_its_areas(runner: CliRunner, content: Path) -> None:
+    path = use_table(content, "pin-wide", figures=None)
+    path.write_text(
+        "Area,PiN\n#adm1+name,#inneed\nNorth,100\nSouth,80\nTotal,190\n", encoding="utf-8"
+    )
+    code, output = validate(runner, content)
+    assert code == 1
+    assert (
+        "pin-wide.csv:5: column B 'PiN' (#inneed): the national row gives 190 people in need"
+        " (protection), but its areas (rows 3-4) add up to 180" in output
+    )
+
+
+def test_validate_prints_no_figure_of_a_strictly_confidential_table(
+    runner: CliRunner, content: Path
+) -> None:
+    use_table(content, "pin-long", classification="strictly-confidential")
+    replace_in(content / "analysis.yaml", "people_in_need: 647000", "people_in_need: 650000")
+    code, output = validate(runner, content)
+    assert code == 1
+    assert "figures.people_in_need: 650,000 here, but " in output
+    assert "gives another figure (row 3: national row" in output
+    assert "647,000" not in output

@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import logging
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,8 +109,11 @@ def _pandoc(
     """
     front, body = split_front_matter(markdown)
     body, charts = _embed_charts(body, resources)
+    warnings = _PandocWarnings()
+    logger = logging.getLogger("pypandoc")
     with tempfile.TemporaryDirectory(prefix="protdocs-pandoc-") as tmp:
         metadata = _metadata_file(front, Path(tmp))
+        logger.addHandler(warnings)
         try:
             pypandoc.convert_text(
                 body,
@@ -125,7 +130,25 @@ def _pandoc(
             )
         except RuntimeError as exc:
             raise BuildFailed(f"pandoc could not write {out.name}: {exc}") from exc
+        finally:
+            logger.removeHandler(warnings)
+    missing = [m.strip() for m in warnings.messages if "Could not fetch resource" in m]
+    if missing:  # pandoc only warns, and writes a Word file with a broken picture
+        raise BuildFailed(f"pandoc could not write {out.name} completely: " + "; ".join(missing))
     return charts
+
+
+class _PandocWarnings(logging.Handler):
+    """The warnings pandoc gave on this thread (pypandoc logs them; several run at once)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
