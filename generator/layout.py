@@ -49,6 +49,12 @@ def site_folder(audience: Audience, lang: str, languages: Sequence[str]) -> str:
     return base if lang == languages[0] else f"{base}/{lang}"
 
 
+def charts_folder(lang: str, languages: Sequence[str]) -> str:
+    """Where a language's charts go beside its documents (charts/, charts/LANG/), and where
+    its Markdown points."""
+    return CHARTS if lang == languages[0] else f"{CHARTS}/{lang}"
+
+
 def hxl_export_path(audience: Audience) -> Path:
     """Where the monitoring framework's HXL table goes, relative to build/OP."""
     folder = "public" if audience is Audience.PUBLIC else "internal"
