@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,9 @@ from .audience import Audience
 from .documents import CHANGES_DOCX, RELEASE_NOTES, RELEASES
 from .errors import BenchmarkNotMet, Problem, ProtdocsError, Severity, ValidationFailed
 
-
-class _OnFirstUse:
-    """A module imported when a command first uses it: `protdocs validate` never pays for
-    matplotlib, MkDocs or python-docx, which keeps the edit-validate loop and no-change
-    rebuilds quick."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name, __package__), attr)
-
-
-assessment = _OnFirstUse(".assess")
-pipeline = _OnFirstUse(".build")
-checking = _OnFirstUse(".validate")
-changes = _OnFirstUse(".diff")
-i18n = _OnFirstUse(".i18n")
-releasing = _OnFirstUse(".release")
+# Each command imports its pipeline function inside itself: `protdocs validate` never pays for
+# matplotlib, MkDocs or python-docx, which keeps the edit-validate loop and no-change rebuilds
+# quick, and mypy still checks every call. A ValidationFailed prints its own problems.
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -110,11 +93,9 @@ def validate(content_dir: Path, strict: bool) -> None:
 
     Exit status 0 when the content is valid, 1 when it is not.
     """
-    try:
-        content = checking.validated(content_dir, strict=strict)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .validate import validated
+
+    content = validated(content_dir, strict=strict)
     _print_problems(content.warnings)
     click.secho(
         f"{content_dir}: valid ({len(content.index)} items, {len(content.warnings)} warning(s))",
@@ -142,11 +123,9 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
             click.secho(warning, fg="yellow", err=True)
         click.echo(f"{op_dir} is up to date: nothing changed since the last build")
         return
-    try:
-        pipeline.build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import build as run_build
+
+    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
 
 
 @main.command("check-leaks")
@@ -159,11 +138,9 @@ def check_leaks(content_dir: Path, out_dir: Path) -> None:
     reader would. On a finding it names the item, its classification and the file, renames the
     public folders to *.LEAKED-DO-NOT-PUBLISH and exits with status 3.
     """
-    try:
-        op_dir = pipeline.check_leaks(content_dir, out_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import check_leaks as run_check
+
+    op_dir = run_check(content_dir, out_dir)
     click.secho(f"{op_dir}: no non-public text found in public outputs", fg="green")
 
 
@@ -184,19 +161,14 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     Each item is met, partly met or not met, with the ids that show it or what is missing.
     The same matrix is annex 6 of the HCT action plan.
     """
-    try:
-        content = checking.validated(content_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
-    results = assessment.assess(content)
-    formats = {
-        "table": assessment.as_table,
-        "json": assessment.as_json,
-        "markdown": assessment.as_markdown,
-    }
+    from .assess import as_json, as_markdown, as_table, not_met
+    from .assess import assess as run_assess
+    from .validate import validated
+
+    results = run_assess(validated(content_dir))
+    formats = {"table": as_table, "json": as_json, "markdown": as_markdown}
     click.echo(formats[output_format](results))
-    failed = assessment.not_met(results)
+    failed = not_met(results)
     if strict and failed:
         ids = ", ".join(r.id for r in failed)
         raise BenchmarkNotMet(f"{len(failed)} verification item(s) not met: {ids}")
@@ -224,13 +196,9 @@ def site(content_dir: Path, out_dir: Path, audience: str, lang: str | None) -> N
     (--audience internal) goes to build/OP/site-internal/ and is never published.
     Languages after the first get their own site in build/OP/site/LANG/.
     """
-    try:
-        pipeline.build_site(
-            content_dir, out_dir, Audience[audience.upper()], progress=click.echo, lang=lang
-        )
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import build_site
+
+    build_site(content_dir, out_dir, Audience[audience.upper()], progress=click.echo, lang=lang)
 
 
 @main.command()
@@ -248,10 +216,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     preview = Preview(content_dir, Audience[audience.upper()], port, _report, click.echo)
     try:
         preview.build()
-    except ProtdocsError as exc:
+    except ProtdocsError:
         preview.shutdown()
-        if isinstance(exc, ValidationFailed):
-            _print_problems(exc.problems)
         raise
 
     def listening(url: str) -> None:
@@ -278,11 +244,9 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
     --audience internal), ready for HDX; it can also be put back in content/data/ as a
     results table. It is leak-checked before it is written.
     """
-    try:
-        target = pipeline.export_hxl(content_dir, out_dir, Audience[audience.upper()])
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import export_hxl
+
+    target = export_hxl(content_dir, out_dir, Audience[audience.upper()])
     click.echo(f"wrote {target}")
 
 
@@ -296,12 +260,10 @@ def translations(content_dir: Path, missing: bool, lang: str | None) -> None:
     Each as FILE:LINE: field: the text in the first language, for the translators; such a text
     is printed in the first language in that language's documents. Exit status 0.
     """
-    try:
-        content = checking.validated(content_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
-    click.echo(i18n.missing_report(content, lang))
+    from .i18n import missing_report
+    from .validate import validated
+
+    click.echo(missing_report(validated(content_dir), lang))
 
 
 @main.command()
@@ -324,13 +286,12 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     hashes, git commit and build time. The build time is SOURCE_DATE_EPOCH, else the content's
     last commit: the same commit gives the same bytes.
     """
-    try:
-        result = releasing.release(content_dir, out_dir, version, force, progress=click.echo)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .release import commit_phrase
+    from .release import release as run_release
+
+    result = run_release(content_dir, out_dir, version, force, progress=click.echo)
     click.echo(
-        f"release {result.version}: {releasing.commit_phrase(result.git)}, "
+        f"release {result.version}: {commit_phrase(result.git)}, "
         f"built {result.built.iso} ({result.built.source})"
     )
     if result.git.commit is None or result.git.dirty:
@@ -386,16 +347,15 @@ def diff(
         raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
     if since_version is None and (old is None or new is None):
         raise click.UsageError("give OLD and NEW (content folders or bundles), or --since VERSION")
-    try:
-        if since_version is not None:
-            old, new = releasing.since(releases_dir, content_dir, since_version), content_dir
-        assert old is not None and new is not None
-        found = changes.compare(changes.open_side(old), changes.open_side(new))
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
-    click.echo(changes.summary(found), nl=False)
-    for path in changes.write_changes(found, out_dir) if out_dir else []:
+    from .diff import compare, open_side, summary, write_changes
+    from .release import since
+
+    if since_version is not None:
+        old, new = since(releases_dir, content_dir, since_version), content_dir
+    assert old is not None and new is not None
+    found = compare(open_side(old), open_side(new))
+    click.echo(summary(found), nl=False)
+    for path in write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
 
 

@@ -28,6 +28,7 @@ from .charts import Drawer, write_charts
 from .docmeta import docx_meta, tool_version
 from .documents import Document
 from .jobs import LargestFirst
+from .layout import MARKER
 from .leaks import LeakChecker
 from .model import Content
 from .plan import Output
@@ -108,7 +109,11 @@ class Executor:
                 word.result()
             pages = [page for site in self._sites for page in site.result()]
         sites = {self.staging / o.path for o in outputs if o.source == "site"}
-        files = (p for p in self.staging.rglob("*") if p.is_file() and not sites & set(p.parents))
+        files = (
+            p
+            for p in self.staging.rglob("*")
+            if p.is_file() and p.name != MARKER and not sites & set(p.parents)
+        )
         return sorted([*files, *pages])
 
     def _texts(self, lang: str, outputs: list[Output]) -> _Language:
