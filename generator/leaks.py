@@ -142,9 +142,11 @@ class LeakChecker:
         self._preparing: threading.Thread | None = None
         self._preparation = threading.RLock()  # the phrase caches are filled by one thread
         self._early: dict[str, list[LeakFinding]] = {}  # file key -> findings (check_early)
-        # Hashes of the images the build drew (its charts), told by the build as it draws them
-        # and read again from the charts folders of any build checked.
-        self.images: set[str] = set(_theme_images())
+        # Hashes of the images the build drew (its charts), by the highest audience whose
+        # folder holds them: told by the build as it draws them, and read again from the
+        # charts folders of the build checked. An internal chart is no public file's image.
+        self.drawn: dict[Audience, set[str]] = {a: set() for a in Audience}
+        self.images = self.drawn
 
     @cached_property
     def fixed_wording(self) -> list[str]:
@@ -276,9 +278,10 @@ class LeakChecker:
         if key not in known_clean:
             self._early[key] = list(self.check_file(path, audience))
 
-    def add_images(self, paths: Iterable[Path]) -> None:
-        """The build drew these: a copy of one in a Word file or the site is its own."""
-        self.images.update(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+    def add_images(self, paths: Iterable[Path], op_dir: Path) -> None:
+        """The build drew these (under ``op_dir``): a copy of one in a Word file or the site
+        of the same audience or a higher one is its own."""
+        _add_images(self.drawn, paths, op_dir)
 
     def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[LeakFinding]:
         """Every finding in every output folder of one operation's build.
@@ -290,7 +293,9 @@ class LeakChecker:
         findings: list[LeakFinding] = []
         self.clean: set[str] = set()
         everything = sorted(op_dir.rglob("*"))
-        self.add_images(p for p in everything if CHARTS in p.parent.parts and _regular(p))
+        self.images = {a: set(digests) for a, digests in self.drawn.items()}
+        charts = (p for p in everything if CHARTS in p.parent.parts and _regular(p))
+        _add_images(self.images, charts, op_dir)
         for path in everything:
             if path.is_dir() and not path.is_symlink():
                 continue
@@ -343,7 +348,7 @@ class LeakChecker:
         for part, reason in found.unreadable:
             yield CannotRead(path, _inner(path, part), reason)
         for part, digest in found.images:
-            if digest not in self.images:
+            if digest not in self.images[audience] and digest not in _theme_images():
                 yield ForeignImage(path, _inner(path, part))
         text = " ".join(found.texts)
         yield from self._number_findings(path, text, audience)
@@ -419,6 +424,16 @@ def audience_of(relative: Path) -> Audience:
     return by_folder
 
 
+def chart_audience(relative: Path) -> Audience:
+    """The audience of a chart: that of the documents drawn with it (the charts of
+    internal/annexes/ are the internal annex's), never wider than its folder's."""
+    parts = relative.parts
+    base = "/".join(parts[: parts.index(CHARTS)]) if CHARTS in parts else None
+    by_folder = folder_audience(relative)
+    drawn_for = [d.audience for d in DOCUMENTS if d.charts and d.folder == base]
+    return min([*drawn_for, by_folder], key=lambda a: a.value) if drawn_for else by_folder
+
+
 def numbers_in(text: str) -> set[str]:
     """The distinctive numbers of a text, as digits only (12 345 and ١٢٣٤٥ are 12345)."""
     found = set()
@@ -427,6 +442,15 @@ def numbers_in(text: str) -> set[str]:
         if len(digits) >= MIN_DIGITS:
             found.add(digits)
     return found
+
+
+def _add_images(images: dict[Audience, set[str]], paths: Iterable[Path], op_dir: Path) -> None:
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lowest = chart_audience(path.relative_to(op_dir))
+        for audience in Audience:
+            if audience.value >= lowest.value:
+                images[audience].add(digest)
 
 
 def _regular(path: Path) -> bool:

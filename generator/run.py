@@ -159,7 +159,7 @@ class Executor:
         view_ = language.views[out.audience]
         charts = write_charts(out.document.charts, view_, folder, self.cache, self._drawer)
         if self.checker:
-            self.checker.add_images(charts)
+            self.checker.add_images(charts, self.staging)
         return charts
 
     def _start_word(self, language: _Language, out: Output, charts: list[Path]) -> None:
