@@ -311,8 +311,3 @@ def _extract(name: str, data: bytes, found: Extracted, depth: int) -> None:
             _extract(f"{name}{SEPARATOR}{item.name}", item.data, found, depth + 1)
     except Unreadable as exc:
         found.unreadable.append((name, str(exc)))
-
-
-def read_text_parts(name: str, data: bytes) -> list[str]:
-    """The text a person, Word or a search engine could get out of one output (tests use it)."""
-    return extract(name, data).texts
