@@ -85,6 +85,8 @@ def _table_points(styles: Element) -> float | None:
         if size is not None and size.get(f"{_W}val", "").isdigit():
             return int(size.get(f"{_W}val", "")) / 2  # half-points
     return None
+
+
 ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for Arial on Linux
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative

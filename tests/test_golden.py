@@ -35,7 +35,11 @@ def cases() -> Iterator[tuple[Document, Audience, str]]:
         yield doc, doc.audience, f"{doc.folder}/{doc.slug}"
         if doc.audience is Audience.PUBLIC:
             folder = SITE_FOLDERS[Audience.INTERNAL]
-            yield replace(doc, audience=Audience.INTERNAL), Audience.INTERNAL, f"{folder}/{doc.slug}"
+            yield (
+                replace(doc, audience=Audience.INTERNAL),
+                Audience.INTERNAL,
+                f"{folder}/{doc.slug}",
+            )
 
 
 @pytest.fixture(scope="module")
