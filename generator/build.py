@@ -89,7 +89,7 @@ def _languages_to_build(
     that no output of it survives with a record's old level or value); the keys of those
     kept."""
     asked = output_languages(content, lang)
-    if asked == content.languages:
+    if asked == content.languages or not final.is_dir():  # nothing of another to keep
         return asked, {}
     previous = marker_keys(final)
     keys = {x: language_key(views_of(content, x).values()) for x in content.languages}
@@ -123,9 +123,9 @@ def build_site(
 ) -> BuildResult:
     """Only the preview site, into build/OP/site (or site-internal); the rest stays as it is."""
     content = validated(content_dir)
-    languages = output_languages(content, lang)
     op_dir = out_dir / content.operation["id"]
     guard(content_dir, out_dir, op_dir)
+    languages, _kept = _languages_to_build(content, op_dir, lang)  # and those whose views changed
     result = publish_site(content, op_dir, audience, documents, languages)
     for path in result.written:
         progress(f"wrote {path}")
