@@ -111,6 +111,8 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
     """Validate, then write every document (Word and Markdown) and check them for leaks.
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
+    The build replaces build/OP/ only if an earlier build made it (a .protdocs-build file in
+    it); it never deletes a folder of yours, and refuses an --out inside the content folder.
     Each language after the first gets its own files (hrp-protection-section.fr.docx).
     A failed build leaves the previous one untouched. Outputs whose inputs did not change
     are kept as they were, and when nothing changed at all nothing is rewritten.
@@ -134,9 +136,12 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
 def check_leaks(content_dir: Path, out_dir: Path) -> None:
     """Check an existing build for non-public text in public files.
 
-    Reads every file under build/OP/ (Word parts, Markdown, site pages, search index) the way a
-    reader would. On a finding it names the item, its classification and the file, renames the
-    public folders to *.LEAKED-DO-NOT-PUBLISH and exits with status 3.
+    Reads every file under build/OP/ (Word parts, Markdown, site pages, search index, PDF, PNG
+    text, every part of a file inside a file) the way a reader would, and searches for the
+    words and the numbers of five digits or more of every non-public item. A file it cannot
+    read, or an image the build did not draw, is a finding too. On a finding it names the item,
+    its classification and the file, renames the public folders to *.LEAKED-DO-NOT-PUBLISH and
+    exits with status 3.
     """
     from .build import check_leaks as run_check
 
