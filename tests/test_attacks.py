@@ -23,9 +23,9 @@ from docx import Document as WordDocument
 from generator.build import build
 from generator.cli import main
 from generator.errors import LeakFound
-from generator.layout import MARKER
+from generator.layout import MARKER, QUARANTINE_SUFFIX
 from generator.leaks import CannotRead, Finding, ForeignImage, LeakChecker
-from generator.publish import NotOurs
+from generator.publish import NotOurs, Transaction
 from generator.validate import load_and_validate
 from tests.conftest import EXAMPLE, replace_in
 
@@ -310,7 +310,9 @@ def test_sigterm_mid_build_leaves_no_staging_folder(content: Path, tmp_path: Pat
     assert not (out / OP).exists(), "nothing half-made was published"
 
 
-def test_the_next_build_removes_a_killed_builds_staging(tmp_path: Path) -> None:
+def test_the_next_build_removes_a_killed_builds_staging(
+    checker: LeakChecker, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     left = out / f".staging-{OP}-999999999"  # no such process
     (left / "public").mkdir(parents=True)
@@ -318,9 +320,11 @@ def test_the_next_build_removes_a_killed_builds_staging(tmp_path: Path) -> None:
     (left / "public" / "unchecked.md").write_text(T6_TEXT, encoding="utf-8")
     theirs = out / f".staging-{OP}-999999998"  # not made by a build: left alone
     theirs.mkdir()
-    build(EXAMPLE, out)
-    assert not left.exists()
+    with Transaction(out / OP, checker).staged() as transaction:
+        assert not left.exists()
+        assert (transaction.staging / MARKER).is_file()
     assert theirs.is_dir()
+    assert not transaction.staging.exists()
 
 
 def test_the_output_cache_is_private(pristine: Path) -> None:
@@ -332,23 +336,26 @@ def test_the_output_cache_is_private(pristine: Path) -> None:
         assert stat.S_IMODE(record.stat().st_mode) == 0o600, record
 
 
-def test_a_leak_refuses_the_build_and_keeps_it_beside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A rejected build goes beside the last good one; a folder there not made by a build is
-    not overwritten."""
-    import generator.site
-
+def test_a_leak_refuses_the_build_and_keeps_it_beside(checker: LeakChecker, tmp_path: Path) -> None:
+    """A rejected build goes beside the last good one, its public folder renamed; a folder
+    there not made by a build is not overwritten."""
     out = tmp_path / "out"
     theirs = out / f".rejected-{OP}"
     theirs.mkdir(parents=True)
     (theirs / "keep.txt").write_text("mine", encoding="utf-8")
-    original = generator.site.site_markdown
-    monkeypatch.setattr(generator.site, "site_markdown", lambda md: original(md) + T6_TEXT)
-    with pytest.raises(LeakFound) as caught:
-        build(EXAMPLE, out)
-    assert f".rejected-{OP}-{os.getpid()}" in caught.value.message
+    with (
+        pytest.raises(LeakFound) as caught,
+        Transaction(out / OP, checker).staged() as transaction,
+    ):
+        (transaction.staging / "public").mkdir()
+        (transaction.staging / "public" / "notes.md").write_text(T6_TEXT, encoding="utf-8")
+        transaction.check(set())
+    rejected = out / f".rejected-{OP}-{os.getpid()}"
+    assert f"kept for inspection in {rejected}" in caught.value.message
+    assert f"{OP}/public/notes.md: text of T6" in caught.value.message
+    assert (rejected / f"public{QUARANTINE_SUFFIX}" / "notes.md").is_file()
     assert (theirs / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert not (out / OP).exists()
 
 
 def test_every_format_the_build_writes_is_registered(pristine: Path) -> None:
