@@ -26,7 +26,7 @@ from .layout import hxl_export_path
 from .leaks import LeakChecker
 from .model import Content
 from .plan import plan, site_plan
-from .publish import BuildResult, Transaction, guard, is_ours, marker_keys, quarantine, write_marker
+from .publish import BuildResult, Transaction, guard, marker_keys, quarantine, write_marker
 from .render import TEMPLATES, current_build
 from .run import Executor, language_key, views_of
 from .site import write_site
@@ -204,7 +204,7 @@ def check_leaks(content_dir: Path, out_dir: Path) -> Path:
         )
     findings = LeakChecker(content).check(op_dir)
     if findings:
-        moved = quarantine(op_dir) if is_ours(op_dir) else []
+        moved = quarantine(op_dir)
         raise LeakFound(
             "confidentiality check failed:\n  "
             + "\n  ".join(map(str, findings))

@@ -171,13 +171,17 @@ def swap(staging: Path, final: Path) -> None:
 
 
 def quarantine(op_dir: Path) -> list[Path]:
-    """Rename the public folders so nobody can publish them by mistake after a leak."""
+    """Rename the public folders so nobody can publish them by mistake after a leak; an
+    earlier quarantined folder is kept (the new one is numbered), never deleted."""
     moved = []
     for name in PUBLIC_FOLDERS:
         folder = op_dir / name
         if folder.exists():
             target = op_dir / f"{name}{QUARANTINE_SUFFIX}"
-            shutil.rmtree(target, ignore_errors=True)
+            number = 1
+            while target.exists():
+                number += 1
+                target = op_dir / f"{name}{QUARANTINE_SUFFIX}-{number}"
             os.replace(folder, target)
             moved.append(target)
     return moved
@@ -190,6 +194,7 @@ def reject(staging: Path, rejected: Path) -> Path:
         rejected = rejected.with_name(f"{rejected.name}-{os.getpid()}")
     _remove_ours(rejected)
     os.replace(staging, rejected)
+    rejected.chmod(0o700)  # it holds what must not be published: its owner only
     return rejected
 
 
