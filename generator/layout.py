@@ -23,6 +23,14 @@ FOLDERS: dict[str, Audience] = {
     "internal": Audience.CONFIDENTIAL,
 }
 OUTPUT_FOLDERS = tuple(FOLDERS)  # what a build of some languages carries over
+# Where each audience's documents go: the internal and the confidential ones share internal/.
+DOCUMENT_FOLDERS = {
+    Audience.PUBLIC: "public",
+    Audience.INTERNAL: "internal",
+    Audience.CONFIDENTIAL: "internal",
+}
+ANNEXES = "annexes"  # beside the documents: public/annexes/, internal/annexes/
+RELEASES = "releases"  # under the build folder (build/releases/), beside build/OP/
 SITE_FOLDERS = {Audience.PUBLIC: "site", Audience.INTERNAL: "site-internal"}
 PUBLIC_FOLDERS = tuple(f for f, a in FOLDERS.items() if a is Audience.PUBLIC)  # quarantined
 BUNDLES = {"public": PUBLIC_FOLDERS, "internal": ("internal",)}
@@ -57,8 +65,7 @@ def charts_folder(lang: str, languages: Sequence[str]) -> str:
 
 def hxl_export_path(audience: Audience) -> Path:
     """Where the monitoring framework's HXL table goes, relative to build/OP."""
-    folder = "public" if audience is Audience.PUBLIC else "internal"
-    return Path(folder) / "data" / "indicators.hxl.csv"
+    return Path(DOCUMENT_FOLDERS[audience]) / "data" / "indicators.hxl.csv"
 
 
 def language_of(relative: Path, languages: Sequence[str]) -> str:
