@@ -55,11 +55,11 @@ def build(
     ``protdocs build`` see that nothing changed.
     """
     content = validated(content_dir)
+    final = out_dir / content.operation["id"]
+    guard(content_dir, out_dir, final)
     progress(f"{content_dir}: valid ({len(content.index)} items); writing the outputs")
     if version is not None:
         content = content.released_as(version)
-    final = out_dir / content.operation["id"]
-    guard(content_dir, out_dir, final)
     languages, keys = _languages_to_build(content, final, lang)
     outputs = plan(content.languages, languages, documents)
     kept = plan(content.languages, [x for x in content.languages if x not in languages], documents)
