@@ -37,10 +37,9 @@ _XML_BREAK = re.compile(r"</w:p>|<w:tab/>|<w:br/>|</w:tc>|</a:p>|<w:cr/>")
 _BLOCK = re.compile(r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>")
 # Attributes a reader, a screen reader or a search engine shows, and Word's bookmark and image
 # names: their values are text like any other. Other attributes (styles, ids of runs) are not.
-_SHOWN_ATTRIBUTE = re.compile(
-    r"""\s(?:[\w.-]+:)?(?:alt|title|content|aria-label|label|name|descr|href|src|placeholder|value)"""
-    r"""\s*=\s*(?:"([^"]*)"|'([^']*)')""",
-    re.IGNORECASE,
+_SHOWN_ATTRIBUTE = re.compile(  # after a space or a namespace prefix (w:name): no backtracking
+    r"""[\s:](?:alt|title|content|aria-label|label|name|descr|href|src|placeholder|value)"""
+    r"""\s?=\s?(?:"([^"]*)"|'([^']*)')"""
 )
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_TEXT = {b"tEXt", b"zTXt", b"iTXt"}
@@ -113,8 +112,9 @@ def read_markup(_name: str, data: bytes) -> Iterator[str | Part]:
     """The text between tags, and the values of the attributes people are shown."""
     text = _decode(data)
     yield strip_markup(text)
-    for match in _SHOWN_ATTRIBUTE.finditer(text):
-        yield html.unescape(match.group(1) or match.group(2) or "")
+    shown = _SHOWN_ATTRIBUTE.findall(text)  # one pass in C; unescaped once, all together
+    if shown:
+        yield html.unescape(" ".join(double or single for double, single in shown))
 
 
 def json_strings(node: Any) -> Iterator[str]:

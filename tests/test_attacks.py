@@ -364,3 +364,12 @@ def test_every_format_the_build_writes_is_registered(pristine: Path) -> None:
     for path in sorted(p for p in pristine.rglob("*") if p.is_file()):
         found = extract(path.name, path.read_bytes())
         assert found.unreadable == [], path
+
+
+def test_text_in_attributes_a_reader_is_shown_is_read(checker: LeakChecker, built: Path) -> None:
+    """An image description, a link title or a Word bookmark's name is text like any other."""
+    page = built / "site" / "hrp-protection-section.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("<body", f'<body title="{T6_TEXT}"', 1), encoding="utf-8")
+    findings = checker.check(built)
+    assert [(f.secret.item, f.output) for f in findings] == [("T6", page)]
