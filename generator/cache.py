@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,14 +37,29 @@ def file_digest(path: Path) -> str:
 
 
 def tree_digest(root: Path, skip: Iterable[str] = ()) -> str:
-    """Every file below ``root`` by relative path and content."""
+    """Every file below ``root`` by relative path and content, following links to folders
+    (a ``data/`` that links elsewhere is read by the build, so it counts here too)."""
     skipped = tuple(skip)
     entries = [
         (p.relative_to(root).as_posix(), file_digest(p))
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not any(part in skipped for part in p.relative_to(root).parts)
+        for p in sorted(_files_below(root))
+        if not any(part in skipped for part in p.relative_to(root).parts)
     ]
     return fingerprint(entries)
+
+
+def _files_below(root: Path) -> Iterator[Path]:
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        for name in files:
+            path = Path(folder) / name
+            if path.is_file():
+                yield path
 
 
 @cache
@@ -132,11 +147,23 @@ class OutputCache:
         """After a successful swap: what this build wrote, and which files passed the check."""
         if not self.enabled:
             return
-        self.record.parent.mkdir(parents=True, exist_ok=True)
         data = {"outputs": self.new, "checked": sorted(set(checked))}
-        tmp = self.record.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, sort_keys=True, indent=0), encoding="utf-8")
-        os.replace(tmp, self.record)
+        write_private(self.record, json.dumps(data, sort_keys=True, indent=0))
+
+
+def write_private(target: Path, text: str) -> None:
+    """A cache record: readable by its owner only (0600) in a folder only its owner can list
+    (0700), written whole or not at all. It names outputs, and warnings that quote content."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target.parent.chmod(0o700)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -187,12 +214,8 @@ def remember_inputs(
     content_dir: Path, out_dir: Path, op_dir: Path, key: str, warnings: list[str]
 ) -> None:
     """After a successful build: what it was made from and what it left."""
-    record = _record_of(content_dir, out_dir)
-    record.parent.mkdir(parents=True, exist_ok=True)
     data = {"key": key, "op_dir": str(op_dir), "files": _state(op_dir), "warnings": warnings}
-    tmp = record.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, record)
+    write_private(_record_of(content_dir, out_dir), json.dumps(data))
 
 
 def up_to_date(content_dir: Path, out_dir: Path, key: str) -> tuple[Path, list[str]] | None:

@@ -20,13 +20,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from . import layout
 from .cache import OutputCache, code_digest, fingerprint, produce
 from .i18n import (
     N_,
     Translate,
     compact,
     is_right_to_left,
-    language_suffix,
     number,
     period,
     translator,
@@ -77,8 +77,7 @@ def _figure(size: tuple[float, float]) -> Figure:
 
 def charts_folder(view: Mapping[str, Any]) -> str:
     """Where a view's charts go beside its documents, and where its Markdown points."""
-    suffix = language_suffix(view["lang"], view["languages"])
-    return f"charts/{suffix[1:]}" if suffix else "charts"
+    return layout.charts_folder(view["lang"], view["languages"])
 
 
 def write_charts(

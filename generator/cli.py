@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,9 @@ from .audience import Audience
 from .documents import CHANGES_DOCX, RELEASE_NOTES, RELEASES
 from .errors import BenchmarkNotMet, Problem, ProtdocsError, Severity, ValidationFailed
 
-
-class _OnFirstUse:
-    """A module imported when a command first uses it: `protdocs validate` never pays for
-    matplotlib, MkDocs or python-docx, which keeps the edit-validate loop and no-change
-    rebuilds quick."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name, __package__), attr)
-
-
-assessment = _OnFirstUse(".assess")
-pipeline = _OnFirstUse(".build")
-checking = _OnFirstUse(".validate")
-changes = _OnFirstUse(".diff")
-i18n = _OnFirstUse(".i18n")
-releasing = _OnFirstUse(".release")
+# Each command imports its pipeline function inside itself: `protdocs validate` never pays for
+# matplotlib, MkDocs or python-docx, which keeps the edit-validate loop and no-change rebuilds
+# quick, and mypy still checks every call. A ValidationFailed prints its own problems.
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -111,10 +94,11 @@ def validate(content_dir: Path, strict: bool) -> None:
     Problems are sorted by file and line; the last line says how many files and items were
     checked. Exit status 0 when the content is valid, 1 when it is not.
     """
-    content = checking.load_and_validate(content_dir)
-    summary = checking.checked_summary(content)
+    from .validate import checked_summary, load_and_validate
+
+    content = load_and_validate(content_dir)
+    summary = checked_summary(content)
     if content.errors or (strict and content.warnings):
-        _print_problems(content.problems)
         strictly = "" if content.errors else " (--strict: the warnings count as errors)"
         raise ValidationFailed(
             content.problems,
@@ -181,6 +165,8 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
     """Validate, then write every document (Word and Markdown) and check them for leaks.
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
+    The build replaces build/OP/ only if an earlier build made it (a .protdocs-build file in
+    it); it never deletes a folder of yours, and refuses an --out inside the content folder.
     Each language after the first gets its own files (hrp-protection-section.fr.docx).
     A failed build leaves the previous one untouched. Outputs whose inputs did not change
     are kept as they were, and when nothing changed at all nothing is rewritten.
@@ -193,11 +179,9 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
             click.secho(warning, fg="yellow", err=True)
         click.echo(f"{op_dir} is up to date: nothing changed since the last build")
         return
-    try:
-        pipeline.build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import build as run_build
+
+    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
 
 
 @main.command("check-leaks")
@@ -206,15 +190,16 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
 def check_leaks(content_dir: Path, out_dir: Path) -> None:
     """Check an existing build for non-public text in public files.
 
-    Reads every file under build/OP/ (Word parts, Markdown, site pages, search index) the way a
-    reader would. On a finding it names the item, its classification and the file, renames the
-    public folders to *.LEAKED-DO-NOT-PUBLISH and exits with status 3.
+    Reads every file under build/OP/ (Word parts, Markdown, site pages, search index, PDF, PNG
+    text, every part of a file inside a file) the way a reader would, and searches for the
+    words and the numbers of five digits or more of every non-public item. A file it cannot
+    read, or an image the build did not draw, is a finding too. On a finding it names the item,
+    its classification and the file, renames the public folders to *.LEAKED-DO-NOT-PUBLISH and
+    exits with status 3.
     """
-    try:
-        op_dir = pipeline.check_leaks(content_dir, out_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import check_leaks as run_check
+
+    op_dir = run_check(content_dir, out_dir)
     click.secho(f"{op_dir}: no non-public text found in public outputs", fg="green")
 
 
@@ -236,19 +221,14 @@ def assess(content_dir: Path, output_format: str, strict: bool) -> None:
     The same matrix is annex 6 of the HCT action plan. It reads every item except
     strictly-confidential ones, and prints only their ids and the benchmarks' own wording.
     """
-    try:
-        content = checking.validated(content_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
-    results = assessment.assess(content)
-    formats = {
-        "table": assessment.as_table,
-        "json": assessment.as_json,
-        "markdown": assessment.as_markdown,
-    }
+    from .assess import as_json, as_markdown, as_table, not_met
+    from .assess import assess as run_assess
+    from .validate import validated
+
+    results = run_assess(validated(content_dir))
+    formats = {"table": as_table, "json": as_json, "markdown": as_markdown}
     click.echo(formats[output_format](results))
-    failed = assessment.not_met(results)
+    failed = not_met(results)
     if strict and failed:
         ids = ", ".join(r.id for r in failed)
         raise BenchmarkNotMet(f"{len(failed)} verification item(s) not met: {ids}")
@@ -276,13 +256,9 @@ def site(content_dir: Path, out_dir: Path, audience: str, lang: str | None) -> N
     (--audience internal) goes to build/OP/site-internal/ and is never published.
     Languages after the first get their own site in build/OP/site/LANG/.
     """
-    try:
-        pipeline.build_site(
-            content_dir, out_dir, Audience[audience.upper()], progress=click.echo, lang=lang
-        )
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import build_site
+
+    build_site(content_dir, out_dir, Audience[audience.upper()], progress=click.echo, lang=lang)
 
 
 @main.command()
@@ -303,10 +279,8 @@ def serve(content_dir: Path, audience: str, port: int) -> None:
     preview = Preview(content_dir, Audience[audience.upper()], port, _report, click.echo)
     try:
         preview.build()
-    except ProtdocsError as exc:
+    except ProtdocsError:
         preview.shutdown()
-        if isinstance(exc, ValidationFailed):
-            _print_problems(exc.problems)
         raise
 
     def listening(url: str) -> None:
@@ -333,11 +307,9 @@ def export(content_dir: Path, out_dir: Path, hxl_format: bool, audience: str) ->
     --audience internal), ready for HDX; it can also be put back in content/data/ as a
     results table. It is leak-checked before it is written.
     """
-    try:
-        target = pipeline.export_hxl(content_dir, out_dir, Audience[audience.upper()])
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .build import export_hxl
+
+    target = export_hxl(content_dir, out_dir, Audience[audience.upper()])
     click.echo(f"wrote {target}")
 
 
@@ -411,17 +383,17 @@ def translations(
         return
     if not missing:
         raise click.UsageError("say what to do: --missing, export or import (see --help)")
+    from .i18n import missing_report
+
     content = _validated(content_dir)
     readers = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
-    click.echo(i18n.missing_report(content, lang, audience=readers))
+    click.echo(missing_report(content, lang, audience=readers))
 
 
 def _validated(content_dir: Path) -> Any:
-    try:
-        return checking.validated(content_dir)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .validate import validated
+
+    return validated(content_dir)
 
 
 @translations.command("export")
@@ -504,13 +476,12 @@ def release(content_dir: Path, out_dir: Path, version: str, force: bool) -> None
     hashes, git commit and build time. The build time is SOURCE_DATE_EPOCH, else the content's
     last commit: the same commit gives the same bytes.
     """
-    try:
-        result = releasing.release(content_dir, out_dir, version, force, progress=click.echo)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .release import commit_phrase
+    from .release import release as run_release
+
+    result = run_release(content_dir, out_dir, version, force, progress=click.echo)
     click.echo(
-        f"release {result.version}: {releasing.commit_phrase(result.git)}, "
+        f"release {result.version}: {commit_phrase(result.git)}, "
         f"built {result.built.iso} ({result.built.source})"
     )
     if result.git.commit is None or result.git.dirty:
@@ -578,17 +549,16 @@ def diff(
         raise click.UsageError("--since compares a release with --content: give no OLD or NEW")
     if since_version is None and (old is None or new is None):
         raise click.UsageError("give OLD and NEW (content folders or bundles), or --since VERSION")
-    try:
-        if since_version is not None:
-            old, new = releasing.since(releases_dir, content_dir, since_version), content_dir
-        assert old is not None and new is not None
-        found = changes.compare(changes.open_side(old), changes.open_side(new))
-    except ValidationFailed as exc:
-        _print_problems(exc.problems)
-        raise
+    from .diff import compare, open_side, summary, write_changes
+    from .release import since
+
+    if since_version is not None:
+        old, new = since(releases_dir, content_dir, since_version), content_dir
+    assert old is not None and new is not None
+    found = compare(open_side(old), open_side(new))
     up_to = Audience.CONFIDENTIAL if audience == "internal" else Audience.PUBLIC
-    click.echo(changes.summary(found, up_to.value), nl=False)
-    for path in changes.write_changes(found, out_dir) if out_dir else []:
+    click.echo(summary(found, up_to.value), nl=False)
+    for path in write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
 
 

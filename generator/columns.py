@@ -3,8 +3,10 @@
 Pandoc sizes a pipe table's columns by the dashes under each header. Weights alone left narrow
 columns too narrow for their longest word ("Mediu|m", "[CON|FIDE|NTIA|L]"), which is how a
 drafter's Word file reached layout. Each column now gets at least the width of its longest word,
-measured with Arial's character widths at the table text size (9 pt), and the rest of the page
-goes to the columns by their weights.
+measured with Arial's character widths at the table text size, and the rest of the page goes to
+the columns by their weights. The page's text width and the table text size are read from
+templates/reference.docx, so a layout team that changes the margins or the table style in Word
+keeps the columns right.
 """
 
 from __future__ import annotations
@@ -13,14 +15,78 @@ import json
 import math
 import re
 import sys
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+from xml.etree.ElementTree import Element
 
-# Text width of the reference document's A4 pages (2 cm margins), in cm.
-TEXT_WIDTH = {False: 17.0, True: 25.7}
+from defusedxml import ElementTree
+
+from .resources import REFERENCE_DOC
+
 CELL_PADDING = 0.55  # cm: Word's cell margins (2 x 0.19) and some air for rendering
-EM_CM = 9 / 72 * 2.54  # the em of the table text (9 pt), in cm
+TWIPS_PER_CM = 1440 / 2.54
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# The styles whose size a table cell's text takes, most specific first: pandoc's table style,
+# the "Compact" paragraphs it puts in cells, then the body text's.
+_TABLE_TEXT_STYLES = ("Table", "Compact", "BodyText", "Normal")
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """What the column widths depend on in the reference document."""
+
+    portrait_cm: float = 17.0  # text width of an A4 page with 2 cm margins
+    landscape_cm: float = 25.7
+    table_pt: float = 9.0
+
+    def text_width(self, landscape: bool) -> float:
+        return self.landscape_cm if landscape else self.portrait_cm
+
+    @property
+    def em_cm(self) -> float:
+        return self.table_pt / 72 * 2.54
+
+
+@cache
+def page_layout(reference: Path = REFERENCE_DOC) -> PageLayout:
+    """The text width (page size less the left and right margins) of the reference document's
+    first section, portrait and landscape, and its table text size; the defaults above if it
+    cannot be read."""
+    try:
+        with zipfile.ZipFile(reference) as docx:
+            document = ElementTree.fromstring(docx.read("word/document.xml"))
+            styles = ElementTree.fromstring(docx.read("word/styles.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return PageLayout()
+    size, margins = document.find(f".//{_W}pgSz"), document.find(f".//{_W}pgMar")
+    default = PageLayout()
+    if size is None or margins is None:
+        return PageLayout(table_pt=_table_points(styles) or default.table_pt)
+    side = int(margins.get(f"{_W}left", 0)) + int(margins.get(f"{_W}right", 0))
+    width, height = int(size.get(f"{_W}w", 0)), int(size.get(f"{_W}h", 0))
+    short, long = sorted((width, height))
+    return PageLayout(
+        portrait_cm=round((short - side) / TWIPS_PER_CM, 2),
+        landscape_cm=round((long - side) / TWIPS_PER_CM, 2),
+        table_pt=_table_points(styles) or default.table_pt,
+    )
+
+
+def _table_points(styles: Element) -> float | None:
+    """The font size of a table cell's text: the first of the table styles that sets one."""
+    by_id = {s.get(f"{_W}styleId"): s for s in styles.iter(f"{_W}style")}
+    for style_id in _TABLE_TEXT_STYLES:
+        style = by_id.get(style_id)
+        size = style.find(f"{_W}rPr/{_W}sz") if style is not None else None
+        if size is not None and size.get(f"{_W}val", "").isdigit():
+            return int(size.get(f"{_W}val", "")) / 2  # half-points
+    return None
+
+
 ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for Arial on Linux
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
@@ -47,10 +113,11 @@ def _metrics() -> dict[str, dict[str, int]]:
 def word_width(word: str, bold: bool = False) -> float:
     """A word's width in cm at the table text size (9 pt Arial)."""
     widths = _metrics()["bold" if bold else "regular"]
+    em_cm = page_layout().em_cm
     width = 0.0
     for char in word:
         if char in widths:
-            width += widths[char] * EM_CM / 1000
+            width += widths[char] * em_cm / 1000
         elif "\u0600" <= char <= "\u06ff":
             width += ARABIC_CM
         else:
@@ -80,7 +147,7 @@ def dashes(
 ) -> list[int]:
     """The dashes under each header: the page shared by ``weights``, no column narrower than
     its longest word (when all of them fit on the page at all)."""
-    page = TEXT_WIDTH[landscape]
+    page = page_layout().text_width(landscape)
     shares = list(weights or [1] * len(headers))
     needed = [
         min(

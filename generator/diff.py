@@ -28,8 +28,8 @@ from typing import Any
 from . import schema as s
 from . import snapshot
 from .audience import Audience, ceiling, view
-from .build import docx_meta, tool_version
 from .charts import write_charts
+from .docmeta import docx_meta, tool_version
 from .documents import CHANGES_DOCX, DOCUMENTS, RELEASE_NOTES
 from .errors import ProtdocsError
 from .load import CONTENT_FILES, OPERATION_FILE

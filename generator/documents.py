@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from .audience import Audience
 from .i18n import N_
+from .layout import ANNEXES, DOCUMENT_FOLDERS
+from .layout import RELEASES as RELEASES
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,9 @@ class Document:
         }[self.audience]
 
 
-PUBLIC_ANNEX = (Audience.PUBLIC, "public/annexes")
-INTERNAL_ANNEX = (Audience.INTERNAL, "internal/annexes")
-PLAN_ANNEX = (Audience.CONFIDENTIAL, "internal/annexes")
+PUBLIC_ANNEX = (Audience.PUBLIC, f"{DOCUMENT_FOLDERS[Audience.PUBLIC]}/{ANNEXES}")
+INTERNAL_ANNEX = (Audience.INTERNAL, f"{DOCUMENT_FOLDERS[Audience.INTERNAL]}/{ANNEXES}")
+PLAN_ANNEX = (Audience.CONFIDENTIAL, f"{DOCUMENT_FOLDERS[Audience.CONFIDENTIAL]}/{ANNEXES}")
 
 
 def _annex(
@@ -44,7 +46,6 @@ def _annex(
     return Document(slug, f"{slug}.md.j2", audience, folder, title, landscape=True, charts=charts)
 
 
-RELEASES = "releases"  # under the build folder: build/releases/
 RELEASE_NOTES = "RELEASE-NOTES.md"
 CHANGES_DOCX = "hrp-protection-section.changes.docx"  # the HRP section with tracked changes
 
@@ -53,7 +54,7 @@ DOCUMENTS: tuple[Document, ...] = (
         "hno-protection-analysis",
         "hno-protection-analysis.md.j2",
         Audience.PUBLIC,
-        "public",
+        DOCUMENT_FOLDERS[Audience.PUBLIC],
         N_("Protection analysis"),
         charts=("people-in-need",),
     ),
@@ -61,14 +62,14 @@ DOCUMENTS: tuple[Document, ...] = (
         "hrp-protection-section",
         "hrp-protection-section.md.j2",
         Audience.PUBLIC,
-        "public",
+        DOCUMENT_FOLDERS[Audience.PUBLIC],
         N_("Protection response"),
     ),
     Document(
         "hct-protection-action-plan",
         "hct-protection-action-plan.md.j2",
         Audience.CONFIDENTIAL,
-        "internal",
+        DOCUMENT_FOLDERS[Audience.CONFIDENTIAL],
         N_("HCT protection action plan"),
     ),
     # Annexes with a public version (public items only) and an internal one (internal items too).

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -99,6 +100,14 @@ class ValidationFailed(ProtdocsError):
         self.problems = problems
         errors = [p for p in problems if p.severity is Severity.ERROR]
         super().__init__(message or f"{len(errors)} problem(s) in the content; nothing was built.")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Every problem, each as FILE:LINE: field: message (errors red, warnings yellow),
+        then the count: every command that validates prints the same, without repeating it."""
+        for problem in self.problems:
+            colour = "red" if problem.severity is Severity.ERROR else "yellow"
+            click.secho(str(problem), fg=colour, err=True)
+        super().show(file)
 
 
 class LeakFound(ProtdocsError):

@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +31,7 @@ from babel.support import Translations
 
 from .audience import Audience
 from .errors import ProtdocsError, display_path
+from .layout import language_of as language_of  # the layout owns it
 from .model import Content, Untranslated
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -234,27 +234,6 @@ def output_languages(content: Content, lang: str | None = None) -> list[str]:
 def language_suffix(lang: str, languages: list[str]) -> str:
     """'' for the first language (today's file names), '.fr' for the others."""
     return "" if lang == languages[0] else f".{lang}"
-
-
-# Folders whose LANG/ subfolder holds another language's files: site/fr/, charts/fr/.
-_LANGUAGE_PARENTS = ("site", "site-internal", "charts")
-
-
-def language_of(relative: Path, languages: list[str]) -> str:
-    """Which language an output under build/OP is in: hrp-protection-section.fr.docx,
-    charts/fr/I1.png and site/fr/index.html are French; files without a language mark are in
-    the first language.
-    """
-    others = set(languages[1:])
-    folders = relative.parts[:-1]
-    for parent, child in pairwise(folders):
-        if parent in _LANGUAGE_PARENTS and child in others:
-            return child
-    name = relative.name.split(".")
-    inside_site = bool(folders) and folders[0] in _LANGUAGE_PARENTS[:2]
-    if len(name) >= 3 and name[-2] in others and not inside_site:
-        return name[-2]
-    return languages[0]
 
 
 # -- what is left to translate -------------------------------------------------------------------

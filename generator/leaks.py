@@ -1,54 +1,52 @@
 """The leak check: prove, after every build, that no output holds text its audience may not see.
 
-Every file under an output folder is read as text the way a reader or a search engine would
-(each XML part of a .docx, HTML without tags, every string of a JSON search index, gzipped
-sitemaps) and searched for the word sequences of every item above that folder's audience.
-Word sequences that also occur in text the audience may see (public items, the templates'
-fixed wording, the vocabulary) are not distinctive and are not searched for, so a finding is
-always a real copy of non-public wording, even when Word split it across runs.
+Every file under an output folder is read through the format registry (``formats``) the way a
+reader or a search engine would: each part of a Word file, bookmark names and properties too,
+HTML without tags, every string of a JSON search index, PNG text chunks, PDF pages, and every
+part of every container inside it, recursively. It is searched for the word sequences and the
+distinctive numbers (five digits or more) of every item above that folder's audience. Word
+sequences that also occur in text the audience may see (public items, the templates' fixed
+wording, the vocabulary) are not distinctive and are not searched for, so a finding is always a
+real copy of non-public wording, even when Word split it across runs.
+
+The check fails closed: a file or part it cannot read is a finding, and so is an image the
+build did not draw.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
 import json
 import re
 import threading
 import unicodedata
-import zipfile
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from . import schema as s
 from .audience import Audience
 from .documents import DOCUMENTS
+from .formats import SEPARATOR, extract
 from .i18n import translated_strings
+from .layout import CHARTS, folder_audience
 from .model import Content
 from .render import TEMPLATES
 
 SHINGLE = 5  # words; long enough to be distinctive, short enough to catch a copied clause
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TAG = re.compile(r"<[^>]*>")
-_XML_BREAK = re.compile(r"</w:p>|<w:tab/>|<w:br/>|</w:tc>|</a:p>|<w:cr/>")
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _GETTEXT = re.compile(r"""_\(\s*(["'])(.*?)\1\s*\)""", re.DOTALL)
-_TEXT_SUFFIXES = {".md", ".txt", ".csv", ".xml", ".html", ".htm", ".json", ".js", ".css"}
-_TEXT_SUFFIXES |= {".svg", ".map", ".yml", ".yaml"}
-_ZIP_SUFFIXES = {".docx", ".xlsx", ".pptx", ".zip"}
-
-# Output folders (relative to build/OP) and the highest level a file in them may hold, for
-# files that are not one of the registered documents (charts, site pages, search index).
-FOLDER_AUDIENCE = {
-    "public": Audience.PUBLIC,
-    "site": Audience.PUBLIC,
-    "site-internal": Audience.INTERNAL,
-    "internal": Audience.CONFIDENTIAL,
-}
+# Numbers of five digits or more (people at risk, results, table figures) are distinctive: as
+# written in any language (12,345 / 12 345 / 12.345 / Arabic-Indic digits).
+MIN_DIGITS = 5
+_NUMBER = re.compile(r"\d{1,3}(?:[ ,.'\u00a0\u202f\u066c]\d{3})+(?!\d)|\d+")
+# Raised whenever the readers change what they get out of a file: a verdict cached by an earlier
+# version of the check is then not trusted.
+READER_VERSION = "2"
 
 
 def tokens(text: str) -> list[str]:
@@ -84,14 +82,55 @@ PhraseIndex = tuple[set[tuple[str, ...]], dict[tuple[str, ...], list["Secret"]]]
 
 @dataclass(frozen=True)
 class Finding:
+    """Non-public wording (or, with ``number``, a non-public figure) found in an output."""
+
     secret: Secret
     output: Path
+    number: str | None = None
 
     def __str__(self) -> str:
+        what = f"the number {self.number}" if self.number else "text"
         return (
-            f"{self.output}: text of {self.secret.item} ({self.secret.field}, "
+            f"{self.output}: {what} of {self.secret.item} ({self.secret.field}, "
             f"{s.LEVELS[self.secret.level]}, {self.secret.where}) appears in this file"
         )
+
+
+@dataclass(frozen=True)
+class CannotRead:
+    """A file, or a part of a container, the leak check cannot read: it proves nothing about
+    it, so the build is refused rather than trusting it."""
+
+    output: Path
+    part: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.output} (part {self.part})" if self.part else str(self.output)
+        return (
+            f"{where}: the leak check cannot read this ({self.reason}), so it cannot prove that "
+            "it holds no non-public text. Remove it from the output folder; if the build wrote "
+            "it, report it to the tool's maintainers"
+        )
+
+
+@dataclass(frozen=True)
+class ForeignImage:
+    """An image the build did not draw: a file named in the content that a converter embedded
+    (pandoc's image syntax), or one added by hand."""
+
+    output: Path
+    part: str
+
+    def __str__(self) -> str:
+        where = f"{self.output} (part {self.part})" if self.part else str(self.output)
+        return (
+            f"{where}: an image this build did not draw; only the build's own charts may be "
+            "published. Look for image syntax (![...](...)) in the content's text fields"
+        )
+
+
+LeakFinding = Finding | CannotRead | ForeignImage
 
 
 class LeakChecker:
@@ -102,7 +141,12 @@ class LeakChecker:
         self.template_dir = template_dir
         self._preparing: threading.Thread | None = None
         self._preparation = threading.RLock()  # the phrase caches are filled by one thread
-        self._early: dict[str, list[Finding]] = {}  # file key -> findings (check_early)
+        self._early: dict[str, list[LeakFinding]] = {}  # file key -> findings (check_early)
+        # Hashes of the images the build drew (its charts), by the highest audience whose
+        # folder holds them: told by the build as it draws them, and read again from the
+        # charts folders of the build checked. An internal chart is no public file's image.
+        self.drawn: dict[Audience, set[str]] = {a: set() for a in Audience}
+        self.images = self.drawn
 
     @cached_property
     def fixed_wording(self) -> list[str]:
@@ -136,10 +180,7 @@ class LeakChecker:
     def _grams_by_level(self) -> dict[int | None, set[tuple[str, ...]]]:
         """The word sequences of each level's records, and (None) of the wording every output
         may hold: each text is cut into sequences once, whichever audiences are checked."""
-        texts: dict[int | None, list[str]] = {None: list(self.fixed_wording)}
-        texts[None].extend(_strings(_public_metadata(self.content.operation)))
-        for record in self._records:
-            texts.setdefault(record["_level"], []).extend(_own_strings(record))
+        texts = self._texts_by_level
         grams: dict[int | None, set[tuple[str, ...]]] = {}
         for level, group in texts.items():
             found = grams[level] = set()
@@ -148,6 +189,48 @@ class LeakChecker:
                 for n in range(1, SHINGLE + 1):
                     found.update(windows(words, n))
         return grams
+
+    @cached_property
+    def _texts_by_level(self) -> dict[int | None, list[str]]:
+        texts: dict[int | None, list[str]] = {None: list(self.fixed_wording)}
+        texts[None].extend(_strings(_public_metadata(self.content.operation)))
+        for record in self._records:
+            texts.setdefault(record["_level"], []).extend(_own_strings(record))
+        return texts
+
+    @cached_property
+    def _numbers_by_level(self) -> dict[int | None, set[str]]:
+        """The distinctive numbers each level's records hold, as values or in their text."""
+        found: dict[int | None, set[str]] = {
+            level: {n for text in group for n in numbers_in(text)}
+            for level, group in self._texts_by_level.items()
+        }
+        for record in self._records:
+            found.setdefault(record["_level"], set()).update(_own_numbers(record))
+        return found
+
+    def allowed_numbers(self, audience: Audience) -> set[str]:
+        return {
+            n
+            for level, numbers in self._numbers_by_level.items()
+            if level is None or level <= audience.value
+            for n in numbers
+        }
+
+    def number_secrets(self, audience: Audience) -> dict[str, list[Secret]]:
+        """Each distinctive number of the items above ``audience``, and the items that hold it."""
+        allowed = self.allowed_numbers(audience)
+        found: dict[str, list[Secret]] = {}
+        for record in self._records:
+            if record["_level"] <= audience.value:
+                continue
+            for field, number in _record_numbers(record):
+                if number not in allowed:
+                    secret = Secret(
+                        _label(record), record["_level"], field, _where(record), frozenset()
+                    )
+                    found.setdefault(number, []).append(secret)
+        return found
 
     @cached_property
     def _records(self) -> list[dict[str, Any]]:
@@ -173,6 +256,7 @@ class LeakChecker:
         for audience in audiences:
             self._phrases_by_length(audience)
             self.phrases_key(audience)
+            self._numbers_for(audience)
 
     def start_preparing(self, audiences: Collection[Audience] = tuple(Audience)) -> None:
         """``prepare`` on a thread of its own: a build starts it once its templates are
@@ -194,15 +278,30 @@ class LeakChecker:
         if key not in known_clean:
             self._early[key] = list(self.check_file(path, audience))
 
-    def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[Finding]:
+    def add_images(self, paths: Iterable[Path], op_dir: Path) -> None:
+        """The build drew these (under ``op_dir``): a copy of one in a Word file or the site
+        of the same audience or a higher one is its own."""
+        _add_images(self.drawn, paths, op_dir)
+
+    def check(self, op_dir: Path, known_clean: Collection[str] = ()) -> list[LeakFinding]:
         """Every finding in every output folder of one operation's build.
 
         ``known_clean`` holds the keys (``self.clean``) of files an earlier check of the same
         content found clean: the same bytes for the same audience need not be read again.
+        Anything that is not a regular file or folder (a link, a socket) is a finding too.
         """
-        findings: list[Finding] = []
+        findings: list[LeakFinding] = []
         self.clean: set[str] = set()
-        for path in sorted(p for p in op_dir.rglob("*") if p.is_file()):
+        everything = sorted(op_dir.rglob("*"))
+        self.images = {a: set(digests) for a, digests in self.drawn.items()}
+        charts = (p for p in everything if CHARTS in p.parent.parts and _regular(p))
+        _add_images(self.images, charts, op_dir)
+        for path in everything:
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if not _regular(path):
+                findings.append(CannotRead(path, "", "not a regular file (a link or a device)"))
+                continue
             audience = audience_of(path.relative_to(op_dir))
             key = self.file_key(path, audience)
             if key in known_clean:
@@ -220,7 +319,7 @@ class LeakChecker:
         """A file's verdict depends on its bytes, whether it is a theme file, and the phrases
         searched for in its audience's files: nothing else."""
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return f"{digest}:{'assets' in path.parts}:{self.phrases_key(audience)}"
+        return f"{READER_VERSION}:{digest}:{'assets' in path.parts}:{self.phrases_key(audience)}"
 
     def phrases_key(self, audience: Audience) -> str:
         with self._preparation:
@@ -232,7 +331,8 @@ class LeakChecker:
                 (s.item, s.field, s.level, s.where, sorted(s.phrases))
                 for s in self._secrets_for(audience)
             )
-            text = json.dumps([SHINGLE, phrases], ensure_ascii=False)
+            numbers = sorted(self._numbers_for(audience))
+            text = json.dumps([SHINGLE, phrases, numbers], ensure_ascii=False)
             self._phrases_keys[audience] = hashlib.sha256(text.encode()).hexdigest()
         return self._phrases_keys[audience]
 
@@ -240,9 +340,19 @@ class LeakChecker:
     def _phrases_keys(self) -> dict[Audience, str]:
         return {}
 
-    def check_file(self, path: Path, audience: Audience) -> Iterator[Finding]:
-        """Each phrase length once over the file's words, as set lookups done in C."""
-        words = tokens(" ".join(read_text_parts(path)))
+    def check_file(self, path: Path, audience: Audience) -> Iterator[LeakFinding]:
+        """Read one output through the format registry: what it cannot read, images the build
+        did not draw, then each phrase length once over its words (set lookups done in C)
+        and its distinctive numbers."""
+        found = extract(path.name, path.read_bytes())
+        for part, reason in found.unreadable:
+            yield CannotRead(path, _inner(path, part), reason)
+        for part, digest in found.images:
+            if digest not in self.images[audience] and digest not in _theme_images():
+                yield ForeignImage(path, _inner(path, part))
+        text = " ".join(found.texts)
+        yield from self._number_findings(path, text, audience)
+        words = tokens(text)
         vendored = "assets" in path.parts  # theme files: only phrases of three words or more
         hits: dict[int, Secret] = {}
         for n, (phrases, owners) in self._phrases_by_length(audience).items():
@@ -253,6 +363,24 @@ class LeakChecker:
                 for secret in owners[phrase]:
                     hits[id(secret)] = secret
         yield from (Finding(s, path) for s in self._secrets_for(audience) if id(s) in hits)
+
+    def _number_findings(self, path: Path, text: str, audience: Audience) -> Iterator[Finding]:
+        secrets = self._numbers_for(audience)
+        if not secrets:
+            return
+        for number in sorted(numbers_in(text) & secrets.keys()):
+            for secret in secrets[number]:
+                yield Finding(secret, path, number=f"{int(number):,}")
+
+    def _numbers_for(self, audience: Audience) -> dict[str, list[Secret]]:
+        with self._preparation:
+            if audience not in self._number_cache:
+                self._number_cache[audience] = self.number_secrets(audience)
+            return self._number_cache[audience]
+
+    @cached_property
+    def _number_cache(self) -> dict[Audience, dict[str, list[Secret]]]:
+        return {}
 
     def _phrases_by_length(self, audience: Audience) -> dict[int, PhraseIndex]:
         """For each phrase length: the phrases, and which secrets each belongs to."""
@@ -289,60 +417,62 @@ def audience_of(relative: Path) -> Audience:
     the wrong audience is still checked as public.
     """
     text = relative.as_posix()
-    folder_audience = Audience.PUBLIC
-    for folder in sorted(FOLDER_AUDIENCE, key=len, reverse=True):
-        if text == folder or text.startswith(folder + "/"):
-            folder_audience = FOLDER_AUDIENCE[folder]
-            break
+    by_folder = folder_audience(relative)
     for doc in DOCUMENTS:
         if text.startswith(f"{doc.folder}/{doc.slug}."):
-            return min(doc.audience, folder_audience, key=lambda a: a.value)
-    return folder_audience
+            return min(doc.audience, by_folder, key=lambda a: a.value)
+    return by_folder
 
 
-def read_text_parts(path: Path) -> list[str]:
-    """The text a person, Word or a search engine could get out of one output file."""
-    suffix = path.suffix.lower()
-    data = path.read_bytes()
-    if suffix == ".gz":
-        return _text_of(path.stem, gzip.decompress(data))
-    if suffix in _ZIP_SUFFIXES:
-        with zipfile.ZipFile(path) as archive:
-            return [
-                part
-                for name in archive.namelist()
-                if not name.endswith("/")
-                for part in _text_of(name, archive.read(name))
-            ]
-    return _text_of(path.name, data)
+def chart_audience(relative: Path) -> Audience:
+    """The audience of a chart: that of the documents drawn with it (the charts of
+    internal/annexes/ are the internal annex's), never wider than its folder's."""
+    parts = relative.parts
+    base = "/".join(parts[: parts.index(CHARTS)]) if CHARTS in parts else None
+    by_folder = folder_audience(relative)
+    drawn_for = [d.audience for d in DOCUMENTS if d.charts and d.folder == base]
+    return min([*drawn_for, by_folder], key=lambda a: a.value) if drawn_for else by_folder
 
 
-def _text_of(name: str, data: bytes) -> list[str]:
-    suffix = Path(name).suffix.lower()
-    if suffix not in _TEXT_SUFFIXES and suffix != ".rels":
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return []
-    else:
-        text = data.decode("utf-8", errors="replace")
-    if suffix == ".json":
-        try:
-            return [_strip_markup(t) for t in _strings(json.loads(text))]
-        except json.JSONDecodeError:
-            pass
-    if suffix in (".xml", ".rels", ".html", ".htm", ".svg"):
-        return [_strip_markup(text)]
-    return [text]
+def numbers_in(text: str) -> set[str]:
+    """The distinctive numbers of a text, as digits only (12 345 and ١٢٣٤٥ are 12345)."""
+    found = set()
+    for match in _NUMBER.finditer(text):
+        digits = str(int("".join(ch for ch in match.group() if ch.isdecimal())))
+        if len(digits) >= MIN_DIGITS:
+            found.add(digits)
+    return found
 
 
-def _strip_markup(text: str) -> str:
-    """XML/HTML to text: runs of one paragraph join up, paragraphs and cells are separated."""
-    text = _XML_BREAK.sub(" ", text)
-    text = re.sub(
-        r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>", " ", text
+def _add_images(images: dict[Audience, set[str]], paths: Iterable[Path], op_dir: Path) -> None:
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lowest = chart_audience(path.relative_to(op_dir))
+        for audience in Audience:
+            if audience.value >= lowest.value:
+                images[audience].add(digest)
+
+
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _inner(path: Path, part: str) -> str:
+    """The part's name inside ``path`` ('' for the file itself)."""
+    return part[len(path.name) + len(SEPARATOR) :] if part != path.name else ""
+
+
+@cache
+def _theme_images() -> frozenset[str]:
+    """The site theme's own images (its favicon): the build copies them, it does not draw them."""
+    try:
+        import material
+    except ImportError:  # pragma: no cover - the theme is a dependency
+        return frozenset()
+    folder = Path(material.__file__).parent / "templates" / "assets" / "images"
+    return frozenset(
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
     )
-    return html.unescape(_TAG.sub("", text))
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -368,6 +498,40 @@ def _own_strings(record: dict[str, Any]) -> Iterator[str]:
         if key.startswith("_") or _is_record_or_records(value):
             continue
         yield from _strings(value)
+
+
+def _own_numbers(record: dict[str, Any]) -> Iterator[str]:
+    yield from (n for _field, n in _record_numbers(record))
+
+
+def _record_numbers(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, digits) for each distinctive number a record holds itself: its numeric values
+    (people at risk, results, table figures) and the numbers written in its text."""
+    for key, value in record.items():
+        if key.startswith("_") or _is_record_or_records(value):
+            continue
+        for number in _numbers_of(value):
+            yield key, number
+
+
+def _numbers_of(value: Any) -> Iterator[str]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return
+        for whole in {int(value), round(value)}:
+            digits = str(abs(whole))
+            if len(digits) >= MIN_DIGITS:
+                yield digits
+    elif isinstance(value, str):
+        yield from numbers_in(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers_of(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers_of(item)
 
 
 def _is_record_or_records(value: Any) -> bool:

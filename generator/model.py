@@ -2,7 +2,10 @@
 
 Every record is a plain dict holding every field of its kind (absent optional fields as ``None``
 or ``[]``) plus four bookkeeping keys: ``_kind``, ``_level`` (index into ``schema.LEVELS``),
-``_file`` and ``_line``. Only the audience filter reads ``_level``.
+``_file`` and ``_line``. Validation sets ``_level``; only the audience filter (``audience.py``)
+uses it to decide what an output holds. Two other readers are deliberate and decide nothing
+about an output: the leak check reads it on its own, so that a bug in the filter cannot also
+widen what the check accepts, and ``diff`` reports reclassifications from it.
 """
 
 from __future__ import annotations

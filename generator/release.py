@@ -44,13 +44,13 @@ from .diff import (
 )
 from .documents import RELEASES
 from .errors import BuildFailed, LeakFound, ProtdocsError
+from .layout import BUNDLES
 from .leaks import LeakChecker
 from .model import Content
 from .resources import LOCK
 from .validate import validated
 from .writers import write_atomically, write_text, zip_entry
 
-BUNDLES = {"public": ("public", "site"), "internal": ("internal",)}
 _VERSION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,38}[A-Za-z0-9])?$")
 _NOT_IN_GIT = (
     "clock: not reproducible (no commit of the content in git, and SOURCE_DATE_EPOCH not set)"

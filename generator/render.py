@@ -18,9 +18,9 @@ import jinja2
 
 from . import columns, i18n
 from . import schema as s
-from .charts import charts_folder
 from .documents import Document
 from .errors import BuildFailed
+from .layout import charts_folder
 from .mdtext import one_line
 from .resources import TEMPLATES
 from .tracking import in_order, indicator_progress, is_overdue, progress_label
@@ -171,7 +171,7 @@ def render(
             doc=doc,
             build=info,
             lookup=view["index"].get,
-            charts_dir=charts_folder(view),
+            charts_dir=charts_folder(view["lang"], view["languages"]),
             **extra,
         )
         return i18n.typography(markdown, view["lang"])

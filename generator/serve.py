@@ -24,9 +24,9 @@ from mkdocs.livereload import LiveReloadServer
 from .audience import Audience
 from .build import publish_site
 from .errors import BuildFailed, ProtdocsError, Severity, ValidationFailed
+from .layout import SITE_FOLDERS
 from .render import TEMPLATES
 from .resources import MKDOCS_YML
-from .site import SITE_FOLDERS
 from .validate import validated
 
 HOST = "127.0.0.1"

@@ -35,13 +35,13 @@ from .cache import OutputCache, code_digest, fingerprint, tree_digest
 from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
-from .i18n import N_, is_right_to_left, language_suffix, translator
+from .i18n import N_, is_right_to_left, translator
+from .layout import SITE_FOLDERS
 from .mdtext import is_safe_target, marks_to_html, without_marks
 from .render import BuildInfo, render
 from .resources import MKDOCS_YML, SITE_HOOKS, TEMPLATES
 from .writers import write_text
 
-SITE_FOLDERS = {Audience.PUBLIC: "site", Audience.INTERNAL: "site-internal"}
 INTERNAL_BANNER = N_("INTERNAL — NOT FOR PUBLICATION")
 HOME = Document("index", "site/home.md.j2", Audience.PUBLIC, "site", N_("Overview"))
 # Pandoc-only syntax in the templates' Markdown, which MkDocs would print as text: fenced divs
@@ -58,12 +58,6 @@ _COVER = re.compile(
     r"(?P<between>(?:(?!# ).*\n)*?)(?P<h1># .*\n)",
     re.MULTILINE,
 )
-
-
-def site_folder(audience: Audience, lang: str, languages: list[str]) -> str:
-    """site/ for the operation's first language, site/LANG/ for each other one."""
-    suffix = language_suffix(lang, languages)
-    return f"{SITE_FOLDERS[audience]}/{suffix[1:]}" if suffix else SITE_FOLDERS[audience]
 
 
 def site_documents(documents: tuple[Document, ...] = DOCUMENTS) -> tuple[Document, ...]:

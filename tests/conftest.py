@@ -54,3 +54,12 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The example operation built once for all read-only end-to-end tests."""
     out = tmp_path_factory.mktemp("build")
     return build(EXAMPLE, out)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/ from what the templates render now (review the diff).",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -15,6 +15,9 @@ from docx import Document
 from generator.build import BuildResult, build
 from generator.cli import main
 from generator.errors import ValidationFailed
+from generator.formats import FORMATS
+from generator.layout import MARKER
+from generator.plan import plan
 from tests.conftest import EXAMPLE, replace_in
 from tests.docx_text import all_text, folded, headings, table_with_header
 
@@ -274,3 +277,24 @@ def test_unexpected_failure_is_one_line_unless_verbose(
         main, ["--verbose", "build", "--content", str(EXAMPLE), "--out", str(tmp_path)]
     )
     assert isinstance(verbose.exception, RuntimeError)
+
+
+def test_the_plan_lists_every_output_the_build_wrote(out: Path) -> None:
+    """The output plan is the list of outputs: nothing is written that it does not name, and
+    every file it names is there."""
+    outputs = plan(["en"], ["en"])
+    files = [
+        PurePosixPath(p.relative_to(out).as_posix())
+        for p in out.rglob("*")
+        if p.is_file() and p.name != MARKER
+    ]
+    assert [f for f in files if not any(o.holds(f) for o in outputs)] == []
+    assert [o.path for o in outputs if not (out / o.path).exists()] == []
+    formats = {f.name for f in FORMATS}
+    assert {o.format for o in outputs} <= formats
+
+
+def test_every_registered_writer_exists() -> None:
+    for fmt in FORMATS:
+        if fmt.writer is not None:
+            assert callable(fmt.write_function()), fmt.name

@@ -1,22 +1,34 @@
 """Property: for any classification of any operation, public outputs hold exactly the public items.
 
 Each generated item carries a unique marker word. The test computes each item's level itself,
-from the rules of the content spec, independently of the code under test.
+from the rules of the content spec, independently of the code under test. Many operations are
+checked on the views and the rendered Markdown (all that pandoc and MkDocs are given), and one,
+with items at every level, through a full build.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import string
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
+from generator.assess import evaluate
+from generator.audience import Audience, view
 from generator.build import build
+from generator.documents import DOCUMENTS
+from generator.model import Content
+from generator.render import BuildInfo, render
+from generator.validate import validated
 from tests.docx_text import all_text
+
+INFO = BuildInfo(dt.date(2027, 3, 31), "property")
 
 LEVELS = ["public", "internal", "confidential", "strictly-confidential"]
 
@@ -172,23 +184,79 @@ def _texts(folder: Path) -> str:
     return " ".join(parts).lower()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_public_outputs_hold_exactly_the_public_items(data: st.DataObject) -> None:
-    op, files = generate(data)
-    with tempfile.TemporaryDirectory() as tmp:
-        content = Path(tmp) / "content"
-        content.mkdir()
-        for name, body in files.items():
-            (content / name).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
-        op_dir = build(content, Path(tmp) / "out").op_dir
-        public = _texts(op_dir / "public")
-        everything = _texts(op_dir)
-        public_docx = " ".join(all_text(p) for p in (op_dir / "public").glob("*.docx")).lower()
+def _write(files: dict[str, dict], content: Path) -> Path:
+    content.mkdir()
+    for name, body in files.items():
+        (content / name).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    return content
+
+
+def _assert_exactly_public(op: Op, public: str, everything: str, public_documents: str) -> None:
     for marker, level in op.markers.items():
         if level == 0 and marker not in op.shown_if:
-            assert marker in public_docx, f"public marker {marker} missing from public documents"
+            assert marker in public_documents, (
+                f"public marker {marker} missing from public documents"
+            )
         if level > 0:
             assert marker not in public, f"{LEVELS[level]} marker {marker} in a public output"
         if level == 3:
             assert marker not in everything, f"strictly-confidential marker {marker} in an output"
+
+
+def _rendered(content: Content) -> dict[Audience, list[str]]:
+    """Each audience's views (as JSON, what the site and the HXL tables are made from) and the
+    Markdown of its documents: every text pandoc and MkDocs are given."""
+    texts: dict[Audience, list[str]] = {}
+    views = {a: view(content, a) for a in Audience}
+    views[Audience.CONFIDENTIAL]["assessment"] = [
+        r.as_dict() for r in evaluate(views[Audience.CONFIDENTIAL])
+    ]
+    for audience, seen in views.items():
+        texts[audience] = [json.dumps(seen, default=str, ensure_ascii=False)]
+    for doc in DOCUMENTS:
+        texts[doc.audience].append(render(doc, views[doc.audience], INFO))
+    for audience in (Audience.INTERNAL,):  # the internal preview renders the public documents
+        for doc in DOCUMENTS:
+            if doc.audience is Audience.PUBLIC:
+                page = replace(doc, audience=audience)
+                texts[audience].append(render(page, views[audience], INFO))
+    return texts
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_public_views_and_markdown_hold_exactly_the_public_items(data: st.DataObject) -> None:
+    """The property on what the filter and the templates produce, without pandoc or MkDocs:
+    many examples in the time of a few builds."""
+    op, files = generate(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = _rendered(validated(_write(files, Path(tmp) / "content")))
+    public = " ".join(texts[Audience.PUBLIC]).lower()
+    everything = " ".join(t for group in texts.values() for t in group).lower()
+    documents = " ".join(texts[Audience.PUBLIC][1:]).lower()
+    _assert_exactly_public(op, public, everything, documents)
+
+
+def _every_level() -> tuple[Op, dict[str, dict]]:
+    """The smallest generated operation with items at all four levels (found, then shrunk, the
+    same way on every run)."""
+    found: list[tuple[Op, dict[str, dict]]] = []
+
+    def every_level(data: st.DataObject) -> bool:
+        op, files = generate(data)
+        if set(op.markers.values()) == {0, 1, 2, 3}:
+            found.append((op, files))
+            return True
+        return False
+
+    find(st.data(), every_level, settings=settings(derandomize=True, database=None))
+    return found[-1]
+
+
+def test_one_full_build_holds_exactly_the_public_items(tmp_path: Path) -> None:
+    """The same property end to end, once: Word files, site, search index, HXL tables."""
+    op, files = _every_level()
+    op_dir = build(_write(files, tmp_path / "content"), tmp_path / "out").op_dir
+    public = _texts(op_dir / "public") + _texts(op_dir / "site")
+    public_docx = " ".join(all_text(p) for p in (op_dir / "public").glob("*.docx")).lower()
+    _assert_exactly_public(op, public, _texts(op_dir), public_docx)

@@ -1,0 +1,313 @@
+"""The registry of output formats: for each, which writer makes it and how its text is read back.
+
+The leak check reads every output through this registry and nothing else, so a format added to
+the build without a reader here is a finding ("cannot be read"), not a file waved through:
+the check fails closed. Containers (Word files, zip bundles, gzipped sitemaps, PDF attachments)
+are opened recursively, and every part of every container goes through the same registry, so a
+Word file hidden inside a Word file is read like the outer one. Images are recorded by hash, so
+that the build can prove each image it publishes is one it drew.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import importlib
+import io
+import json
+import re
+import struct
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from .layout import MARKER
+
+MAX_DEPTH = 6  # containers inside containers; deeper is refused, not skipped
+MAX_EXPANDED = 512 * 1024 * 1024  # bytes unpacked from one output, against zip bombs
+SEPARATOR = "!"  # public/plan.docx!word/embeddings/x.docx!word/document.xml
+
+_TAG = re.compile(r"<[^>]*>")
+_XML_BREAK = re.compile(r"</w:p>|<w:tab/>|<w:br/>|</w:tc>|</a:p>|<w:cr/>")
+_BLOCK = re.compile(r"</?(p|div|li|td|th|tr|h\d|br|section|article|nav|header|footer)\b[^>]*>")
+# Attributes a reader, a screen reader or a search engine shows, and Word's bookmark and image
+# names: their values are text like any other. Other attributes (styles, ids of runs) are not.
+_SHOWN_ATTRIBUTE = re.compile(  # after a space or a namespace prefix (w:name): no backtracking
+    r"""[\s:](?:alt|title|content|aria-label|label|name|descr|href|src|placeholder|value)"""
+    r"""\s?=\s?(?:"([^"]*)"|'([^']*)')"""
+)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT = {b"tEXt", b"zTXt", b"iTXt"}
+_PNG_PIXELS = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"pHYs"}
+_PNG_PIXELS |= {b"sBIT", b"bKGD", b"hIST", b"tIME", b"iCCP"}
+
+
+class Unreadable(Exception):
+    """A file or part whose text cannot be got out: the leak check reports it, never skips it."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A file inside a container, to be read through the registry in its turn."""
+
+    name: str
+    data: bytes
+
+
+Reader = Callable[[str, bytes], Iterator["str | Part"]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of output: the suffixes that name it, who writes it, how its text is read."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: Reader
+    writer: str | None = None  # "module:function", imported only when asked for
+    image: bool = False  # recorded by hash: only images the build drew may be published
+
+    def write_function(self) -> Callable[..., Any] | None:
+        if self.writer is None:
+            return None
+        module, name = self.writer.split(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Extracted:
+    """What one output holds, as the leak check needs it."""
+
+    texts: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (part, why)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (part, sha256)
+    expanded: int = 0
+
+
+# -- readers -------------------------------------------------------------------------------------
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def read_plain(_name: str, data: bytes) -> Iterator[str | Part]:
+    yield _decode(data)
+
+
+def strip_markup(text: str) -> str:
+    """XML/HTML to text: runs of one paragraph join up, paragraphs and cells are separated."""
+    text = _XML_BREAK.sub(" ", text)
+    text = _BLOCK.sub(" ", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def read_markup(_name: str, data: bytes) -> Iterator[str | Part]:
+    """The text between tags, and the values of the attributes people are shown."""
+    text = _decode(data)
+    yield strip_markup(text)
+    shown = _SHOWN_ATTRIBUTE.findall(text)  # one pass in C; unescaped once, all together
+    if shown:
+        yield html.unescape(" ".join(double or single for double, single in shown))
+
+
+def json_strings(node: Any) -> Iterator[str]:
+    """Every string of a JSON document, keys included, except a search engine's packed index."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            if key != "index":
+                yield from json_strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from json_strings(item)
+
+
+def read_json(_name: str, data: bytes) -> Iterator[str | Part]:
+    try:
+        document = json.loads(_decode(data))
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    yield from (strip_markup(t) for t in json_strings(document))
+
+
+def read_gzip(name: str, data: bytes) -> Iterator[str | Part]:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacked:
+            inner = unpacked.read(MAX_EXPANDED + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise Unreadable(f"not a readable gzip file ({exc})") from None
+    if len(inner) > MAX_EXPANDED:
+        raise Unreadable("unpacks to more than the leak check reads")
+    yield Part(PurePosixPath(name).stem, inner)
+
+
+def read_zip(_name: str, data: bytes) -> Iterator[str | Part]:
+    """Every member of a zip container (Word files are zip containers), each a part."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Unreadable(f"not a readable zip container ({exc})") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if sum(m.file_size for m in members) > MAX_EXPANDED:
+            raise Unreadable("unpacks to more than the leak check reads")
+        for member in members:
+            if member.flag_bits & 0x1:
+                raise Unreadable(f"{member.filename}: encrypted")
+            try:
+                yield Part(member.filename, archive.read(member))
+            except (zipfile.BadZipFile, OSError, zlib.error, NotImplementedError) as exc:
+                raise Unreadable(f"{member.filename}: cannot be unpacked ({exc})") from None
+
+
+def read_png(_name: str, data: bytes) -> Iterator[str | Part]:
+    """The text chunks of a PNG (tEXt, zTXt, iTXt) and any chunk this reader does not know;
+    the pixels of a chart are not text, and the build proves by hash that it drew them."""
+    if not data.startswith(_PNG_SIGNATURE):
+        raise Unreadable("not a PNG image")
+    at = len(_PNG_SIGNATURE)
+    while at < len(data):
+        if at + 12 > len(data):
+            raise Unreadable("truncated PNG chunk")
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        body = data[at + 8 : at + 8 + length]
+        at += 12 + length
+        if kind == b"IEND":
+            if at != len(data):
+                raise Unreadable("data after the end of the image")
+            return
+        if kind in _PNG_TEXT:
+            yield _png_text(kind, body)
+        elif kind not in _PNG_PIXELS:
+            yield body.decode("latin-1")
+    raise Unreadable("PNG image without an end")
+
+
+def _png_text(kind: bytes, body: bytes) -> str:
+    keyword, _, rest = body.partition(b"\0")
+    try:
+        if kind == b"zTXt":
+            rest = zlib.decompress(rest[1:])
+        elif kind == b"iTXt":
+            compressed, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b"\0")
+            _translated, _, rest = rest.partition(b"\0")
+            if compressed:
+                rest = zlib.decompress(rest)
+            return f"{keyword.decode('latin-1')} {_translated.decode('utf-8')} {_decode(rest)}"
+    except (zlib.error, IndexError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"unreadable {kind.decode()} chunk ({exc})") from None
+    return f"{keyword.decode('latin-1')} {rest.decode('latin-1')}"
+
+
+def read_jpeg(_name: str, data: bytes) -> Iterator[str | Part]:
+    """The comment and application segments of a JPEG (EXIF, XMP: where text hides); the
+    compressed pixels after the scan header are not text."""
+    if not data.startswith(b"\xff\xd8"):
+        raise Unreadable("not a JPEG image")
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            raise Unreadable("damaged JPEG segment")
+        marker = data[at + 1]
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        body = data[at + 4 : at + 2 + length]
+        if marker == 0xDA:  # start of scan: pixels up to the end-of-image marker
+            if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+                raise Unreadable("data after the end of the image")
+            return
+        if marker == 0xFE or 0xE0 <= marker <= 0xEF:
+            yield body.decode("latin-1")
+        at += 2 + length
+    raise Unreadable("JPEG image without pixels")
+
+
+def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
+    """Each page's text, the document properties and every attached file (with pypdf)."""
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise Unreadable("encrypted PDF")
+            texts = [page.extract_text() or "" for page in reader.pages]
+            texts += [str(v) for v in (reader.metadata or {}).values()]
+            attached = [
+                Part(name, content)
+                for name, contents in reader.attachments.items()
+                for content in contents
+            ]
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
+    yield from texts
+    yield from attached
+
+
+# -- the registry --------------------------------------------------------------------------------
+FORMATS: tuple[Format, ...] = (
+    Format("Markdown", (".md",), read_plain, "generator.writers:write_text"),
+    Format("Word", (".docx",), read_zip, "generator.writers.docx:write_docx"),
+    Format("site page", (".html", ".htm"), read_markup, "generator.site:write_site"),
+    Format("search index", (".json",), read_json, "generator.site:write_site"),
+    Format("chart", (".png",), read_png, "generator.charts:write_charts", image=True),
+    Format("JPEG image", (".jpg", ".jpeg"), read_jpeg, image=True),  # Word's thumbnails
+    Format("HXL CSV", (".csv",), read_plain, "generator.writers.hxl:write_indicators_hxl"),
+    Format("XML", (".xml", ".rels"), read_markup, "generator.site:write_site"),
+    Format("SVG", (".svg",), read_markup, "generator.site:write_site"),
+    Format("gzip", (".gz",), read_gzip, "generator.site:write_site"),
+    Format("zip", (".zip", ".xlsx", ".pptx"), read_zip, "generator.release:write_bundle"),
+    Format("PDF", (".pdf",), read_pdf),  # no PDF is written yet; one placed in an output is read
+    Format("theme script", (".js", ".css", ".map"), read_plain, "generator.site:write_site"),
+    Format("text", (".txt", ".yml", ".yaml"), read_plain),
+    Format("build marker", (MARKER,), read_plain, "generator.publish:write_marker"),
+)
+_BY_SUFFIX = {suffix: f for f in FORMATS for suffix in f.suffixes}
+
+
+def format_of(name: str) -> Format | None:
+    """The registered format of a file or part name, by its suffix (or its whole name)."""
+    pure = PurePosixPath(name)
+    return _BY_SUFFIX.get(pure.name) or _BY_SUFFIX.get(pure.suffix.lower())
+
+
+def extract(name: str, data: bytes) -> Extracted:
+    """Everything the leak check needs from one output: its text (every part of every
+    container), the parts it could not read, and the images it holds, by hash."""
+    found = Extracted()
+    _extract(name, data, found, depth=0)
+    return found
+
+
+def _extract(name: str, data: bytes, found: Extracted, depth: int) -> None:
+    fmt = format_of(name)
+    if fmt is None:
+        found.unreadable.append((name, "a format the leak check does not know"))
+        return
+    if fmt.image:
+        found.images.append((name, hashlib.sha256(data).hexdigest()))
+    try:
+        for item in fmt.read(name, data):
+            if isinstance(item, str):
+                found.texts.append(item)
+                continue
+            found.expanded += len(item.data)
+            if depth + 1 > MAX_DEPTH or found.expanded > MAX_EXPANDED:
+                raise Unreadable("containers nested too deep or too large to read")
+            _extract(f"{name}{SEPARATOR}{item.name}", item.data, found, depth + 1)
+    except Unreadable as exc:
+        found.unreadable.append((name, str(exc)))
