@@ -141,9 +141,15 @@ def split_front_matter(markdown: str) -> tuple[dict[str, str], str]:
     match = _FRONT_MATTER.match(markdown)
     if match is None:
         return {}, markdown
-    loaded = yaml.safe_load(match.group(1)) or {}
+    try:
+        loaded = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        loaded = exc
     if not isinstance(loaded, dict):
-        raise BuildFailed(f"the front matter of a template is not a mapping: {loaded!r}")
+        raise BuildFailed(
+            f"the front matter of a template is not a YAML mapping ({loaded}): check that the "
+            "template writes each value with the yaml_string filter"
+        )
     return {str(k): str(v) for k, v in loaded.items()}, markdown[match.end() :]
 
 
