@@ -243,6 +243,23 @@ def hno_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
 
 
+def test_charts_keep_their_shape_and_bytes_in_word(hno_setup: dict[str, Any]) -> None:
+    """pandoc lays each chart out from a stand-in: the Word picture has the chart's own
+    proportions, its description is the chart's path, and its bytes are the chart's."""
+    clean = hno_setup["folder"] / "clean.docx"
+    parts = word_parts(clean)
+    document = parts["word/document.xml"].decode("utf-8")
+    extents = re.findall(r'<wp:extent cx="(\d+)" cy="(\d+)"', document)
+    pictures = [d for n, d in parts.items() if n.startswith("word/media/")]
+    assert len(extents) == len(pictures) == 1
+    png = pictures[0]
+    assert sha256(png) in hno_setup["charts"]
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    cx, cy = map(int, extents[0])
+    assert abs(cy / cx - height / width) < 0.01
+    assert 'descr="charts/people-in-need.png"' in document and "data:" not in document
+
+
 def hostile_view(setup: dict[str, Any], text: str) -> dict[str, Any]:
     """The public view with the text in public text fields, as the audience filter gives it."""
     hostile = copy.deepcopy(setup["view"])
