@@ -181,10 +181,23 @@ _CONTENT_ATTRIBUTES = {
     "th": {"style"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """An image shows only one of the build's charts (``charts/...``): the preview loads
+    nothing from elsewhere, nor anything a link to the machine's files would name."""
+    if tag == "img" and attribute == "src":
+        relative = not _SCHEME_OR_HOST.match(value) and ".." not in value.split("/")
+        return value if relative and value.startswith("charts/") else None
+    return value
+
+
+_SCHEME_OR_HOST = re.compile(r"\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|[/\\]{2})")
 _CONTENT = nh3.Cleaner(
     tags=_CONTENT_TAGS,
     clean_content_tags={"script", "style"},
     attributes=_CONTENT_ATTRIBUTES,
+    attribute_filter=_own_images_only,
     url_schemes=_URL_SCHEMES,
     filter_style_properties={"text-align"},  # the tables extension aligns columns this way
     link_rel=None,

@@ -371,7 +371,8 @@ def test_script_links_in_content_give_no_script_href(
 
 def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None:
     """The second layer alone: HTML that the Markdown layer would never make is cleaned in the
-    content region, and the theme's scripts around it stay."""
+    content region (images show only the build's charts), and the theme's scripts around it
+    stay."""
     page = tmp_path / "page.html"
     theme = '<script src="assets/javascripts/bundle.js"></script>'
     page.write_text(
@@ -379,7 +380,8 @@ def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None
         '<article class="md-content__inner md-typeset">'
         '<p><a href="javascript:alert(1)">x</a><img src="file:///etc/hostname" onerror="x()">'
         '<a href="&#106;avascript:alert(2)">y</a><script>alert(3)</script>'
-        '<a href="https://example.org/">ok</a><a href="page.html#s">rel</a></p>'
+        '<a href="https://example.org/">ok</a><a href="page.html#s">rel</a>'
+        '<img src="https://example.org/pixel.png"><img src="charts/I1.png" alt="c"></p>'
         "</article></body></html>",
         encoding="utf-8",
     )
@@ -390,6 +392,7 @@ def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None
     assert "alert(3)" not in cleaned
     assert 'href="https://example.org/"' in cleaned and 'href="page.html#s"' in cleaned
     assert page_problems(cleaned) == []
+    assert "example.org/pixel.png" not in cleaned and 'src="charts/I1.png"' in cleaned
 
 
 def test_site_check_refuses_a_script_link_outside_the_content(tmp_path: Path) -> None:
