@@ -224,10 +224,11 @@ def sanitise_site(site_dir: Path, skip: Iterable[str] = ()) -> None:
 
     The content region of each page (mkdocs-material's ``article``) goes through nh3 with an
     allow-list of tags, attributes and URL schemes, whatever the Markdown looked like; the
-    theme's own structure and scripts around it are kept. Then every page is read as a browser
-    would: an ``on...`` attribute, a frame or object, or a link, form action or source with a scheme
-    other than http(s)/mailto anywhere (title, navigation, table of contents) fails the build.
-    The search index's text, which the search shows as HTML, is cleaned too.
+    theme's own structure and scripts around it are kept; a page without that region (a new
+    theme version) fails the build rather than go uncleaned. Then every page is read as a
+    browser would: an ``on...`` attribute, a frame or object, or a link, form action or source
+    with a scheme other than http(s)/mailto anywhere (title, navigation, table of contents)
+    fails the build. The search index's text, which the search shows as HTML, is cleaned too.
     ``skip``: the folders of the other languages' sites, cleaned by their own build.
     """
     skipped = set(skip)
@@ -236,10 +237,12 @@ def sanitise_site(site_dir: Path, skip: Iterable[str] = ()) -> None:
         if skipped.intersection(page.relative_to(site_dir).parts[:1]):
             continue
         text = page.read_text(encoding="utf-8")
-        clean = _ARTICLE.sub(
+        clean, found = _ARTICLE.subn(
             lambda m: m.group(1) + _CONTENT.clean(m.group(2)) + m.group(3), text, count=1
         )
-        if clean != text:
+        if not found:
+            problems.append(f"{page.relative_to(site_dir)}: no content region to clean")
+        elif clean != text:
             write_text(page, clean)
         problems.extend(f"{page.relative_to(site_dir)}: {p}" for p in page_problems(clean))
     index = site_dir / "search" / "search_index.json"
