@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import schema as s
+from .anchors import anchored_view, document_marker, strip_anchors, with_marker
 from .assess import evaluate
 from .audience import Audience, view
 from .cache import OutputCache, file_digest, fingerprint, produce, remember_inputs
@@ -267,17 +268,24 @@ def _write_language(
     views = {audience: view(content, audience, lang) for audience in Audience}
     confidential = views[Audience.CONFIDENTIAL]
     confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # for annex 6
+    # Word gets each item's text anchored for `protdocs review`; the .md files and site do not.
+    anchored = {audience: anchored_view(content, audience, lang) for audience in Audience}
+    anchored[Audience.CONFIDENTIAL][0]["assessment"] = confidential["assessment"]
     suffix = language_suffix(lang, content.languages)
     rendered = {}
     with_charts: list[tuple[Document, str, Path]] = []
     for doc in documents:
-        markdown = render(doc, views[doc.audience], info, template_dir)
+        tree, anchors = anchored[doc.audience]
+        word = with_marker(
+            render(doc, tree, info, template_dir), document_marker(content, doc, lang, anchors)
+        )
+        markdown = strip_anchors(word)
         base = staging / doc.folder / f"{doc.slug}{suffix}"
         _write_text(cache, base.with_name(f"{base.name}.md"), markdown)
         if doc.charts:
-            with_charts.append((doc, markdown, base))
+            with_charts.append((doc, word, base))
         else:
-            start_word(WordJob(doc, markdown, base.with_name(f"{base.name}.docx"), lang, []))
+            start_word(WordJob(doc, word, base.with_name(f"{base.name}.docx"), lang, []))
         if doc.audience is Audience.PUBLIC:
             rendered[doc.slug] = markdown
     if not suffix:  # the HXL table is in the first language

@@ -25,7 +25,7 @@ ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for 
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
 _BOLD = re.compile(r"(\*\*)")
-_MARKUP = re.compile(r"\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[")
+_MARKUP = re.compile(r"\[\]\{#pd[SE]_[^}]*\}|\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[")  # anchors.py
 
 
 @cache

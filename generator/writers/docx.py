@@ -23,6 +23,7 @@ from docx.oxml.table import CT_Tc
 from ..errors import BuildFailed
 from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
+from .bookmarks import mark_anchors
 from .rtl import make_right_to_left, pandoc_language_args
 
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
@@ -97,6 +98,7 @@ def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | N
     doc = open_docx(str(path))
     if edit is not None:
         edit(doc)
+    mark_anchors(doc)  # the review's anchors (see anchors.py)
     for section in doc.sections:
         if meta.landscape:
             _landscape(section)
