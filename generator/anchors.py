@@ -76,7 +76,7 @@ def mark(text: str, core: str) -> str:
     start = lead.end() if lead else 0
     body = text[start:]
     kept = body.rstrip()
-    return f"{text[:start]}[]{{#{_START}{core}}}{kept}[]{{#{_END}{core}}}{body[len(kept):]}"
+    return f"{text[:start]}[]{{#{_START}{core}}}{kept}[]{{#{_END}{core}}}{body[len(kept) :]}"
 
 
 def strip_anchors(markdown: str) -> str:
@@ -159,9 +159,7 @@ def texts_digest(anchors: dict[str, Anchor]) -> str:
     return _h4(json.dumps(sorted((a.core, a.text) for a in anchors.values())))
 
 
-def document_marker(
-    content: Content, doc: Document, lang: str, anchors: dict[str, Anchor]
-) -> str:
+def document_marker(content: Content, doc: Document, lang: str, anchors: dict[str, Anchor]) -> str:
     """The name of the bookmark that says which operation, version, document and language a
     Word file is: four hex digits for each of the first three, for its texts, then the language.
     All of it is printed on the document's cover anyway."""
@@ -189,11 +187,13 @@ class Marker:
 
     @classmethod
     def parse(cls, name: str) -> Marker | None:
-        found = re.fullmatch(r"pd_doc_([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})_(\w*)", name)
+        found = re.fullmatch(r"pd_doc_" + r"([0-9a-f]{4})" * 4 + r"_(\w*)", name)
         return cls(*found.groups()) if found else None
 
 
-def expected_marker(content: Content, doc: Document, lang: str) -> tuple[Marker, dict[str, Any], dict[str, Anchor]]:
+def expected_marker(
+    content: Content, doc: Document, lang: str
+) -> tuple[Marker, dict[str, Any], dict[str, Anchor]]:
     """The marker, anchored view and anchors a build of ``content`` gives ``doc`` in ``lang``."""
     tree, anchors = anchored_view(content, doc.audience, lang)
     marker = Marker.parse(document_marker(content, doc, lang, anchors))

@@ -63,6 +63,6 @@ def _move_to_top(body: etree._Element, start: etree._Element, end: etree._Elemen
     at = 1 if len(first) and first[0].tag == _PPR else 0
     first.insert(at, end)
     first.insert(at, start)
-    if holder is not None and holder.tag == _P and holder is not first:
-        if not any(child.tag == _R for child in holder.iter()):
-            _remove(holder)
+    is_empty = holder is not None and not any(child.tag == _R for child in holder.iter())
+    if holder is not None and holder.tag == _P and holder is not first and is_empty:
+        _remove(holder)
