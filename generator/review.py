@@ -392,18 +392,30 @@ def _tidy(text: str) -> str:
     return re.sub(r"(\n\n)+", "\n\n", text).strip()
 
 
-def _changes(pieces: list[Piece]) -> Iterator[tuple[str | None, str, str, str, str]]:
-    """Runs of tracked pieces side by side: (anchor, author, date, deleted, inserted)."""
+def _changes(pieces: list[Piece]) -> Iterator[tuple[str | None, str, str, str, str, int]]:
+    """Runs of tracked pieces side by side: (anchor, author, date, deleted, inserted, where)."""
     run: list[Piece] = []
-    for piece in [*pieces, Piece("text", "", None)]:
+    first = 0
+    for index, piece in enumerate([*pieces, Piece("text", "", None)]):
         if piece.kind in ("ins", "del") and (not run or run[-1].anchor == piece.anchor):
+            first = index if not run else first
             run.append(piece)
             continue
         if run:
             deleted = "".join(p.text for p in run if p.kind == "del")
             inserted = "".join(p.text for p in run if p.kind == "ins")
-            yield run[0].anchor, run[0].author, run[0].date, deleted, inserted
+            yield run[0].anchor, run[0].author, run[0].date, deleted, inserted, first
         run = [piece] if piece.kind in ("ins", "del") else []
+        first = index
+
+
+def _paragraph_around(pieces: list[Piece], start: int, end: int) -> str:
+    """The text (as sent) of the paragraph or paragraphs holding pieces ``start`` to ``end``."""
+    while start > 0 and pieces[start - 1].kind != "break":
+        start -= 1
+    while end < len(pieces) and pieces[end].kind != "break":
+        end += 1
+    return _tidy("".join(p.text for p in pieces[start:end] if p.kind != "ins"))
 
 
 @dataclass
@@ -446,13 +458,14 @@ def review(returned: Path, content: Content) -> Review:
         if at is None:
             at = next((p.anchor for p in body.pieces[start:end] if p.anchor), None)
         parent = by_para.get(parents.get(para, ""))
-        entry = locate.entry("comment", at, commented, author, date, text)
+        context = _paragraph_around(body.pieces, start, end) if at is None else commented
+        entry = locate.entry("comment", at, context, author, date, text)
         entry.reply_to = parent
         entry.old = commented
         entries.append(entry)
-    for at, author, date, deleted, inserted in _changes(body.pieces):
+    for at, author, date, deleted, inserted, first in _changes(body.pieces):
         kind = "replacement" if deleted and inserted else "deletion" if deleted else "insertion"
-        context = returned_texts.get(at, ("", ""))[0] if at else ""
+        context = _paragraph_around(body.pieces, first, first) if at is None else ""
         entry = locate.entry(kind, at, context, author, date, "")
         entry.old, entry.new = deleted, inserted
         entries.append(entry)
@@ -582,7 +595,7 @@ class _Locator:
         """The item whose text holds ``context``, among what the internal documents show (never
         anything strictly confidential)."""
         wanted = _words(context)
-        if len(wanted) < 12:
+        if len(wanted.split()) < 6:  # a few words could be anyone's
             return None
         if self._search is None:
             self._search = []
@@ -592,7 +605,7 @@ class _Locator:
                 _tree, anchors = anchored_view(self.content, Audience.CONFIDENTIAL, lang)
                 self._search.extend((_words(a.text), a) for a in anchors.values())
         for words, anchor in self._search:
-            if wanted in words or (len(words) >= 12 and words in wanted):
+            if wanted in words or (len(words.split()) >= 6 and words in wanted):
                 return anchor
         return None
 

@@ -159,6 +159,9 @@ def _flow_scalar(value: str, style: str) -> str:
 
 
 def _plain_ok(value: str) -> bool:
+    """A value that reads back the same unquoted, in a block or a flow mapping alike."""
+    if any(char in value for char in ",[]{}#:&*!|>'\"%@`") or not value:
+        return False
     try:
         return yaml.safe_load(f"k: {value}") == {"k": value} and value == value.strip()
     except yaml.YAMLError:

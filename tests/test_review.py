@@ -462,3 +462,36 @@ def test_the_build_anchors_its_word_files_and_not_its_markdown(example_build) ->
     assert "pd_A2__text" in names and "pd_SO1__title" in names
     assert sum(n.startswith("pd_doc_") for n in names) == 1
     assert not any(n.startswith(("pdS_", "pdE_")) for n in names)
+
+
+def test_another_operation_is_said_to_be_so_and_not_patched(
+    work: Path, runner: CliRunner, edit
+) -> None:
+    sent = made(work / "content", HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    track(doc, "six-monthly", "quarterly")
+    doc.save(str(work / "returned.docx"))
+    edit(work / "content" / "operation.yaml", "id: norvania-2027", "id: norvania-2028")
+    result = runner.invoke(
+        main, ["review", "returned.docx", "--content", "content", "--patch", "x.diff"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "another operation" in result.output
+    assert "no patch" in result.output and not (work / "x.diff").exists()
+
+
+def test_a_foreign_file_is_placed_where_its_text_is_found(work: Path, runner: CliRunner) -> None:
+    """A reviewer pasted a paragraph into a document of their own: the comment on it is
+    still placed on the item whose text it is."""
+    foreign = open_docx()
+    foreign.add_paragraph(
+        "Issue public statements after mass-casualty incidents recalling every party's "
+        "obligations on distinction, proportionality and precautions, and publish a six-monthly "
+        "civilian-harm snapshot based on verified data."
+    )
+    comment(foreign, "Issue public statements", "Too long.")
+    foreign.save(str(work / "foreign.docx"))
+    entries, _ = review_json(runner, work / "foreign.docx", work / "content")
+    assert [(e["item"], e["file"]) for e in entries] == [
+        ("A2", "content/strategic-objectives.yaml")
+    ]
