@@ -409,6 +409,34 @@ def _changes(pieces: list[Piece]) -> Iterator[tuple[str | None, str, str, str, s
         first = index
 
 
+def _realigned(pieces: list[Piece], name: str, own: str) -> tuple[str, str] | None:
+    """(sent, changed) of a field whose bookmark an editor moved by a character or a word
+    (LibreOffice ends it before a final full stop once the paragraph has tracked changes): when
+    the build's own text is found, once, in the paragraphs around the bookmark, the field is
+    that text there, and what the reviewer made of it. None when it is not found: the
+    difference is then a real edit."""
+    held = [i for i, piece in enumerate(pieces) if piece.anchor == name]
+    if not held or not own:
+        return None
+    start, end = held[0], held[-1] + 1
+    while start > 0 and pieces[start - 1].kind != "break":
+        start -= 1
+    while end < len(pieces) and pieces[end].kind != "break":
+        end += 1
+    chars = [(c, p.kind, p.anchor == name) for p in pieces[start:end] for c in p.text]
+    sent_at = [i for i, (_c, kind, _in) in enumerate(chars) if kind != "ins"]
+    sent = "".join(chars[i][0] for i in sent_at)
+    at = sent.find(own)
+    if at < 0 or sent.count(own) > 1:
+        return None
+    low, high = sent_at[at], sent_at[at + len(own) - 1] + 1
+    while low > 0 and chars[low - 1][1] == "ins" and chars[low - 1][2]:
+        low -= 1
+    while high < len(chars) and chars[high][1] == "ins" and chars[high][2]:
+        high += 1
+    return own, _tidy("".join(c for c, kind, _in in chars[low:high] if kind != "del"))
+
+
 def _paragraph_around(pieces: list[Piece], start: int, end: int) -> str:
     """The text (as sent) of the paragraph or paragraphs holding pieces ``start`` to ``end``."""
     while start > 0 and pieces[start - 1].kind != "break":
@@ -476,6 +504,8 @@ def review(returned: Path, content: Content) -> Review:
         if core is None or core not in identity.anchors or name not in own:
             continue
         mine = own[name]
+        if sent != mine:
+            sent, changed = _realigned(body.pieces, name, mine) or (sent, changed)
         anchor = identity.anchors[core]
         where = f"{display_path(Path(anchor.file))}: {anchor.item}.{anchor.path}"
         if sent != mine:

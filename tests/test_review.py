@@ -495,3 +495,34 @@ def test_a_foreign_file_is_placed_where_its_text_is_found(work: Path, runner: Cl
     assert [(e["item"], e["file"]) for e in entries] == [
         ("A2", "content/strategic-objectives.yaml")
     ]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_file_saved_again_by_libreoffice_maps_and_patches_the_same(
+    work: Path, runner: CliRunner
+) -> None:
+    """LibreOffice moves a bookmark's end before a final full stop in a paragraph with tracked
+    changes: that is no edit, and the patch keeps the full stop."""
+    content = work / "content"
+    sent = made(content, HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    track(doc, "six-monthly", "quarterly")
+    insert_after(doc, "publish a", " public")
+    doc.save(str(work / "returned.docx"))
+    (work / "lo").mkdir()
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "docx", "--outdir", "lo", "returned.docx"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    entries, _ = review_json(runner, work / "lo" / "returned.docx", content, "--patch", "lo.diff")
+    assert not any(e["untracked"] for e in entries)
+    assert {(e["kind"], e["item"]) for e in entries} == {("replacement", "A2"), ("insertion", "A2")}
+    git_apply(work / "lo.diff", work)
+    text = (content / "strategic-objectives.yaml").read_text(encoding="utf-8")
+    assert (
+        "publish a public quarterly\n          civilian-harm snapshot based on verified data.\n"
+        in text
+    )
