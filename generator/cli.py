@@ -444,6 +444,9 @@ def review(returned: Path, content_dir: Path, output_format: str, patch_file: Pa
         "markdown": reviewing.as_markdown,
     }
     click.echo(formats[output_format](result), nl=output_format == "json")
+    if output_format == "json":  # the list stays a list; what the file is goes to the screen
+        for note in result.notes:
+            click.secho(f"note: {note}", fg="yellow", err=True)
     if patch_file is not None:
         diff, left_out = reviewing.make_patch(result, content)
         for note in left_out:
