@@ -33,6 +33,8 @@ _CORE_MAX = 34  # "pd_" + core + ".NN" (a repeated field) stays within Word's 40
 _START, _END = "pdS_", "pdE_"
 _SPAN = re.compile(r"\[\]\{#pd[SE]_[A-Za-z0-9_.-]+\}")
 _DOC_SPAN = re.compile(r"\n\[\]\{#pd_doc_[A-Za-z0-9_-]+\}\n\Z")
+_MARKER = re.compile(r"\n\[\]\{#(pd_doc_[A-Za-z0-9_-]+)\}\n\Z")
+_PRINTED = re.compile(r"\[\]\{#pdS_([A-Za-z0-9_.-]+)\}")
 # Block syntax a text may start with: the start span goes after it, not before.
 _BLOCK_START = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,9}[.)]|#{1,6}|>)[ \t]+)*")
 
@@ -154,25 +156,46 @@ def _h4(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:4]
 
 
-def texts_digest(anchors: dict[str, Anchor]) -> str:
-    """Four hex digits that change when any anchored text of the document changes."""
-    return _h4(json.dumps(sorted((a.core, a.text) for a in anchors.values())))
+def texts_digest(anchors: dict[str, Anchor], markdown: str) -> str:
+    """Four hex digits that change when a text the document prints changes (and only then, so
+    that a change elsewhere does not make every Word file new)."""
+    printed = set(_PRINTED.findall(markdown))
+    return _h4(json.dumps(sorted((a.core, a.text) for a in anchors.values() if a.core in printed)))
 
 
-def document_marker(content: Content, doc: Document, lang: str, anchors: dict[str, Anchor]) -> str:
+def marker_parts(content: Content, doc: Document, lang: str) -> Marker:
+    """The marker of ``doc`` in ``lang`` but for its texts' digest (left empty)."""
+    op = content.operation
+    safe_lang = re.sub(r"[^A-Za-z0-9]", "", lang)[:12]
+    return Marker(
+        _h4(str(op.get("id"))),
+        _h4(str(op.get("version"))),
+        _h4(f"{doc.slug}/{doc.audience.slug}"),
+        "",
+        safe_lang,
+    )
+
+
+def document_marker(
+    content: Content, doc: Document, lang: str, anchors: dict[str, Anchor], markdown: str
+) -> str:
     """The name of the bookmark that says which operation, version, document and language a
     Word file is: four hex digits for each of the first three, for its texts, then the language.
     All of it is printed on the document's cover anyway."""
-    op = content.operation
-    parts = (str(op.get("id")), str(op.get("version")), f"{doc.slug}/{doc.audience.slug}")
-    safe_lang = re.sub(r"[^A-Za-z0-9]", "", lang)[:12]
-    return DOC_PREFIX + "".join(_h4(p) for p in parts) + texts_digest(anchors) + "_" + safe_lang
+    part = marker_parts(content, doc, lang)
+    digest = texts_digest(anchors, markdown)
+    return f"{DOC_PREFIX}{part.operation}{part.version}{part.document}{digest}_{part.lang}"
 
 
 def with_marker(markdown: str, marker: str) -> str:
     """The Word Markdown with the document's marker in a last paragraph of its own (the Word
     writer moves the bookmark to the top and drops the paragraph)."""
     return f"{markdown}\n[]{{#{marker}}}\n"
+
+
+def marker_of(markdown: str) -> str | None:
+    found = _MARKER.search(markdown)
+    return found.group(1) if found else None
 
 
 @dataclass(frozen=True)
@@ -189,13 +212,3 @@ class Marker:
     def parse(cls, name: str) -> Marker | None:
         found = re.fullmatch(r"pd_doc_" + r"([0-9a-f]{4})" * 4 + r"_(\w*)", name)
         return cls(*found.groups()) if found else None
-
-
-def expected_marker(
-    content: Content, doc: Document, lang: str
-) -> tuple[Marker, dict[str, Any], dict[str, Anchor]]:
-    """The marker, anchored view and anchors a build of ``content`` gives ``doc`` in ``lang``."""
-    tree, anchors = anchored_view(content, doc.audience, lang)
-    marker = Marker.parse(document_marker(content, doc, lang, anchors))
-    assert marker is not None
-    return marker, tree, anchors

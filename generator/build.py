@@ -276,9 +276,8 @@ def _write_language(
     with_charts: list[tuple[Document, str, Path]] = []
     for doc in documents:
         tree, anchors = anchored[doc.audience]
-        word = with_marker(
-            render(doc, tree, info, template_dir), document_marker(content, doc, lang, anchors)
-        )
+        word = render(doc, tree, info, template_dir)
+        word = with_marker(word, document_marker(content, doc, lang, anchors, word))
         markdown = strip_anchors(word)
         base = staging / doc.folder / f"{doc.slug}{suffix}"
         _write_text(cache, base.with_name(f"{base.name}.md"), markdown)

@@ -29,7 +29,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from .anchors import Anchor, Marker, core_of, expected_marker
+from .anchors import Anchor, Marker, core_of, marker_of, marker_parts
 from .audience import Audience
 from .documents import DOCUMENTS, Document
 from .errors import ProtdocsError, display_path
@@ -302,9 +302,13 @@ class Identity:
     current: bool  # same operation, version and texts as the content now
     patchable: bool  # same operation: the anchors name this content's items
     message: str
+    markdown: str = ""  # what the build gives pandoc for that document now
 
 
 def identify(content: Content, marker: str | None, has_anchors: bool) -> Identity:
+    from .build import tool_version
+    from .render import current_build
+
     op, version = content.operation.get("id"), content.operation.get("version")
     found = Marker.parse(marker) if marker else None
     if found is None:
@@ -323,13 +327,15 @@ def identify(content: Content, marker: str | None, has_anchors: bool) -> Identit
             f"this file {what}: comments and changes "
             "are listed, placed in the content only where their text is found there.",
         )
+    info = current_build(tool_version())
     for doc in DOCUMENTS:
         for lang in content.languages:
-            expected, _tree, anchors = expected_marker(content, doc, lang)
-            if expected.document != found.document or expected.lang != found.lang:
+            expected = marker_parts(content, doc, lang)
+            if (expected.document, expected.lang) != (found.document, found.lang):
                 continue
             if expected.operation != found.operation:
                 continue
+            markdown, anchors = word_markdown(content, doc, lang, info)
             if expected.version != found.version:
                 return Identity(
                     doc,
@@ -342,8 +348,10 @@ def identify(content: Content, marker: str | None, has_anchors: bool) -> Identit
                         "changes are placed by their anchors; a field whose text has changed "
                         "since is listed but left out of the patch."
                     ),
+                    markdown,
                 )
-            current = expected.texts == found.texts
+            now = Marker.parse(marker_of(markdown) or "")
+            current = now is not None and now.texts == found.texts
             note = (
                 ""
                 if current
@@ -352,7 +360,7 @@ def identify(content: Content, marker: str | None, has_anchors: bool) -> Identit
                     "text differs is listed and left out of the patch."
                 )
             )
-            return Identity(doc, lang, anchors, current, True, note)
+            return Identity(doc, lang, anchors, current, True, note, markdown)
     return Identity(
         None,
         found.lang,
@@ -504,7 +512,7 @@ def review(returned: Path, content: Content) -> Review:
         if core is None or core not in identity.anchors or name not in own:
             continue
         mine = own[name]
-        if sent != mine:
+        if sent != mine and mine not in sent:  # text in the bookmark was not simply added
             sent, changed = _realigned(body.pieces, name, mine) or (sent, changed)
         anchor = identity.anchors[core]
         where = f"{display_path(Path(anchor.file))}: {anchor.item}.{anchor.path}"
@@ -546,7 +554,7 @@ def _own_texts(content: Content, identity: Identity) -> dict[str, str]:
     info = current_build(tool_version())
     with tempfile.TemporaryDirectory(prefix="protdocs-review-") as tmp:
         target = Path(tmp) / "own.docx"
-        markdown = word_markdown(content, identity.doc, identity.lang, info)
+        markdown = identity.markdown
         meta = docx_meta(content, info, identity.doc, identity.lang)
         write_docx(markdown, target, meta, target.parent)
         with zipfile.ZipFile(target) as archive:
@@ -555,8 +563,11 @@ def _own_texts(content: Content, identity: Identity) -> dict[str, str]:
     return {name: sent for name, (sent, _changed) in texts.items()}
 
 
-def word_markdown(content: Content, doc: Document, lang: str, info: Any) -> str:
-    """The Markdown the build gives pandoc for ``doc`` in ``lang``: anchored, with its marker."""
+def word_markdown(
+    content: Content, doc: Document, lang: str, info: Any
+) -> tuple[str, dict[str, Anchor]]:
+    """The Markdown the build gives pandoc for ``doc`` in ``lang`` (anchored, with its marker),
+    and its anchors."""
     from .anchors import anchored_view, document_marker, with_marker
     from .assess import evaluate
     from .audience import view
@@ -566,7 +577,8 @@ def word_markdown(content: Content, doc: Document, lang: str, info: Any) -> str:
     if doc.audience is Audience.CONFIDENTIAL:
         plain = view(content, doc.audience, lang)
         tree["assessment"] = [r.as_dict() for r in evaluate(plain)]
-    return with_marker(render(doc, tree, info), document_marker(content, doc, lang, anchors))
+    markdown = render(doc, tree, info)
+    return with_marker(markdown, document_marker(content, doc, lang, anchors, markdown)), anchors
 
 
 class _Locator:

@@ -41,7 +41,7 @@ def made(content_dir: Path, doc: Document, target: Path, lang: str | None = None
     content = validated(content_dir)
     lang = lang or content.languages[0]
     info = current_build("test")
-    markdown = word_markdown(content, doc, lang, info)
+    markdown, _anchors = word_markdown(content, doc, lang, info)
     write_docx(markdown, target, docx_meta(content, info, doc, lang), target.parent)
     return target
 
@@ -375,7 +375,7 @@ def test_another_version_is_said_to_be_so(work: Path, runner: CliRunner, edit) -
 
 def test_markdown_outputs_carry_no_anchor_syntax(work: Path) -> None:
     content = validated(work / "content")
-    markdown = word_markdown(content, HRP, "en", current_build("test"))
+    markdown, _anchors = word_markdown(content, HRP, "en", current_build("test"))
     from generator.anchors import strip_anchors
 
     assert "[]{#pdS_" in markdown
@@ -526,3 +526,21 @@ def test_a_file_saved_again_by_libreoffice_maps_and_patches_the_same(
         "publish a public quarterly\n          civilian-harm snapshot based on verified data.\n"
         in text
     )
+
+
+def test_a_text_changed_since_is_said_and_left_out_of_the_patch(
+    work: Path, runner: CliRunner, edit
+) -> None:
+    content = work / "content"
+    sent = made(content, HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    track(doc, "six-monthly", "quarterly")
+    doc.save(str(work / "returned.docx"))
+    edit(content / "strategic-objectives.yaml", "based on verified data.", "based on verified data")
+    result = runner.invoke(
+        main, ["review", "returned.docx", "--content", "content", "--patch", "x.diff"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "some texts have changed since" in result.output
+    assert "untracked replacement" in result.output  # the drafter's own edit, shown, not undone
+    assert not (work / "x.diff").exists()
