@@ -544,3 +544,18 @@ def test_a_text_changed_since_is_said_and_left_out_of_the_patch(
     assert "some texts have changed since" in result.output
     assert "untracked replacement" in result.output  # the drafter's own edit, shown, not undone
     assert not (work / "x.diff").exists()
+
+
+def test_words_added_without_tracking_at_a_field_end_are_found(
+    work: Path, runner: CliRunner
+) -> None:
+    content = work / "content"
+    sent = made(content, HRP, work / "hrp.docx")
+    doc = open_docx(str(sent))
+    untracked(doc, "based on verified data.", "based on verified data. Published on ReliefWeb.")
+    doc.save(str(work / "returned.docx"))
+    entries, _ = review_json(runner, work / "returned.docx", content, "--patch", "x.diff")
+    edit = next(e for e in entries if e["untracked"])
+    assert edit["item"] == "A2" and edit["new"].endswith("Published on ReliefWeb.")
+    git_apply(work / "x.diff", work)
+    assert validated(content).index["A2"]["text"].rstrip().endswith("Published on ReliefWeb.")
