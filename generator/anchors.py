@@ -119,6 +119,18 @@ def anchored_view(
     return tree, anchors
 
 
+def shown_records(content: Content, audience: Audience) -> list[dict[str, Any]]:
+    """The content records ``audience`` sees (the filter's own decision)."""
+    made: list[_Tracing] = []
+
+    def make(c: Content, a: Audience, language: str) -> _Filter:
+        made.append(_Tracing(c, a, language))
+        return made[-1]
+
+    view(content, audience, make_filter=make)
+    return [record for _out, record in made[0].origin.values()]
+
+
 @dataclass
 class _Anchoring:
     origin: dict[int, tuple[dict[str, Any], dict[str, Any]]]

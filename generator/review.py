@@ -53,6 +53,7 @@ _PARTS = (
     "[Content_Types].xml",
 )
 KINDS = ("comment", "insertion", "deletion", "replacement")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)\s]*\)(?:\{[^}]*\})?")  # the templates' charts
 
 
 class ReviewRefused(ProtdocsError):
@@ -554,7 +555,8 @@ def _own_texts(content: Content, identity: Identity) -> dict[str, str]:
     info = current_build(tool_version())
     with tempfile.TemporaryDirectory(prefix="protdocs-review-") as tmp:
         target = Path(tmp) / "own.docx"
-        markdown = identity.markdown
+        # The charts are not drawn again: their images carry no text the review compares.
+        markdown = _IMAGE.sub("", identity.markdown)
         meta = docx_meta(content, info, identity.doc, identity.lang)
         write_docx(markdown, target, meta, target.parent)
         with zipfile.ZipFile(target) as archive:
@@ -715,7 +717,9 @@ def as_markdown(result: Review) -> str:
 
 def make_patch(result: Review, content: Content) -> tuple[str, list[str]]:
     """A unified diff giving each changed field the reviewer's text, and what was left out."""
-    from .yamlpatch import locate, new_source, replace_scalar, unified_diff
+    from .anchors import shown_records
+    from .model import walk_records
+    from .yamlpatch import locate, new_source, record_lines, replace_scalar, unified_diff
 
     left_out: list[str] = []
     if not result.identity.patchable:
@@ -743,6 +747,13 @@ def make_patch(result: Review, content: Content) -> tuple[str, list[str]]:
         text = new_source(value, result.own_texts[core], changed)
         if text != value:
             by_file.setdefault(anchor.file, []).append((found.node, text))
+    # The lines of what no document shows (strictly confidential) stay out of the diff's context.
+    shown = {id(record) for record in shown_records(content, Audience.CONFIDENTIAL)}
+    hidden: dict[str, set[int]] = {}
+    for record in walk_records([content.operation, *content.sections.values()]):
+        if id(record) not in shown and str(record.get("_file")) in by_file:
+            lines = record_lines(Path(record["_file"]), record["_line"])
+            hidden.setdefault(str(record["_file"]), set()).update(lines)
     patches = []
     for file, edits in sorted(by_file.items()):
         path = Path(file)
@@ -750,5 +761,10 @@ def make_patch(result: Review, content: Content) -> tuple[str, list[str]]:
         updated = original
         for node, text in sorted(edits, key=lambda e: e[0].start_mark.index, reverse=True):
             updated = replace_scalar(updated, node, text)
-        patches.append(unified_diff(path, original, updated))
+        patches.append(unified_diff(path, original, updated, frozenset(hidden.get(file, ()))))
+    if any(patch and not any(x.startswith(" ") for x in patch.splitlines()) for patch in patches):
+        left_out.append(
+            "a changed field is next to a strictly-confidential item, which the patch does not "
+            "show: apply it with `git apply --unidiff-zero FILE`."
+        )
     return "".join(patches), left_out

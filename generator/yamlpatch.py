@@ -201,16 +201,41 @@ def _replace_block(text: str, node: yaml.ScalarNode, value: str, style: str) -> 
 # The diff
 
 
-def unified_diff(file: Path, old: str, new: str) -> str:
-    """A diff ``git apply`` takes from the folder review ran in (paths as shown to the user)."""
+def record_lines(file: Path, record_line: int) -> range:
+    """The lines (0-based) of the record that starts on ``record_line``."""
+    root = _composed(file, file.stat().st_mtime if file.exists() else 0.0)
+    for _path, mapping in _mappings(root, "") if root is not None else []:
+        if mapping.start_mark.line + 1 == record_line:
+            return range(mapping.start_mark.line, mapping.end_mark.line + 1)
+    return range(record_line - 1, record_line)
+
+
+def unified_diff(file: Path, old: str, new: str, avoid: frozenset[int] = frozenset()) -> str:
+    """A diff ``git apply`` takes from the folder review ran in (paths as shown to the user).
+
+    Its context lines never show a line of ``avoid`` (0-based line numbers of ``old``: the
+    strictly-confidential items'): the context shrinks, down to none (``git apply
+    --unidiff-zero``) when a changed field's neighbour is one."""
     name = display_path(file).replace("\\", "/")
     if Path(name).is_absolute():
         name = name.lstrip("/")
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    for context in (3, 2, 1, 0):
+        if not avoid or not _context_lines(a, b, context) & avoid:
+            break
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"):
+    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=context):
         if line.endswith("\n"):
             out.append(line)
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _context_lines(a: list[str], b: list[str], context: int) -> set[int]:
+    shown: set[int] = set()
+    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(context):
+        for tag, i1, i2, _j1, _j2 in group:
+            if tag == "equal":
+                shown.update(range(i1, i2))
+    return shown

@@ -559,3 +559,25 @@ def test_words_added_without_tracking_at_a_field_end_are_found(
     assert edit["item"] == "A2" and edit["new"].endswith("Published on ReliefWeb.")
     git_apply(work / "x.diff", work)
     assert validated(content).index["A2"]["text"].rstrip().endswith("Published on ReliefWeb.")
+
+
+HNO = next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis")
+
+
+def test_the_patch_shows_no_line_of_a_strictly_confidential_neighbour(
+    work: Path, runner: CliRunner
+) -> None:
+    """S7's name follows the strictly-confidential source S6 in analysis.yaml: the diff's
+    context stops short of S6's lines, and still applies."""
+    content = work / "content"
+    sent = made(content, HNO, work / "hno.docx")
+    doc = open_docx(str(sent))
+    track(doc, "civilian harm tracking cell", "civilian-harm tracking cell")
+    doc.save(str(work / "returned.docx"))
+    entries, _ = review_json(runner, work / "returned.docx", content, "--patch", "x.diff")
+    assert any(e["item"] == "S7" and e["kind"] == "replacement" for e in entries)
+    patch = (work / "x.diff").read_text(encoding="utf-8")
+    assert "civilian-harm tracking cell" in patch
+    assert "S6" not in patch and "2026-12-10" not in patch and "Trusted-informant" not in patch
+    git_apply(work / "x.diff", work)
+    assert validated(content).index["S7"]["name"].startswith("UNIMN civilian-harm tracking")
