@@ -684,6 +684,28 @@ def _quote(text: str, limit: int = 200) -> str:
     return f"“{text[:limit]}{'…' if len(text) > limit else ''}”"
 
 
+def _difference(old: str, new: str, keep: int = 4) -> tuple[str, str]:
+    """The words that differ between two texts of a field, with ``keep`` words around them."""
+    a, b = old.split(), new.split()
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    start = max(head - keep, 0)
+
+    def cut(words: list[str]) -> str:
+        end = min(len(words) - tail + keep, len(words))
+        return (
+            ("… " if start else "")
+            + " ".join(words[start:end])
+            + (" …" if end < len(words) else "")
+        )
+
+    return cut(a), cut(b)
+
+
 def as_text(result: Review) -> str:
     lines = [f"{display_path(result.path)}: {len(result.entries)} comment(s) and change(s)"]
     lines += [f"note: {n}" for n in result.notes]
@@ -695,7 +717,8 @@ def as_text(result: Review) -> str:
         else:
             kind = ("untracked " if e.untracked else "") + e.kind
             by = "" if e.untracked else f" by {who}"
-            lines.append(f"{_where(e)}: {kind}{by}: {_quote(e.old)} → {_quote(e.new)}")
+            old, new = _difference(e.old, e.new) if e.untracked else (e.old, e.new)
+            lines.append(f"{_where(e)}: {kind}{by}: {_quote(old)} → {_quote(new)}")
         if e.note:
             lines.append(f"    ({e.note})")
     return "\n".join(lines) + "\n"
@@ -708,7 +731,8 @@ def as_markdown(result: Review) -> str:
     for e in result.entries:
         where = f"`{e.file}:{e.line}` {e.field}" if e.file else "no item"
         kind = ("untracked " if e.untracked else "") + e.kind + (" (reply)" if e.reply_to else "")
-        text = e.text if e.kind == "comment" else f"{e.old} → {e.new}"
+        old, new = _difference(e.old, e.new) if e.untracked else (e.old, e.new)
+        text = e.text if e.kind == "comment" else f"{old} → {new}"
         cells = [where, e.item or "", kind, e.author, " ".join(text.split())]
         cells = [c.replace("|", "\\|").replace("<", "&lt;") for c in cells]
         out.append("| " + " | ".join(cells) + " |")
