@@ -481,7 +481,13 @@ def review(returned: Path, content: Content) -> Review:
         _check_relationships(_xml(parts[name], where, name), where)
     if b"macroEnabled" in parts.get("[Content_Types].xml", b""):
         raise ReviewRefused(f"{where}: refused: a macro-enabled document. Save it as .docx.")
-    body = _walk_body(_xml(parts["word/document.xml"], where, "word/document.xml"))
+    try:
+        body = _walk_body(_xml(parts["word/document.xml"], where, "word/document.xml"))
+    except RecursionError as exc:
+        raise ReviewRefused(
+            f"{where}: refused: word/document.xml is nested deeper than any Word document. "
+            "Ask the reviewer to save the document again from Word."
+        ) from exc
     has_anchors = any(core_of(b) for b in body.bookmarks)
     identity = identify(content, body.marker, has_anchors)
     own = _own_texts(content, identity) if identity.doc else {}

@@ -351,6 +351,16 @@ def test_zip_bomb_entities_and_remote_template_are_refused(work: Path, runner: C
     result = runner.invoke(main, ["review", "remote.docx", "--content", "content"])
     assert result.exit_code == 1 and "attachedTemplate" in result.output
 
+    deep = work / "deep.docx"
+    _rewrite(
+        sent,
+        deep,
+        "word/document.xml",
+        lambda xml: xml.replace(b"<w:body>", b"<w:body>" + b"<w:ins>" * 5000 + b"</w:ins>" * 5000),
+    )
+    result = runner.invoke(main, ["review", "deep.docx", "--content", "content"])
+    assert result.exit_code == 1 and "nested deeper" in result.output
+
     (work / "notes.docx").write_text("not a zip", encoding="utf-8")
     result = runner.invoke(main, ["review", "notes.docx", "--content", "content"])
     assert result.exit_code == 1 and "not a Word file" in result.output
