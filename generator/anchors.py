@@ -3,14 +3,15 @@ so that a reviewer's comments and tracked changes can be traced back to the cont
 
 The anchors are made on the render side: a view whose texts carry two empty pandoc spans,
 ``[]{#pdS_CORE}text[]{#pdE_CORE}``, which pandoc writes as zero-length bookmarks and
-``writers/bookmarks.py`` joins into one bookmark ``pd_CORE`` around the text. ``CORE`` is
+``writers/bookmarks.py`` joins into one bookmark ``_pd_CORE`` around the text. ``CORE`` is
 ``OWNER__FIELD.PATH``: the nearest id the document shows (or the file's kind, ``analysis``), then
 the field, with list positions counted among the items this document shows, so a public document's
 anchors name nothing but what it prints. Content text cannot make such a span (``mdtext`` escapes
 its braces), and the Markdown outputs and the site get the text with the spans taken out again.
 
 Bookmarks need no room on the page, survive Word's editing, comments and tracked changes, and
-Word lists names starting ``pd_`` only in its bookmark dialog; names are at most 40 characters
+Word treats names starting with an underscore as hidden bookmarks (like its own ``_Toc``): not
+shown even with "Show bookmarks" on, nor listed in its dialog; names are at most 40 characters
 (Word's limit), long ones shortened with a hash.
 """
 
@@ -27,9 +28,9 @@ from .audience import SECTION_KEYS, Audience, _Filter, view
 from .documents import Document
 from .model import Content
 
-PREFIX = "pd_"  # every anchor's bookmark name starts so
-DOC_PREFIX = "pd_doc_"  # the one bookmark naming the document, operation and version
-_CORE_MAX = 34  # "pd_" + core + ".NN" (a repeated field) stays within Word's 40 characters
+PREFIX = "_pd_"  # every anchor's bookmark name starts so (the underscore hides it in Word)
+DOC_PREFIX = "_pd_doc_"  # the one bookmark naming the document, operation and version
+_CORE_MAX = 33  # "_pd_" + core + ".NN" (a repeated field) stays within Word's 40 characters
 _START, _END = "pdS_", "pdE_"
 _SPAN = re.compile(r"\[\]\{#pd[SE]_[A-Za-z0-9_.-]+\}")
 _DOC_SPAN = re.compile(r"\n\[\]\{#pd_doc_[A-Za-z0-9_-]+\}\n\Z")
@@ -66,7 +67,7 @@ def core_name(item: str, path: str) -> str:
 
 
 def core_of(bookmark: str) -> str | None:
-    """The core of a bookmark ``pd_CORE`` or ``pd_CORE.N`` (a field shown twice), else None."""
+    """The core of a bookmark ``_pd_CORE`` or ``_pd_CORE.N`` (a field shown twice), else None."""
     if not bookmark.startswith(PREFIX) or bookmark.startswith(DOC_PREFIX):
         return None
     return re.sub(r"\.\d+$", "", bookmark[len(PREFIX) :])
@@ -196,7 +197,8 @@ def document_marker(
     All of it is printed on the document's cover anyway."""
     part = marker_parts(content, doc, lang)
     digest = texts_digest(anchors, markdown)
-    return f"{DOC_PREFIX}{part.operation}{part.version}{part.document}{digest}_{part.lang}"
+    # pandoc takes no name starting with "_": the Word writer adds it (writers/bookmarks.py)
+    return f"{DOC_PREFIX[1:]}{part.operation}{part.version}{part.document}{digest}_{part.lang}"
 
 
 def with_marker(markdown: str, marker: str) -> str:
@@ -222,5 +224,5 @@ class Marker:
 
     @classmethod
     def parse(cls, name: str) -> Marker | None:
-        found = re.fullmatch(r"pd_doc_" + r"([0-9a-f]{4})" * 4 + r"_(\w*)", name)
+        found = re.fullmatch(r"_?pd_doc_" + r"([0-9a-f]{4})" * 4 + r"_(\w*)", name)
         return cls(*found.groups()) if found else None

@@ -29,7 +29,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from .anchors import Anchor, Marker, core_of, marker_of, marker_parts
+from .anchors import DOC_PREFIX, PREFIX, Anchor, Marker, core_of, marker_of, marker_parts
 from .audience import Audience
 from .documents import DOCUMENTS, Document
 from .errors import ProtdocsError, display_path
@@ -215,9 +215,9 @@ def _walk_body(root: Element) -> Returned:
         if tag == f"{W}bookmarkStart":
             name = el.get(f"{W}name") or ""
             bookmarks.append(name)
-            if name.startswith("pd_doc_"):
+            if name.startswith(DOC_PREFIX):
                 marker = marker or name
-            elif name.startswith("pd_"):
+            elif name.startswith(PREFIX):
                 open_marks[el.get(f"{W}id") or ""] = name
                 order.append(el.get(f"{W}id") or "")
             return

@@ -282,7 +282,9 @@ def test_public_anchors_name_only_public_items(work: Path) -> None:
     sent = made(work / "content", HRP, work / "hrp.docx")
     with zipfile.ZipFile(sent) as archive:
         xml = archive.read("word/document.xml").decode("utf-8")
-    names = [n for n in _bookmark_names(xml) if n.startswith("pd_") and not n.startswith("pd_doc")]
+    names = [
+        n for n in _bookmark_names(xml) if n.startswith("_pd_") and not n.startswith("_pd_doc")
+    ]
     assert names, "the public HRP has no anchors"
     public = {
         item["id"]
@@ -431,7 +433,7 @@ def test_an_anchor_naming_a_strictly_confidential_item_reveals_nothing(
     paragraph = doc.add_paragraph()
     start = OxmlElement("w:bookmarkStart")
     start.set(qn("w:id"), "9001")
-    start.set(qn("w:name"), "pd_V6__group")
+    start.set(qn("w:name"), "_pd_V6__group")
     paragraph._p.append(start)
     run = paragraph.add_run("Relatives of the eleven")
     end = OxmlElement("w:bookmarkEnd")
@@ -467,8 +469,8 @@ def test_the_build_anchors_its_word_files_and_not_its_markdown(example_build) ->
     assert "[]{#" not in markdown and "pdS_" not in markdown
     with zipfile.ZipFile(public / "hrp-protection-section.docx") as archive:
         names = _bookmark_names(archive.read("word/document.xml").decode("utf-8"))
-    assert "pd_A2__text" in names and "pd_SO1__title" in names
-    assert sum(n.startswith("pd_doc_") for n in names) == 1
+    assert "_pd_A2__text" in names and "_pd_SO1__title" in names
+    assert sum(n.startswith("_pd_doc_") for n in names) == 1
     assert not any(n.startswith(("pdS_", "pdE_")) for n in names)
 
 

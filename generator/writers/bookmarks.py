@@ -1,11 +1,12 @@
 """The Word side of ``anchors.py``: pandoc writes each anchor as two empty bookmarks, one where
 the text starts (``pdS_CORE``) and one where it ends (``pdE_CORE``); this joins each pair into
-one bookmark ``pd_CORE`` around the text, which may run over several paragraphs (a bookmark in
+one bookmark ``_pd_CORE`` around the text, which may run over several paragraphs (a bookmark in
 Word is a start and an end with the same id, anywhere in the body). A text printed twice gets
-``pd_CORE.2`` the second time: Word keeps only one bookmark of a name.
+``_pd_CORE.2`` the second time: Word keeps only one bookmark of a name. The underscore, which
+pandoc does not allow in a name it is given, makes them hidden bookmarks in Word.
 
-The document's marker (``pd_doc_…``), which pandoc puts in a last paragraph of its own, moves to
-the start of the first paragraph and that paragraph goes.
+The document's marker (``pd_doc_…``, renamed ``_pd_doc_…``), which pandoc puts in a last
+paragraph of its own, moves to the start of the first paragraph and that paragraph goes.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def mark_anchors(doc: WordDocument) -> None:
             _remove(ends.pop(start.get(_ID), None))
             seen[core] = seen.get(core, 0) + 1
             count = seen[core]
-            start.set(_NAME, f"pd_{core}" + (f".{count}" if count > 1 else ""))
+            start.set(_NAME, f"_pd_{core}" + (f".{count}" if count > 1 else ""))
             open_at.setdefault(core, []).append(start)
         elif name.startswith("pdE_"):
             pending = open_at.get(name[4:])
@@ -42,6 +43,7 @@ def mark_anchors(doc: WordDocument) -> None:
             else:
                 _remove(end)
         elif name.startswith("pd_doc_"):
+            start.set(_NAME, f"_{name}")
             _move_to_top(body, start, ends.pop(start.get(_ID), None))
     for starts in open_at.values():  # a start without its end (never made by the templates)
         for start in starts:
