@@ -474,6 +474,19 @@ def test_the_build_anchors_its_word_files_and_not_its_markdown(example_build) ->
     assert not any(n.startswith(("pdS_", "pdE_")) for n in names)
 
 
+def test_a_built_file_returned_untouched_has_nothing_to_review(
+    example_build, runner: CliRunner
+) -> None:
+    """The review makes the document again as the build did: an untouched file is current,
+    with no entry and no note (the build and the review render the same Word Markdown)."""
+    for returned in (
+        example_build.op_dir / "public" / "hrp-protection-section.docx",
+        example_build.op_dir / "internal" / "hct-protection-action-plan.docx",
+    ):
+        entries, result = review_json(runner, returned, EXAMPLE)
+        assert entries == [] and "note:" not in result.output
+
+
 def test_another_operation_is_said_to_be_so_and_not_patched(
     work: Path, runner: CliRunner, edit
 ) -> None:
