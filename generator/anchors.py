@@ -4,15 +4,17 @@ so that a reviewer's comments and tracked changes can be traced back to the cont
 The anchors are made on the render side: a view whose texts carry two empty pandoc spans,
 ``[]{#pdS_CORE}text[]{#pdE_CORE}``, which pandoc writes as zero-length bookmarks and
 ``writers/bookmarks.py`` joins into one bookmark ``_pd_CORE`` around the text. ``CORE`` is
-``OWNER__FIELD.PATH``: the nearest id the document shows (or the file's kind, ``analysis``), then
+``OWNER__FIELD_PATH``: the nearest id the document shows (or the file's kind, ``analysis``), then
 the field, with list positions counted among the items this document shows, so a public document's
-anchors name nothing but what it prints. Content text cannot make such a span (``mdtext`` escapes
-its braces), and the Markdown outputs and the site get the text with the spans taken out again.
+anchors name nothing but what it prints (any character Word does not take in a name is ``_``).
+Content text cannot make such a span (``mdtext`` escapes its braces), and the Markdown outputs
+and the site get the text with the spans taken out again.
 
-Bookmarks need no room on the page, survive Word's editing, comments and tracked changes, and
-Word treats names starting with an underscore as hidden bookmarks (like its own ``_Toc``): not
-shown even with "Show bookmarks" on, nor listed in its dialog; names are at most 40 characters
-(Word's limit), long ones shortened with a hash.
+Bookmarks need no room on the page and survive Word's editing, comments and tracked changes.
+Names starting with an underscore are Word's hidden bookmarks (like its own ``_Toc``): listed in
+its Bookmark dialog only when "Hidden bookmarks" is ticked, seen only as grey brackets when "Show
+bookmarks" is on (it is off by default). Names are at most 40 characters (Word's limit), long
+ones shortened with a hash.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from .model import Content
 
 PREFIX = "_pd_"  # every anchor's bookmark name starts so (the underscore hides it in Word)
 DOC_PREFIX = "_pd_doc_"  # the one bookmark naming the document, operation and version
-_CORE_MAX = 33  # "_pd_" + core + ".NN" (a repeated field) stays within Word's 40 characters
+_CORE_MAX = 32  # "_pd_" + core + "__NN" (a repeated field) stays within Word's 40 characters
 _START, _END = "pdS_", "pdE_"
-_SPAN = re.compile(r"\[\]\{#pd[SE]_[A-Za-z0-9_.-]+\}")
+_SPAN = re.compile(r"\[\]\{#pd[SE]_[A-Za-z0-9_]+\}")
 _DOC_SPAN = re.compile(r"\n\[\]\{#pd_doc_[A-Za-z0-9_-]+\}\n\Z")
 _MARKER = re.compile(r"\n\[\]\{#(pd_doc_[A-Za-z0-9_-]+)\}\n\Z")
-_PRINTED = re.compile(r"\[\]\{#pdS_([A-Za-z0-9_.-]+)\}")
+_PRINTED = re.compile(r"\[\]\{#pdS_([A-Za-z0-9_]+)\}")
 # Block syntax a text may start with: the start span goes after it, not before.
 _BLOCK_START = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,9}[.)]|#{1,6}|>)[ \t]+)*")
 
@@ -58,8 +60,10 @@ class Anchor:
 
 
 def core_name(item: str, path: str) -> str:
-    """The bookmark name's middle part, at most ``_CORE_MAX`` characters."""
-    core = f"{item}__{path}"
+    """The bookmark name's middle part: letters, digits and underscores only (all Word takes
+    in a name; an id's ``-`` or ``.`` and the path's dots become ``_``), at most ``_CORE_MAX``
+    characters. The review maps names back through the same function, never by parsing them."""
+    core = re.sub(r"[^A-Za-z0-9_]", "_", f"{item}__{path}")
     if len(core) > _CORE_MAX:
         digest = hashlib.sha1(core.encode("utf-8")).hexdigest()[:8]
         core = f"{core[: _CORE_MAX - 9]}_{digest}"
@@ -67,10 +71,11 @@ def core_name(item: str, path: str) -> str:
 
 
 def core_of(bookmark: str) -> str | None:
-    """The core of a bookmark ``_pd_CORE`` or ``_pd_CORE.N`` (a field shown twice), else None."""
+    """The core of a bookmark ``_pd_CORE`` or ``_pd_CORE__N`` (a field shown again), else None.
+    (A core never ends in ``__`` and digits: it ends with a field's name or a hash.)"""
     if not bookmark.startswith(PREFIX) or bookmark.startswith(DOC_PREFIX):
         return None
-    return re.sub(r"\.\d+$", "", bookmark[len(PREFIX) :])
+    return re.sub(r"__\d+$", "", bookmark[len(PREFIX) :])
 
 
 def mark(text: str, core: str) -> str:

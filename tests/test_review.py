@@ -8,6 +8,7 @@ build makes (the public HRP, the internal action plan, a French document).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -286,19 +287,19 @@ def test_public_anchors_name_only_public_items(work: Path) -> None:
         n for n in _bookmark_names(xml) if n.startswith("_pd_") and not n.startswith("_pd_doc")
     ]
     assert names, "the public HRP has no anchors"
-    public = {
-        item["id"]
+    public = {  # as a bookmark name writes an id: "shelter-nfi" as shelter_nfi
+        re.sub(r"[^A-Za-z0-9_]", "_", item["id"])
         for item in content.index.values()
         if item.get("_level") == 0 and isinstance(item.get("id"), str)
     }
     owners = {(core_of(n) or "").rsplit("__", 1)[0] for n in names}
     assert owners - {"operation", "analysis"} <= public
+    assert {"A2", "SO1", "shelter_nfi"} <= owners and "A1" not in owners  # A1 is confidential
+    assert all(re.fullmatch(r"_pd_[A-Za-z0-9_]{1,36}", n) for n in names)
     assert all(len(n) <= 40 for n in _bookmark_names(xml))
 
 
 def _bookmark_names(xml: str) -> list[str]:
-    import re
-
     return re.findall(r'<w:bookmarkStart [^>]*w:name="([^"]+)"', xml)
 
 

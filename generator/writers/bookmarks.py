@@ -2,8 +2,8 @@
 the text starts (``pdS_CORE``) and one where it ends (``pdE_CORE``); this joins each pair into
 one bookmark ``_pd_CORE`` around the text, which may run over several paragraphs (a bookmark in
 Word is a start and an end with the same id, anywhere in the body). A text printed twice gets
-``_pd_CORE.2`` the second time: Word keeps only one bookmark of a name. The underscore, which
-pandoc does not allow in a name it is given, makes them hidden bookmarks in Word.
+``_pd_CORE__2`` the second time: Word keeps only one bookmark of a name. The leading underscore,
+which pandoc does not allow in a name it is given, makes them Word's hidden bookmarks.
 
 The document's marker (``pd_doc_…``, renamed ``_pd_doc_…``), which pandoc puts in a last
 paragraph of its own, moves to the start of the first paragraph and that paragraph goes.
@@ -32,7 +32,7 @@ def mark_anchors(doc: WordDocument) -> None:
             _remove(ends.pop(start.get(_ID), None))
             seen[core] = seen.get(core, 0) + 1
             count = seen[core]
-            start.set(_NAME, f"_pd_{core}" + (f".{count}" if count > 1 else ""))
+            start.set(_NAME, f"_pd_{core}" + (f"__{count}" if count > 1 else ""))
             open_at.setdefault(core, []).append(start)
         elif name.startswith("pdE_"):
             pending = open_at.get(name[4:])
