@@ -89,7 +89,7 @@ def mark(text: str, core: str) -> str:
 
 def strip_anchors(markdown: str) -> str:
     """The Markdown without the anchors' spans: what the .md files and the site get."""
-    return _SPAN.sub("", _DOC_SPAN.sub("\n", markdown))
+    return _SPAN.sub("", _DOC_SPAN.sub("", markdown))
 
 
 class _Tracing(_Filter):
