@@ -8,6 +8,7 @@ Templates and writers only ever receive a view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -142,9 +143,18 @@ class _Filter:
         return self.text(target["name"])
 
 
-def view(content: Content, audience: Audience, lang: str | None = None) -> dict[str, Any]:
-    """What one audience may see of the content, in one language."""
-    flt = _Filter(content, audience, lang or content.languages[0])
+def view(
+    content: Content,
+    audience: Audience,
+    lang: str | None = None,
+    make_filter: Callable[[Content, Audience, str], _Filter] | None = None,
+) -> dict[str, Any]:
+    """What one audience may see of the content, in one language.
+
+    ``make_filter`` gives a subclass of the filter that makes the same decisions but notes what
+    it made (the Word anchors of ``anchors.py`` learn which record each text came from).
+    """
+    flt = (make_filter or _Filter)(content, audience, lang or content.languages[0])
     out: dict[str, Any] = {
         "operation": flt.record(content.operation, 0) if content.operation else {}
     }

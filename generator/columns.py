@@ -91,9 +91,9 @@ ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for 
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
 _BOLD = re.compile(r"(\*\*)")
-# Markup that prints nothing: bold, escapes, link targets, and the language marks of a text in
-# another language (mdtext.in_language), private-use characters.
-_MARKUP = re.compile(r"\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[|[\ue000-\ue1ff]")
+# Markup that prints nothing: review anchors (anchors.py), bold, escapes, link targets, and the
+# language marks of a text in another language (mdtext.in_language), private-use characters.
+_MARKUP = re.compile(r"\[\]\{#pd[SE]_[^}]*\}|\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[|[\ue000-\ue1ff]")
 
 
 @cache

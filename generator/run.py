@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .anchors import anchored_view, document_marker, strip_anchors, with_marker
 from .assess import evaluate
 from .audience import Audience, view
 from .cache import OutputCache, file_digest, fingerprint, produce
@@ -60,7 +61,10 @@ class _Language:
     lang: str
     views: dict[Audience, dict[str, Any]]
     outputs: list[Output]
-    markdown: dict[Path, str] = field(default_factory=dict)  # by the Word file it becomes
+    # By the Word file it becomes: Word's Markdown (each item's text anchored for `protdocs
+    # review`), and the same without anchors, as the .md files and the site have it.
+    markdown: dict[Path, str] = field(default_factory=dict)
+    plain: dict[Path, str] = field(default_factory=dict)
 
 
 def language_key(views: Iterable[dict[str, Any]]) -> str:
@@ -125,13 +129,18 @@ class Executor:
         self.keys[lang] = language_key(language.views.values())
         confidential = language.views[Audience.CONFIDENTIAL]
         confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # annex 6
+        anchored = {audience: anchored_view(self.content, audience, lang) for audience in Audience}
+        anchored[Audience.CONFIDENTIAL][0]["assessment"] = confidential["assessment"]
         for out in outputs:
             if out.format == "Markdown" and out.document:
-                text = render(
-                    out.document, language.views[out.audience], self.info, self.template_dir
-                )
+                tree, anchors = anchored[out.audience]
+                word = render(out.document, tree, self.info, self.template_dir)
+                marker = document_marker(self.content, out.document, lang, anchors, word)
+                word = with_marker(word, marker)
+                text = strip_anchors(word)
                 self._write_text(out.path, without_marks(text))  # language marks: Word's only
-                language.markdown[self.staging / out.path.with_suffix(".docx")] = text
+                docx = self.staging / out.path.with_suffix(".docx")
+                language.markdown[docx], language.plain[docx] = word, text
             elif out.format == "HXL CSV":
                 indicators = language.views[out.audience]["monitoring"]["indicators"]
                 self._write_text(out.path, indicators_csv(indicators))
@@ -187,7 +196,7 @@ class Executor:
     def _start_site(self, language: _Language, site: Output) -> None:
         public = language.views[Audience.PUBLIC]
         rendered = {
-            o.document.slug: language.markdown[self.staging / o.path.with_suffix(".docx")]
+            o.document.slug: language.plain[self.staging / o.path.with_suffix(".docx")]
             for o in language.outputs
             if o.format == "Markdown" and o.document and o.audience is Audience.PUBLIC
         }

@@ -33,6 +33,7 @@ from ..mdtext import is_safe_target, plain_text
 from ..model import language_tag
 from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
+from .bookmarks import mark_anchors
 from .language import tag_other_languages
 from .rtl import make_right_to_left, pandoc_language_args
 
@@ -301,6 +302,7 @@ def _finish(
     _name_pictures(doc, charts or {})
     if edit is not None:
         edit(doc)
+    mark_anchors(doc)  # the review's anchors (see anchors.py)
     for section in doc.sections:
         if meta.landscape:
             _landscape(section)
