@@ -34,6 +34,7 @@ from .validate import validated
 from .writers import write_text
 from .writers.docx import DocxMeta, write_docx
 from .writers.hxl import indicators_csv, write_indicators_hxl
+from .writers.pdf import PdfMeta, fonts, write_pdf
 
 Progress = Callable[[str], None]
 StartSite = Callable[[Callable[[], list[Path]]], None]  # queues a site to build
@@ -224,6 +225,8 @@ def write_outputs(
         def start_word(job: WordJob) -> None:
             size = len(job.markdown)
             words.append(pandoc.submit(size, _word, content, info, job, cache, staging, checker))
+            # PDF: beside each Word file, from the same Markdown (see _pdf).
+            words.append(pandoc.submit(size, _pdf, content, info, job, cache, staging, checker))
 
         def start_site(write: Callable[[], list[Path]]) -> None:  # a StartSite
             def write_and_check() -> list[Path]:
@@ -389,6 +392,45 @@ def _word(
 
     produce(cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
     _check_made(checker, cache, staging, [job.target, job.target.with_suffix(".md")])
+
+
+# -- PDF: one beside each Word file ----------------------------------------------------------
+# Kept apart from the Word job so that it can move as it is into an output format of its own.
+def _pdf(
+    content: Content,
+    info: BuildInfo,
+    job: WordJob,
+    cache: OutputCache | None,
+    staging: Path,
+    checker: LeakChecker | None,
+) -> None:
+    meta = pdf_meta(content, info, job.doc, job.lang)
+    target = job.target.with_suffix(".pdf")
+
+    def key() -> str:
+        charts = [file_digest(p) for p in job.charts]
+        document = {**asdict(meta.document), "timestamp": _time_key(info)}
+        properties = {**asdict(meta), "document": document, "fonts": asdict(fonts())}
+        return fingerprint("pdf", job.markdown, properties, charts)
+
+    produce(cache, target, key, lambda t: write_pdf(job.markdown, t, meta, t.parent))
+    _check_made(checker, cache, staging, [target])
+
+
+def is_draft(content: Content) -> bool:
+    """A version with "draft" in it (2027.1-draft) is printed with a DRAFT mark on every page."""
+    return "draft" in str(content.operation.get("version", "")).lower()
+
+
+def pdf_meta(content: Content, info: BuildInfo, doc: Document, lang: str | None = None) -> PdfMeta:
+    """The Word file's properties and banner, the page numbers' wording and the draft mark."""
+    lang = lang or content.languages[0]
+    _ = translator(lang)
+    return PdfMeta(
+        document=docx_meta(content, info, doc, lang),
+        page_of=_("page {page} of {pages}"),
+        draft_mark=_("DRAFT") if is_draft(content) else "",
+    )
 
 
 def _site_files(pages: list[Path], languages: list[str]) -> Iterator[Path]:

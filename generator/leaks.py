@@ -27,6 +27,7 @@ from typing import Any
 from . import schema as s
 from .audience import Audience
 from .documents import DOCUMENTS
+from .errors import BuildFailed
 from .i18n import translated_strings
 from .model import Content
 from .render import TEMPLATES
@@ -306,6 +307,8 @@ def read_text_parts(path: Path) -> list[str]:
     data = path.read_bytes()
     if suffix == ".gz":
         return _text_of(path.stem, gzip.decompress(data))
+    if suffix == ".pdf":
+        return [pdf_text(path)]
     if suffix in _ZIP_SUFFIXES:
         with zipfile.ZipFile(path) as archive:
             return [
@@ -315,6 +318,66 @@ def read_text_parts(path: Path) -> list[str]:
                 for part in _text_of(name, archive.read(name))
             ]
     return _text_of(path.name, data)
+
+
+def pdf_text(path: Path) -> str:
+    """Everything a PDF reader, a screen reader or a search engine gets out of a PDF: the
+    pages' text, and every string stored in it (title and other properties, alt text and other
+    structure-tree attributes, bookmarks, link targets, annotations), the XMP metadata and any
+    embedded file. A PDF that cannot be read stops the check: what it holds cannot be proved."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    try:
+        reader = PdfReader(path)
+        parts = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError) as exc:
+        raise BuildFailed(
+            f"{path}: this PDF cannot be read ({exc}), so the leak check cannot prove that it "
+            "holds no non-public text; delete it, or build again to make it anew"
+        ) from exc
+    seen: set[int] = set()
+    stack: list[Any] = [reader.trailer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, StreamObject):
+            parts.extend(_stream_text(node))
+        if isinstance(node, DictionaryObject):
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, TextStringObject):  # not names (/Type, /F0): structure only
+            parts.append(str(node))
+        elif isinstance(node, ByteStringObject):
+            parts.append(bytes(node).decode("utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def _stream_text(stream: Any) -> list[str]:
+    """A stream's text if it is XML (XMP metadata) or an embedded file; page content streams
+    and fonts are read through the pages' text instead."""
+    kind = stream.get("/Type")
+    subtype = stream.get("/Subtype")
+    if kind not in ("/Metadata", "/EmbeddedFile") and subtype != "/XML":
+        return []
+    try:
+        data = stream.get_data()
+    except Exception:
+        data = stream._data or b""
+    return [_strip_markup(data.decode("utf-8", errors="replace"))]
 
 
 def _text_of(name: str, data: bytes) -> list[str]:
