@@ -38,9 +38,12 @@ FONT_PACKAGES = (
     ("fontpkg_noto_sans_arabic", "files", ("Noto Sans Arabic",)),
     ("matplotlib", "mpl-data/fonts/ttf", ("DejaVu Sans",)),
 )
-# Typst code that reads files or packages: the template uses none, and pandoc escapes '#' in
-# content text, so finding one means something got through that must not.
-_FORBIDDEN = re.compile(r"(?<!\\)#\s*(import|include)\b|\b(read|json|yaml|toml|csv|xml|cbor)\(")
+# Typst code that reads files, loads packages or plugins or evaluates strings: the template uses
+# none, and pandoc escapes '#' in content text (``\#``), so an unescaped one (after an even run
+# of backslashes) means something got through that must not.
+_FORBIDDEN = re.compile(
+    r"(?<!\\)(?:\\\\)*#\s*(import|include|read|json|yaml|toml|csv|xml|cbor|eval|plugin)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,11 @@ def write_pdf(markdown: str, target: Path, meta: PdfMeta, resources: Path) -> No
             )
         except typst.TypstError as exc:
             hints = "".join(f"\n  hint: {h}" for h in exc.hints)
-            message = f"{target.name}: the PDF could not be made: {exc.message}{hints}"
+            message = (
+                f"{target.name}: the PDF could not be made: {exc.message}{hints}\n"
+                f"  The Markdown it is made from is {target.with_suffix('.md').name}, beside it; "
+                "if nothing in the content explains this, report it with that file."
+            )
             raise BuildFailed(message) from exc
         tmp.write_bytes(data)
 

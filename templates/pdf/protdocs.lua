@@ -112,7 +112,29 @@ function Table(tbl)
   }
 end
 
+-- Code spans and blocks as escaped text in a monospace font, not as Typst raw text: then every
+-- '#' of content text in the Typst source is escaped, which the writer checks.
+function Code(code)
+  return { pandoc.RawInline("typst", "#mono["), pandoc.Str(code.text), pandoc.RawInline("typst", "]") }
+end
+
+function CodeBlock(block)
+  local lines = {}
+  for line in (block.text .. "\n"):gmatch("(.-)\n") do
+    if #lines > 0 then
+      table.insert(lines, pandoc.LineBreak())
+    end
+    table.insert(lines, pandoc.Str(line))
+  end
+  local inlines = { pandoc.RawInline("typst", "#mono-block[") }
+  for _, inline in ipairs(lines) do
+    table.insert(inlines, inline)
+  end
+  table.insert(inlines, pandoc.RawInline("typst", "]"))
+  return pandoc.Para(inlines)
+end
+
 return {
   { Figure = Figure },
-  { Image = Image, Div = Div, Span = Span, Table = Table },
+  { Image = Image, Div = Div, Span = Span, Table = Table, Code = Code, CodeBlock = CodeBlock },
 }
