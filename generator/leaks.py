@@ -35,6 +35,11 @@ from .render import TEMPLATES
 SHINGLE = 5  # words; long enough to be distinctive, short enough to catch a copied clause
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TAG = re.compile(r"<[^>]*>")
+# Attributes a screen reader or a search engine reads out: alt text (Word's descr, HTML's alt),
+# titles, ARIA labels, meta descriptions. Tags are stripped, so their values are read apart.
+_READ_ALOUD = re.compile(
+    r"""\b(?:descr|alt|title|aria-label|content)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')"""
+)
 _XML_BREAK = re.compile(r"</w:p>|<w:tab/>|<w:br/>|</w:tc>|</a:p>|<w:cr/>")
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _GETTEXT = re.compile(r"""_\(\s*(["'])(.*?)\1\s*\)""", re.DOTALL)
@@ -395,7 +400,10 @@ def _text_of(name: str, data: bytes) -> list[str]:
         except json.JSONDecodeError:
             pass
     if suffix in (".xml", ".rels", ".html", ".htm", ".svg"):
-        return [_strip_markup(text)]
+        read_aloud = (
+            html.unescape(m["double"] or m["single"] or "") for m in _READ_ALOUD.finditer(text)
+        )
+        return [_strip_markup(text), *read_aloud]
     return [text]
 
 

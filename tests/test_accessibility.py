@@ -13,9 +13,16 @@ from pathlib import Path
 
 import pytest
 from axe_selenium_python import Axe
+from docx import Document as WordDocument
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from generator import charts
+from generator.audience import Audience
+from generator.build import BuildResult
+from generator.leaks import LeakChecker
+from generator.validate import load_and_validate
+from tests.conftest import EXAMPLE
+from tests.test_leaks import T6_TEXT
 from tests.test_site_browser import (  # noqa: F401 - fixtures shared with the browser tests
     browser,
     built,
@@ -98,3 +105,59 @@ def test_chart_colours_meet_wcag_contrast_on_white() -> None:
         if contrast(c, "#FFFFFF") < 4.5
     }
     assert weak == {}
+
+
+# -- Word ------------------------------------------------------------------------------------
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
+
+
+def word_files(op_dir: Path) -> list[Path]:
+    return sorted(op_dir.rglob("*.docx"))
+
+
+def test_every_word_picture_has_its_chart_description(example_build: BuildResult) -> None:
+    """Word's alt text (wp:docPr) and the picture's own description are the chart's
+    description, never empty and never a file name."""
+    seen = 0
+    for path in word_files(example_build.op_dir):
+        body = WordDocument(str(path)).element.body
+        for frame in body.iter(f"{WP}docPr"):
+            seen += 1
+            description = frame.get("descr")
+            assert description and not description.endswith(".png"), path
+            pictures = list(frame.getparent().iter(f"{PIC}cNvPr"))
+            assert [p.get("descr") for p in pictures] == [description], path
+    assert seen >= 8  # the HNO's chart and the monitoring annexes' indicator charts
+    hno = WordDocument(str(example_build.op_dir / "public/hno-protection-analysis.docx"))
+    frames = list(hno.element.body.iter(f"{WP}docPr"))
+    assert [f.get("descr") for f in frames] == ["People in need of protection by sex and age"]
+
+
+def test_word_language_title_headings_and_header_rows(example_build: BuildResult) -> None:
+    for path in word_files(example_build.op_dir):
+        doc = WordDocument(str(path))
+        assert doc.core_properties.language == "en", path
+        assert doc.core_properties.title.startswith("Norvania: "), path
+        defaults = doc.styles.element.find(f"{W}docDefaults")
+        lang = next(defaults.iter(f"{W}lang"))
+        assert lang.get(f"{W}val").startswith("en"), path
+        headings = [p for p in doc.paragraphs if p.style.name.startswith("Heading")]
+        assert headings and headings[0].style.name == "Heading 1", path
+        for table in doc.tables:
+            first = table.rows[0]._tr
+            texts = [c.text for c in table.rows[0].cells]
+            if any(texts) and table.rows[0].cells[0].text != "Operation":
+                assert first.find(f"{W}trPr/{W}tblHeader") is not None, (path, texts)
+
+
+def test_alt_text_in_a_page_is_read_by_the_leak_check(tmp_path: Path) -> None:
+    """A screen reader reads alt text and Word's descriptions aloud: so does the leak check."""
+    checker = LeakChecker(load_and_validate(EXAMPLE))
+    page = tmp_path / "page.html"
+    page.write_text(f'<p>Nothing here.</p><img src="x.png" alt="{T6_TEXT}">', encoding="utf-8")
+    assert [f.secret.item for f in checker.check_file(page, Audience.PUBLIC)] == ["T6"]
+    part = tmp_path / "document.xml"
+    part.write_text(f'<w:p/><wp:docPr descr="{T6_TEXT}" title=""/>', encoding="utf-8")
+    assert [f.secret.item for f in checker.check_file(part, Audience.PUBLIC)] == ["T6"]

@@ -23,7 +23,7 @@ from docx.oxml.table import CT_Tc
 from ..errors import BuildFailed
 from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
-from .rtl import make_right_to_left, pandoc_language_args
+from .rtl import _RPR, _ensure, make_right_to_left, pandoc_language_args
 
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
 # pandoc's extensions beyond the Markdown of docs/content-format.md are off too, so that Word
@@ -112,7 +112,30 @@ def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | N
     props.identifier = props.language = props.version = ""
     props.created = props.modified = meta.timestamp.replace(tzinfo=None)
     props.revision = 1
+    _accessibility(doc, meta)
     doc.save(str(path))
+
+
+def _accessibility(doc: WordDocument, meta: DocxMeta) -> None:
+    """What a screen reader needs that pandoc leaves out: each picture's description in both
+    places Word keeps one (pandoc puts the image's file name in the second, which some readers
+    announce), and the document's language in its properties and its default text style
+    (pandoc writes it only for languages other than English)."""
+    body = doc.element.body
+    for frame in body.iter(qn("wp:docPr")):
+        description = frame.get("descr") or ""
+        inline = frame.getparent()
+        for picture in inline.iter(qn("pic:cNvPr")):
+            picture.set("descr", description)
+    doc.core_properties.language = meta.lang
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    for properties in defaults.iter(qn("w:rPr")):
+        lang = _ensure(properties, "w:lang", _RPR)
+        attribute = "w:bidi" if meta.right_to_left else "w:val"
+        if not (lang.get(qn(attribute)) or "").startswith(meta.lang):
+            lang.set(qn(attribute), meta.lang)
 
 
 def _shade_highlighted_rows(doc: WordDocument) -> None:
