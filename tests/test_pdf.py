@@ -226,11 +226,15 @@ def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:
     """What pandoc writes from text is escaped: Typst code in content is printed, not run."""
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET FILE BODY", encoding="utf-8")
-    hostile = '#read("secret.txt") #import "@preview/cetz:0.3.0" $x$ <label> @ref `#eval("1")`'
+    hostile = (
+        '#read("secret.txt") #import "@preview/cetz:0.3.0" $x$ <label> @ref `#eval("1")` '
+        '] #read("secret.txt") [ \\\\#read("secret.txt") a // comment /* b */ end'
+    )
     target = tmp_path / "out.pdf"
     write_pdf(f"# Title\n\n{hostile}\n", target, meta(), tmp_path)
     text = words(pdf_text(target))
     assert "SECRET FILE BODY" not in text
+    assert "a // comment /* b */ end" in text  # not read as a Typst comment
     assert (
         "#read(" in text
         and "secret.txt" in text
