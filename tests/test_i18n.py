@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from docx import Document
 from PIL import Image
+from pypdf import PdfReader
 
 from generator import i18n
 from generator.build import BuildResult, build
@@ -260,6 +261,26 @@ def test_each_language_has_its_files(built: BuildResult) -> None:
         assert (op / "site" / lang / "index.html").is_file()
     assert (op / "public/annexes/charts/I1.png").is_file()
     assert (op / "site/index.html").is_file()
+
+
+PAGE_OF = {"en": "page 1 of", "fr": "page 1 sur", "es": "página 1 de", "ar": "الصفحة 1 من"}
+DRAFT_MARK = {"en": "DRAFT", "fr": "PROJET", "es": "BORRADOR", "ar": "مسودة"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_language_has_its_pdfs_in_its_language(built: BuildResult, lang: str) -> None:
+    suffix = "" if lang == "en" else f".{lang}"
+    docx = sorted(built.op_dir.rglob(f"*{suffix}.docx"))
+    docx = [p for p in docx if lang != "en" or p.suffixes == [".docx"]]
+    assert docx
+    for word in docx:
+        pdf = word.with_suffix(".pdf")
+        reader = PdfReader(pdf)
+        assert reader.trailer["/Root"]["/Lang"] == lang, pdf
+        first = " ".join(reader.pages[0].extract_text().split())
+        # Word by word: a PDF reader gives right-to-left lines' words in visual order.
+        assert all(word in first for word in PAGE_OF[lang].split()), pdf
+        assert DRAFT_MARK[lang] in first, pdf
 
 
 # -- the documents ------------------------------------------------------------------------------
