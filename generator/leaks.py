@@ -343,7 +343,7 @@ def pdf_text(path: Path) -> str:
 
     try:
         reader = PdfReader(path)
-        parts = [page.extract_text() or "" for page in reader.pages]
+        parts = [text for page in reader.pages for text in _page_texts(page)]
     except (PyPdfError, ValueError, KeyError) as exc:
         raise BuildFailed(
             f"{path}: this PDF cannot be read ({exc}), so the leak check cannot prove that it "
@@ -369,6 +369,32 @@ def pdf_text(path: Path) -> str:
         elif isinstance(node, ByteStringObject):
             parts.append(bytes(node).decode("utf-8", errors="replace"))
     return "\n".join(parts)
+
+
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def _page_texts(page: Any) -> list[str]:
+    """A page's text three ways, so that a phrase is found however the PDF stores it: as pypdf
+    reads it; its text runs one by one, spaced (pypdf glues right-to-left words together where
+    the space glyph comes first); and the same with each right-to-left line's runs turned back
+    into reading order (a PDF holds them in visual order, last word first)."""
+    lines: list[list[str]] = [[]]
+
+    def visit(text: str, *_: Any) -> None:
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                lines.append([])
+            if piece.strip():
+                lines[-1].append(piece)
+
+    read = page.extract_text(visitor_text=visit) or ""
+    runs = "\n".join(" ".join(line) for line in lines)
+    reading = "\n".join(
+        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
+        for line in lines
+    )
+    return [read, runs, reading]
 
 
 def _stream_text(stream: Any) -> list[str]:

@@ -22,7 +22,7 @@ from pypdf.generic import DictionaryObject
 from generator.build import BuildResult, is_draft
 from generator.cli import main
 from generator.errors import BuildFailed
-from generator.leaks import pdf_text
+from generator.leaks import pdf_text, tokens, windows
 from generator.validate import load_and_validate
 from generator.writers.docx import DocxMeta
 from generator.writers.pdf import PdfMeta, fonts, write_pdf
@@ -220,6 +220,18 @@ def test_arabic_is_right_to_left_with_an_arabic_font(tmp_path: Path) -> None:
         )
     )
     assert xs and min(xs) > 595.28 / 3  # left to right, it would start at the 2 cm margin
+
+
+def test_the_leak_check_reads_arabic_phrases_in_reading_order(tmp_path: Path) -> None:
+    """A PDF holds right-to-left words in visual order; the leak check reads every five-word
+    phrase of an Arabic paragraph back as it was written."""
+    sentence = "الحد من الأضرار التي تلحق بالمدنيين في أعالي تارفان وماريسك"
+    target = tmp_path / "ar.pdf"
+    write_pdf(
+        f"# القسم\n\n{sentence}\n", target, PdfMeta(meta(lang="ar").document, "{page}"), tmp_path
+    )
+    found = set(windows(tokens(pdf_text(target)), 5))
+    assert set(windows(tokens(sentence), 5)) <= found
 
 
 def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ and time give the same bytes. LibreOffice's export of the Word file, the alterna
 untagged and took about 2 s a document against Typst's tenth of a second.
 
 Fonts: typst embeds only fonts it is given, and its bundled ones have no Arabic. The PDF uses
-Noto Sans and Noto Sans Arabic when their packages (``fontpkg-noto-sans``,
-``fontpkg-noto-sans-arabic``) are installed, and otherwise DejaVu Sans, which matplotlib ships
-(Latin and Arabic). System fonts are never used: every machine makes the same PDF.
+Noto Sans for Latin text when its package (``fontpkg-noto-sans``) is installed, and DejaVu Sans,
+which matplotlib ships, for the rest (Latin and Arabic). System fonts are never used: every
+machine makes the same PDF.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from .docx import MARKDOWN_FORMAT, DocxMeta
 PDF_TEMPLATE = TEMPLATES / "pdf" / "protdocs.typ"
 PDF_FILTER = TEMPLATES / "pdf" / "protdocs.lua"
 # Font packages looked for, each with the families it gives, best first; then matplotlib's.
+# Not Noto Sans Arabic (fontpkg-noto-sans-arabic): with it, a PDF reader (and so the leak
+# check) gets a quarter of Arabic words back garbled, where DejaVu Sans gives them back whole.
 FONT_PACKAGES = (
     ("fontpkg_noto_sans", "files", ("Noto Sans",)),
-    ("fontpkg_noto_sans_arabic", "files", ("Noto Sans Arabic",)),
     ("matplotlib", "mpl-data/fonts/ttf", ("DejaVu Sans",)),
 )
 # Typst code that reads files, loads packages or plugins or evaluates strings: the template uses
