@@ -14,6 +14,7 @@ from .i18n import is_right_to_left, translator
 from .model import Content
 from .render import BuildInfo
 from .writers.docx import DocxMeta
+from .writers.pdf import PdfMeta
 
 
 def tool_version() -> str:
@@ -42,6 +43,22 @@ def docx_meta(
         landscape=doc.landscape,
         lang=lang,
         right_to_left=is_right_to_left(lang),
+    )
+
+
+def is_draft(content: Content) -> bool:
+    """A version with "draft" in it (2027.1-draft) is printed with a DRAFT mark on every page."""
+    return "draft" in str(content.operation.get("version", "")).lower()
+
+
+def pdf_meta(content: Content, info: BuildInfo, doc: Document, lang: str | None = None) -> PdfMeta:
+    """The Word file's properties and banner, the page numbers' wording and the draft mark."""
+    lang = lang or content.languages[0]
+    _ = translator(lang)
+    return PdfMeta(
+        document=docx_meta(content, info, doc, lang),
+        page_of=_("page {page} of {pages}"),
+        draft_mark=_("DRAFT") if is_draft(content) else "",
     )
 
 

@@ -27,7 +27,7 @@ from .assess import evaluate
 from .audience import Audience, view
 from .cache import OutputCache, file_digest, fingerprint, produce
 from .charts import Drawer, write_charts
-from .docmeta import docx_meta, tool_version
+from .docmeta import docx_meta, pdf_meta, tool_version
 from .documents import Document
 from .errors import BuildFailed
 from .jobs import LargestFirst
@@ -41,6 +41,7 @@ from .site import write_site
 from .writers import write_text
 from .writers.docx import write_docx
 from .writers.hxl import indicators_csv
+from .writers.pdf import fonts, write_pdf
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,11 @@ class Executor:
         check_images(markdown, target.with_suffix(".md"), target.parent)
         job = WordJob(out.document, markdown, target, language.lang, charts)
         self._words.append(self._pandoc.submit(len(markdown), self._word, job))
+        # The PDF beside it, from the text as readers see it (no review anchors, no language
+        # marks: a PDF's language is its document's).
+        plain = without_marks(language.plain[target])
+        pdf = WordJob(out.document, plain, target.with_suffix(".pdf"), language.lang, charts)
+        self._words.append(self._pandoc.submit(len(plain), self._pdf, pdf))
 
     def _word(self, job: WordJob) -> None:
         meta = docx_meta(self.content, self.info, job.doc, job.lang)
@@ -192,6 +198,18 @@ class Executor:
 
         produce(self.cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
         self._check_made([job.target, job.target.with_suffix(".md")])
+
+    def _pdf(self, job: WordJob) -> None:
+        meta = pdf_meta(self.content, self.info, job.doc, job.lang)
+
+        def key() -> str:
+            charts = [file_digest(p) for p in job.charts]
+            document = {**asdict(meta.document), "timestamp": _time_key(self.info)}
+            properties = {**asdict(meta), "document": document, "fonts": asdict(fonts())}
+            return fingerprint("pdf", job.markdown, properties, charts)
+
+        produce(self.cache, job.target, key, lambda t: write_pdf(job.markdown, t, meta, t.parent))
+        self._check_made([job.target])
 
     def _start_site(self, language: _Language, site: Output) -> None:
         public = language.views[Audience.PUBLIC]

@@ -23,12 +23,13 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from docx import Document
 from PIL import Image
+from pypdf import PdfReader
 
 from generator import i18n
 from generator.audience import Audience, view
 from generator.build import BuildResult, build
 from generator.cli import main
-from generator.leaks import audience_of
+from generator.leaks import audience_of, pdf_text
 from generator.render import environment
 from generator.schema import vocabulary
 from generator.validate import validated
@@ -301,6 +302,28 @@ def test_each_language_has_its_files(built: BuildResult) -> None:
         assert (op / "site" / lang / "index.html").is_file()
     assert (op / "public/annexes/charts/I1.png").is_file()
     assert (op / "site/index.html").is_file()
+
+
+PAGE_OF = {"en": "page 1 of", "fr": "page 1 sur", "es": "página 1 de", "ar": "الصفحة 1 من"}
+DRAFT_MARK = {"en": "DRAFT", "fr": "PROJET", "es": "BORRADOR", "ar": "مسودة"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_language_has_its_pdfs_in_its_language(built: BuildResult, lang: str) -> None:
+    suffix = "" if lang == "en" else f".{lang}"
+    docx = sorted(built.op_dir.rglob(f"*{suffix}.docx"))
+    docx = [p for p in docx if lang != "en" or p.suffixes == [".docx"]]
+    assert docx
+    for word in docx:
+        pdf = word.with_suffix(".pdf")
+        reader = PdfReader(pdf)
+        assert reader.trailer["/Root"]["/Lang"] == lang, pdf
+        text = " ".join(pdf_text(pdf).split())  # as the leak check reads it
+        assert DRAFT_MARK[lang] in text, pdf
+        if lang == "ar":  # the bold footer's Arabic word comes back from the PDF garbled
+            assert re.search(r"1 من ?\d", text), pdf
+        else:
+            assert PAGE_OF[lang] in text, pdf
 
 
 # -- the documents ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from ..resources import REFERENCE_DOC
 from . import write_atomically, zip_entry
 from .bookmarks import mark_anchors
 from .language import tag_other_languages
-from .rtl import make_right_to_left, pandoc_language_args
+from .rtl import _RPR, _ensure, make_right_to_left, pandoc_language_args
 
 # Raw HTML/TeX/attribute syntax are off: content is already inert, this is a second lock.
 # pandoc's extensions beyond the Markdown of docs/content-format.md are off too, so that Word
@@ -44,7 +44,7 @@ from .rtl import make_right_to_left, pandoc_language_args
 # fenced divs and spans with a custom-style, an image's width) is all still there, and reading
 # is ~7% quicker. A YAML metadata block is read wherever it stands in a document, and its YAML
 # escapes (\x21 for !) got past the content's sanitiser: the metadata goes to pandoc in a file
-# of its own (see ``_metadata_file``) and the block syntax is off, as is the `% title` block.
+# of its own (see ``metadata_file``) and the block syntax is off, as is the `% title` block.
 _UNUSED = (
     "raw_html raw_tex raw_attribute native_divs native_spans citations tex_math_dollars"
     " subscript superscript strikeout example_lists definition_lists grid_tables"
@@ -114,7 +114,7 @@ def _pandoc(
     warnings = _PandocWarnings()
     logger = logging.getLogger("pypandoc")
     with tempfile.TemporaryDirectory(prefix="protdocs-pandoc-") as tmp:
-        metadata = _metadata_file(front, Path(tmp))
+        metadata = metadata_file(front, Path(tmp))
         logger.addHandler(warnings)
         try:
             pypandoc.convert_text(
@@ -187,7 +187,7 @@ def literal_markdown(text: str) -> str:
     return _ASCII_PUNCTUATION.sub(r"\\\1", plain)
 
 
-def _metadata_file(front: dict[str, str], folder: Path) -> Path:
+def metadata_file(front: dict[str, str], folder: Path) -> Path:
     """pandoc's metadata as a YAML file we write ourselves (``yaml.safe_dump``): values are
     quoted scalars, and pandoc reads each as literal text."""
     path = folder / "metadata.yaml"
@@ -320,6 +320,7 @@ def _finish(
     props.language = language_tag(meta.lang)  # dc:language: en-GB, fr-FR, ar-SA
     props.created = props.modified = meta.timestamp.replace(tzinfo=None)
     props.revision = 1
+    _accessibility(doc, meta)
     doc.save(str(path))
 
 
@@ -332,6 +333,29 @@ def _name_pictures(doc: WordDocument, charts: dict[str, _Chart]) -> None:
                 hashlib.sha256(base64.b64decode(descr.partition(",")[2])).hexdigest()
             )
             picture.set("descr", chart.path if chart else "")
+
+
+def _accessibility(doc: WordDocument, meta: DocxMeta) -> None:
+    """What a screen reader needs that pandoc leaves out: each picture's description in both
+    places Word keeps one (pandoc puts the image's file name in the second, which some readers
+    announce), and the document's language in its properties and its default text style
+    (pandoc writes it only for languages other than English)."""
+    body = doc.element.body
+    for frame in body.iter(qn("wp:docPr")):
+        description = frame.get("descr") or ""
+        inline = frame.getparent()
+        for picture in inline.iter(qn("pic:cNvPr")):
+            picture.set("descr", description)
+    tag = language_tag(meta.lang)  # en-GB, fr-FR, ar-SA
+    doc.core_properties.language = tag
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    for properties in defaults.iter(qn("w:rPr")):
+        lang = _ensure(properties, "w:lang", _RPR)
+        attribute = "w:bidi" if meta.right_to_left else "w:val"
+        if not (lang.get(qn(attribute)) or "").startswith(meta.lang):
+            lang.set(qn(attribute), tag)
 
 
 def _shade_highlighted_rows(doc: WordDocument) -> None:
