@@ -62,8 +62,11 @@ def build(
     version: str | None = None,
     lang: str | None = None,
     inputs_key: str | None = None,
+    draft: bool = False,
 ) -> BuildResult:
     """Every output of the content; ``version`` (a release's) replaces operation.yaml's.
+
+    ``draft`` (``--draft``) prints the version as a draft's, with a DRAFT mark on every page.
 
     With ``lang``, only that language's outputs are written; the others are kept from the last
     build (and leak-checked again with the new ones). ``inputs_key`` (``cache.inputs_key``,
@@ -73,6 +76,8 @@ def build(
     progress(f"{content_dir}: valid ({len(content.index)} items); writing the outputs")
     if version is not None:
         content = content.released_as(version)
+    if draft and not is_draft(content.operation.get("version")):
+        content = content.released_as(f"{content.operation.get('version') or ''}-draft".lstrip("-"))
     languages = output_languages(content, lang)
     final = out_dir / content.operation["id"]
     result = _publish(
@@ -448,7 +453,13 @@ def docx_meta(
         landscape=doc.landscape,
         lang=lang,
         right_to_left=is_right_to_left(lang),
+        draft=is_draft(op.get("version")),
     )
+
+
+def is_draft(version: object) -> bool:
+    """A version that says it is a draft ("2027.1-draft", "Draft 2") prints as one."""
+    return "draft" in str(version or "").casefold()
 
 
 def _banner(doc: Document, country: str, year: int, _: Callable[[str], str] = str) -> str:
