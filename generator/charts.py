@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .cache import OutputCache, code_digest, fingerprint, produce
-from .i18n import N_, Translate, compact, language_suffix, number, translator
+from .i18n import N_, Translate, compact, language_suffix, number, percent, translator
 from .tracking import in_order
 from .writers import write_atomically
 
@@ -29,21 +29,38 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 Job = tuple[Mapping[str, Any], Path, str]  # an indicator, its chart's path, the language
-SIZE_INCHES = (3.2, 1.6)  # shown 6 cm wide in Word: fonts are sized to read at that scale
-DPI = 150
-BAR, BASELINE, TARGET = "#1F4E79", "#7F7F7F", "#2E7D32"
+CM = 1 / 2.54  # inches
+# Charts are drawn at the size Word places them (templates: {width=6cm}, {width=14cm}), so that
+# a point in the figure is a point on paper: labels of 7 pt print at 7 pt, and 300 dots per inch
+# is print quality at that size.
+INDICATOR_CM = (6.0, 3.6)
+PIN_CM = (14.0, 6.4)
+SIZE_INCHES = (INDICATOR_CM[0] * CM, INDICATOR_CM[1] * CM)
+DPI = 300
+SMALLEST_PT = 7  # the smallest text a printed chart may carry
+# Colours told apart in greyscale print by lightness, and lines by their dash too: mid-blue bars,
+# the baseline dashed mid-grey, the target solid near-black.
+BAR, BASELINE, TARGET = "#6A9FCF", "#7F7F7F", "#1A1A1A"
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.linewidth": 0.6,
+    "font.size": SMALLEST_PT,
+    "axes.linewidth": 0.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "xtick.major.size": 2,
     "ytick.major.size": 2,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "xtick.major.pad": 1.5,
+    "ytick.major.pad": 1.5,
+    "xtick.labelsize": SMALLEST_PT,
+    "ytick.labelsize": SMALLEST_PT,
     "savefig.facecolor": "white",
 }
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "pourcentage", "porcentaje"})
+
+
+def is_percent(unit: object) -> bool:
+    """An indicator measured in per cent (``unit: percent``, ``%``…)."""
+    return str(unit or "").strip().casefold() in PERCENT_UNITS
 
 
 @contextmanager
@@ -188,6 +205,13 @@ class Labels:
     def compact(self, value: float) -> str:
         return compact(value, self.lang)
 
+    def figure(self, value: float, unit: object = None, short: bool = False) -> str:
+        """A value as printed: "38%" ("38 %" in French) for a percentage, else a number,
+        compact (2.5M) when ``short``."""
+        if is_percent(unit):
+            return percent(value / 100, self.lang)
+        return self.compact(value) if short else self.number(value)
+
 
 PIN_CHART = "people-in-need.png"
 AGE_GROUPS = (
@@ -195,7 +219,7 @@ AGE_GROUPS = (
     ("adults", N_("Adults")),
     ("elderly", N_("Older people")),
 )
-FEMALE, MALE = "#B5446E", "#1F4E79"
+FEMALE, MALE = "#E9A3B8", "#1F4E79"  # light and dark: apart in greyscale too
 
 
 def write_pin_chart(
@@ -227,17 +251,19 @@ def draw_pin(totals: Mapping[str, float], labels: Labels | None = None) -> Figur
     """Grouped bars, female and male side by side for each age group."""
     labels = labels or Labels()
     _ = labels.text
-    figure = _figure((4.8, 2.2))
-    axes = figure.add_axes((0.13, 0.14, 0.83, 0.74))  # room for "600 ألف"
+    figure = _figure((PIN_CM[0] * CM, PIN_CM[1] * CM))
+    axes = figure.add_axes((0.1, 0.13, 0.87, 0.75))  # room for "600 ألف"
     sexes = (("f", FEMALE, _("Female")), ("m", MALE, _("Male")))
     for offset, (sex, colour, name) in enumerate(sexes):
         values = [totals[f"{sex}_{age}"] for age, _ in AGE_GROUPS]
         xs = [x + (offset - 0.5) * 0.38 for x in range(len(values))]
-        axes.bar(xs, values, width=0.36, color=colour, label=name)
-        _label_bars(axes, xs, values, labels.compact, fontsize=7)
+        axes.bar(xs, values, width=0.36, color=colour, label=name, edgecolor="black", linewidth=0.4)
+        _label_bars(axes, xs, values, labels.compact, fontsize=8)
     axes.set_xticks(range(len(AGE_GROUPS)), [_(label) for _key, label in AGE_GROUPS])
+    axes.tick_params(labelsize=8)
     axes.set_ylim(0, max(totals.values()) * 1.2)
     axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
+    axes.set_ylabel(_("People in need"), fontsize=8)
     axes.legend(frameon=False, fontsize=8, loc="upper right")
     return figure
 
@@ -259,6 +285,9 @@ def _label_bars(
             ha="center",
             va="bottom",
             fontsize=fontsize,
+            # a white ground: a reference line crossing the label never runs through its figures
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"},
+            zorder=5,
         )
 
 
@@ -271,35 +300,49 @@ def write_indicator_chart(
 
 
 def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
-    """Results as bars per period, each with its value, the baseline dashed and the target as a
-    green line, each named with its value. Labelled directly, with no y axis: the axis and its
-    ticks cost more to draw than the rest of the chart and tell the reader nothing more."""
+    """Results as bars per period on an axis in the indicator's unit ("%" for a percentage),
+    each bar with its value; the baseline dashed and the target solid across them, each named
+    with its value at the right. Every text is at least 7 pt at the printed size."""
     labels = labels or Labels()
     _ = labels.text
+    unit = indicator.get("unit")
     axes = _indicator_axes()
     results = in_order(indicator["results"])
     values = [r["value"] for r in results]
     xs = range(len(values))
-    axes.bar(xs, values, width=0.55, color=BAR)
+    axes.bar(xs, values, width=0.55, color=BAR, edgecolor="black", linewidth=0.4)
     named = _labelled(len(values))
-    size = 8 if len(values) <= 3 else 7
-    value_text = labels.number if len(values) <= 3 else labels.compact
-    _label_bars(axes, named, [values[x] for x in named], value_text, fontsize=size)
-    for x in named:
-        axes.annotate(
-            results[x]["period"].replace("-", "\n"), (x, 0), xytext=(0, -3),
-            textcoords="offset points", ha="center", va="top", fontsize=size, linespacing=1.1,
-        )  # fmt: skip
-    axes.axhline(0, color="black", linewidth=0.6)
+    short = len(values) > 3
+    _label_bars(
+        axes,
+        named,
+        [values[x] for x in named],
+        lambda value: labels.figure(value, unit, short=short),
+        fontsize=SMALLEST_PT,
+    )
+    axes.set_xticks(
+        list(named), [results[x]["period"].replace("-", "\n") for x in named], linespacing=1.0
+    )
     axes.set_xlim(-0.6, max(len(values), 1) - 0.4)
     baseline, target = indicator.get("baseline"), indicator.get("target")
-    _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels)
-    _reference_line(axes, target, _("Target"), TARGET, "-", labels)
     top = max([*values, *_measures(indicator), 1])
-    axes.set_ylim(0, top * 1.2)
+    axes.set_ylim(0, top * 1.25)
+    names = _apart([m["value"] if m else None for m in (baseline, target)], gap=top * 1.25 * 0.16)
+    _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels, unit, names[0])
+    _reference_line(axes, target, _("Target"), TARGET, "-", labels, unit, names[1])
+    axes.yaxis.set_major_locator(_ticks())
+    axes.yaxis.set_major_formatter(lambda value, _pos: labels.figure(value, unit, short=True))
+    if unit and not is_percent(unit):
+        axes.set_ylabel(str(unit), fontsize=SMALLEST_PT, labelpad=1)
     if not values:
         axes.text(0, top * 0.6, _("No results yet"), ha="center", color=BASELINE)
     return axes.figure  # type: ignore[return-value]
+
+
+def _ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=3, min_n_ticks=2)
 
 
 MOST_LABELS = 4  # periods (2027 over Q1) side by side under the bars before they collide
@@ -320,13 +363,14 @@ def _indicator_axes() -> Axes:
     costs more than drawing a chart on it, and the bytes written are the same."""
     axes = getattr(_canvas, "axes", None)
     if axes is None:
-        axes = _figure(SIZE_INCHES).add_axes((0.04, 0.17, 0.52, 0.72))  # the rest: the lines' names
-        axes.set_axis_off()
+        # left: the axis and its unit; right: the reference lines' names
+        axes = _figure(SIZE_INCHES).add_axes((0.2, 0.2, 0.5, 0.74))
         _canvas.axes = axes
     for container in list(axes.containers):
         container.remove()
     for artist in [*axes.patches, *axes.texts, *axes.lines]:
         artist.remove()
+    axes.set_ylabel("")
     return axes
 
 
@@ -337,23 +381,97 @@ def _reference_line(
     colour: str,
     style: str,
     labels: Labels,
+    unit: object = None,
+    name_at: float | None = None,
 ) -> None:
     if not measure:
         return
-    axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9)
+    axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9, zorder=4)
     axes.annotate(
-        f"{name} {_short(measure['value'], labels)}",
-        (1.02, measure["value"]),
+        f"{name} {_short(measure['value'], labels, unit)}",
+        (1.03, measure["value"] if name_at is None else name_at),
         xycoords=("axes fraction", "data"),
         va="center",
-        fontsize=8,
+        fontsize=SMALLEST_PT,
         color=colour,
     )
 
 
-def _short(value: float, labels: Labels) -> str:
+def _apart(heights: list[float | None], gap: float) -> list[float | None]:
+    """Where the baseline's and the target's names go: at their lines, or pushed apart by
+    ``gap`` (the height of a 7 pt line) when the lines are too close for both to be read."""
+    low, high = heights
+    if low is None or high is None or abs(high - low) >= gap:
+        return heights
+    middle, half = (low + high) / 2, gap / 2
+    return [middle - half, middle + half] if low <= high else [middle + half, middle - half]
+
+
+def _short(value: float, labels: Labels, unit: object = None) -> str:
     """A reference line's value, compact from 10,000 so that its name still fits beside it."""
-    return labels.compact(value) if abs(value) >= 10_000 else labels.number(value)
+    return labels.figure(value, unit, short=abs(value) >= 10_000)
+
+
+def alt_text(indicator: Mapping[str, Any], lang: str = "en") -> str:
+    """What an indicator's chart shows, in words, for a reader who cannot see it: "Verified
+    incidents fell from 420 in December 2026 to 372 in 2027-Q2; target 300 by December 2027"."""
+    labels = Labels(lang)
+    _ = labels.text
+    unit = indicator.get("unit")
+    what = str(indicator.get("text") or "").strip().rstrip(".")
+    results = in_order(indicator.get("results") or [])
+    baseline, target = indicator.get("baseline"), indicator.get("target")
+    start: tuple[float, str] | None = None
+    if baseline:
+        start = (baseline["value"], _month(baseline.get("date"), lang))
+    elif len(results) > 1:
+        start = (results[0]["value"], results[0]["period"])
+    if results:
+        end = (results[-1]["value"], results[-1]["period"])
+        words = {
+            "what": what,
+            "end": labels.figure(end[0], unit),
+            "end_when": end[1],
+        }
+        if start is None:
+            sentence = _("{what}: {end} in {end_when}").format(**words)
+        else:
+            words |= {"start": labels.figure(start[0], unit), "start_when": start[1]}
+            if end[0] < start[0]:
+                pattern = _("{what} fell from {start} in {start_when} to {end} in {end_when}")
+            elif end[0] > start[0]:
+                pattern = _("{what} rose from {start} in {start_when} to {end} in {end_when}")
+            else:
+                pattern = _("{what} stayed at {end} from {start_when} to {end_when}")
+            sentence = pattern.format(**words)
+    else:
+        sentence = _("{what}: no results yet").format(what=what)
+    if target:
+        by = _month(target.get("date"), lang)
+        goal = labels.figure(target["value"], unit)
+        sentence += "; " + (
+            _("target {target} by {when}").format(target=goal, when=by)
+            if by
+            else _("target {target}").format(target=goal)
+        )
+    return sentence.strip()
+
+
+def _month(value: object, lang: str) -> str:
+    """2026-12 as "December 2026" in the reader's language; anything else as written."""
+    import datetime as dt
+    import re
+
+    from babel.dates import format_date
+
+    from .i18n import babel_locale
+
+    text = str(value or "")
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return text
+    day = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return format_date(day, format="LLLL y", locale=babel_locale(lang))
 
 
 def _measures(indicator: Mapping[str, Any]) -> list[float]:

@@ -17,7 +17,7 @@ import jinja2
 
 from . import columns, i18n
 from . import schema as s
-from .charts import charts_folder
+from .charts import Labels, alt_text, charts_folder
 from .documents import Document
 from .errors import BuildFailed
 from .mdtext import one_line
@@ -134,9 +134,17 @@ def environment(
         number=_number,
         compact=_compact,
         percent=_percent,
+        natural_list=lambda items, lang="en", style="standard": i18n.natural_list(
+            list(items), lang, style
+        ),
         yaml_string=_yaml_string,
         by_risk=_by_risk,
         dashes=columns.dashes,
+        without_empty_columns=columns.without_empty_columns,
+        figure=lambda value, unit=None, lang="en": (
+            Labels(lang).figure(value, unit) if value is not None else "–"
+        ),
+        chart_alt=alt_text,
         chronological=in_order,
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )
