@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .cache import OutputCache, code_digest, fingerprint, produce
-from .i18n import N_, Translate, compact, language_suffix, number, percent, translator
+from .i18n import (
+    N_,
+    Translate,
+    compact,
+    language_suffix,
+    natural_list,
+    number,
+    percent,
+    translator,
+)
 from .tracking import in_order
 from .writers import write_atomically
 
@@ -364,7 +373,7 @@ def _indicator_axes() -> Axes:
     axes = getattr(_canvas, "axes", None)
     if axes is None:
         # left: the axis and its unit; right: the reference lines' names
-        axes = _figure(SIZE_INCHES).add_axes((0.2, 0.2, 0.5, 0.74))
+        axes = _figure(SIZE_INCHES).add_axes((0.16, 0.2, 0.4, 0.74))
         _canvas.axes = axes
     for container in list(axes.containers):
         container.remove()
@@ -449,11 +458,12 @@ def alt_text(indicator: Mapping[str, Any], lang: str = "en") -> str:
     if target:
         by = _month(target.get("date"), lang)
         goal = labels.figure(target["value"], unit)
-        sentence += "; " + (
+        aim = (
             _("target {target} by {when}").format(target=goal, when=by)
             if by
             else _("target {target}").format(target=goal)
         )
+        sentence = natural_list([sentence, aim], lang, "parts")
     return sentence.strip()
 
 

@@ -170,7 +170,7 @@ def natural_list(items: list[str] | tuple[str, ...], lang: str, style: str = "st
         return ""
     if style == "parts" and len(shown) > 1:
         return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
-    if len(shown) > 1 and any(sign in item for item in shown for sign in (",", "،")):
+    if len(shown) > 1 and any(_LIST_COMMA.search(item) for item in shown):
         # items that hold commas themselves ("Upper Tarvan: Sarnow, Dravo and Hesk districts")
         # are told apart by semicolons, as style guides write such lists
         return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
@@ -178,6 +178,7 @@ def natural_list(items: list[str] | tuple[str, ...], lang: str, style: str = "st
 
 
 _SEMICOLON = {"fr": "\u202f; ", "ar": "؛ "}
+_LIST_COMMA = re.compile(r",(?!\d)|،")  # a comma between words, not in 78,000
 
 
 def long_date(value: dt.date, lang: str) -> str:
