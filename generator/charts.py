@@ -42,7 +42,7 @@ CM = 1 / 2.54  # inches
 # Charts are drawn at the size Word places them (templates: {width=6cm}, {width=14cm}), so that
 # a point in the figure is a point on paper: labels of 7 pt print at 7 pt, and 300 dots per inch
 # is print quality at that size.
-INDICATOR_CM = (6.0, 3.6)
+INDICATOR_CM = (5.6, 3.4)  # a little narrower than its column, which may be right-to-left
 PIN_CM = (14.0, 6.4)
 SIZE_INCHES = (INDICATOR_CM[0] * CM, INDICATOR_CM[1] * CM)
 DPI = 300
@@ -373,7 +373,7 @@ def _indicator_axes() -> Axes:
     axes = getattr(_canvas, "axes", None)
     if axes is None:
         # left: the axis and its unit; right: the reference lines' names
-        axes = _figure(SIZE_INCHES).add_axes((0.16, 0.2, 0.4, 0.74))
+        axes = _figure(SIZE_INCHES).add_axes((0.17, 0.2, 0.37, 0.74))
         _canvas.axes = axes
     for container in list(axes.containers):
         container.remove()

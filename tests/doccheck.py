@@ -146,16 +146,20 @@ def page_texts(pdf: Path) -> list[str]:
 
 
 def lone_fragments(pdf: Path, fewest: int = 3) -> list[int]:
-    """Pages but the last holding fewer than ``fewest`` lines besides the header and footer
-    (the lines every page has, page numbers aside): a stranded row, heading or word."""
-    pages = [
-        [line.strip() for line in page.splitlines() if line.strip()] for page in page_texts(pdf)
-    ]
-    if len(pages) < 2:
+    """Pages but the last holding fewer than ``fewest`` lines besides the header and footer:
+    a stranded row, heading or word."""
+    return fragment_pages(page_texts(pdf), fewest)
+
+
+def fragment_pages(pages: list[str], fewest: int = 3) -> list[int]:
+    """The numbers of the pages but the last with fewer than ``fewest`` lines that are not
+    on every page (the header and footer, page numbers aside)."""
+    lines = [[ln.strip() for ln in page.splitlines() if ln.strip()] for page in pages]
+    if len(lines) < 2:
         return []
-    common = set.intersection(*({re.sub(r"\d+", "#", ln) for ln in page} for page in pages))
-    body = [[ln for ln in page if re.sub(r"\d+", "#", ln) not in common] for page in pages]
-    return [n + 1 for n, lines in enumerate(body[:-1]) if len(lines) < fewest]
+    common = set.intersection(*({re.sub(r"\d+", "#", ln) for ln in page} for page in lines))
+    body = [[ln for ln in page if re.sub(r"\d+", "#", ln) not in common] for page in lines]
+    return [n + 1 for n, page in enumerate(body[:-1]) if len(page) < fewest]
 
 
 def _run(command: list[str]) -> str:

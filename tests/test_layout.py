@@ -246,6 +246,19 @@ def test_chart_alt_text_says_what_the_chart_shows() -> None:
 
 
 # -- on paper -----------------------------------------------------------------------------------
+def test_a_page_with_a_lone_fragment_is_seen_by_the_check() -> None:
+    """The check itself, on page texts as pdftotext gives them: Annex 2's page holding the
+    single word "Tarvan" between its banners is caught; a short last page is not."""
+    banner, footer = "Norvania · 2027 · PUBLIC", "Norvania · 2027 · PUBLIC · Page {n} of 3"
+    full = "\n".join(f"Row {n} of the partners table" for n in range(30))
+    pages = [
+        f"{banner}\n{full}\n{footer.format(n=1)}",
+        f"{banner}\nTarvan\n{footer.format(n=2)}",
+        f"{banner}\nLast words.\n{footer.format(n=3)}",
+    ]
+    assert doccheck.fragment_pages(pages) == [2]
+
+
 def test_no_printed_page_holds_a_lone_fragment(example_build: BuildResult, tmp_path: Path) -> None:
     """LibreOffice's print of every document: no page but the last with fewer than three lines
     (a stranded row, heading or word); every page carries its DRAFT mark and "Page X of Y"."""

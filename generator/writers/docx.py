@@ -205,7 +205,9 @@ _TRPR = _order(
     "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader "
     "tblCellSpacing jc hidden ins del trPrChange"
 )
-TOC_FROM_PAGES = 4  # a document estimated longer than three pages gets a table of contents
+# A document estimated longer than three pages gets a table of contents. The estimate errs
+# long (a three-page annex may get one), never short: a long document without one is worse.
+TOC_OVER_PAGES = 3.0
 TOC_LEVELS = 2
 TOC_STYLE = "TOC Heading"
 DRAFT_STYLE = "Draft mark"
@@ -226,7 +228,7 @@ def lay_out_for_print(doc: WordDocument, meta: DocxMeta) -> None:
         if meta.draft:
             paragraph = section.header.add_paragraph(_("DRAFT — not for publication"))
             paragraph.style = draft_style
-    if estimated_pages(doc, meta.landscape) >= TOC_FROM_PAGES:
+    if estimated_pages(doc, meta.landscape) > TOC_OVER_PAGES:
         _table_of_contents(doc, _("Contents"))
 
 
@@ -378,25 +380,33 @@ def estimated_pages(doc: WordDocument, landscape: bool) -> float:
     return lines / _PAGE_LINES[landscape]
 
 
-def _paragraph_lines(paragraph: BaseOxmlElement, width_cm: float) -> float:
+def _paragraph_lines(paragraph: BaseOxmlElement, width_cm: float, scale: float = 1.0) -> float:
+    """Lines of text (``scale``: their height against a body line) plus pictures' heights."""
     text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
     pictures = sum(
         int(extent.get("cy", "0")) / _EMU_PER_LINE for extent in paragraph.iter(qn("wp:extent"))
     )
-    return max(1.0 if text else 0.0, -(-len(text) // (width_cm * _LINE_CHARS_PER_CM))) + pictures
+    chars = max(width_cm * _LINE_CHARS_PER_CM / scale, 1.0)
+    return max(1.0 if text else 0.0, -(-len(text) // chars)) * scale + pictures
 
 
 def _table_lines(table: BaseOxmlElement) -> float:
+    """Rows at their tallest cell (9 pt text), each at least a line and its padding; a row
+    that cannot break leaves, on average, half a row empty at the foot of a page."""
     widths = [
         int(col.get(qn("w:w"), "0")) / _TWIPS_PER_CM
         for col in table.iterfind(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")
     ]
     lines = 0.0
     for row in table.iterfind(qn("w:tr")):
-        cells = row.findall(qn("w:tc"))
-        tallest = 1.0
-        for n, cell in enumerate(cells):
-            width = max(widths[n] if n < len(widths) else 2.0, 1.0) * 1.1  # 9 pt text
-            tallest = max(tallest, sum(_paragraph_lines(p, width) for p in cell.iter(qn("w:p"))))
-        lines += tallest * 0.9 + 0.4
-    return lines
+        tallest = 0.75
+        for n, cell in enumerate(row.findall(qn("w:tc"))):
+            width = max((widths[n] if n < len(widths) else 2.0) - 0.4, 0.8)
+            height = sum(_paragraph_lines(p, width, _CELL_SCALE) for p in cell.iter(qn("w:p")))
+            tallest = max(tallest, height)
+        lines += tallest + 0.3
+    rows = len(table.findall(qn("w:tr")))
+    return lines + (lines / rows / 2 if rows else 0)
+
+
+_CELL_SCALE = 0.75  # 9 pt table text on 10.5 pt lines, against 10 pt body text on 14 pt lines
