@@ -270,3 +270,38 @@ def test_no_printed_page_holds_a_lone_fragment(example_build: BuildResult, tmp_p
             assert "DRAFT" in page and f"Page {n} of {len(pages)}" in page, (source.name, n)
         if len(pages) > 3:
             assert 'TOC \\o "1-2"' in doccheck.document_xml(source), source.name
+
+
+def test_chart_text_is_at_least_7_pt_at_the_printed_size() -> None:
+    """A chart is drawn at the size Word places it, so its font sizes are printed sizes."""
+    from matplotlib.text import Text
+
+    from generator.charts import INDICATOR_CM, Labels, _style, draw
+
+    indicator = {
+        "unit": "percent",
+        "baseline": {"value": 64},
+        "target": {"value": 35},
+        "results": [{"period": f"202{n}-H1", "value": 40 + n} for n in range(6)],
+    }
+    with _style():
+        figure = draw(indicator, Labels("fr"))
+        figure.canvas.draw()
+        texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+        size = tuple(round(x * 2.54, 2) for x in figure.get_size_inches())
+    shown = {t.get_text() for t in texts}
+    assert size == INDICATOR_CM
+    assert min(t.get_fontsize() for t in texts) >= 7
+    assert "Cible 35\u00a0%" in shown and "45\u00a0%" in shown  # "%" in the language's form
+
+
+def _lightness(colour: str) -> float:
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_chart_colours_stay_apart_in_greyscale() -> None:
+    from generator.charts import BAR, FEMALE, MALE, TARGET
+
+    assert abs(_lightness(FEMALE) - _lightness(MALE)) > 0.3
+    assert abs(_lightness(BAR) - _lightness(TARGET)) > 0.3

@@ -98,8 +98,6 @@ def _pandoc(markdown: str, out: Path, resources: Path, extra: list[str] | None =
 
 def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | None) -> None:
     doc = open_docx(str(path))
-    if edit is not None:
-        edit(doc)
     for section in doc.sections:
         if meta.landscape:
             _landscape(section)
@@ -107,6 +105,8 @@ def _finish(path: Path, meta: DocxMeta, edit: Callable[[WordDocument], None] | N
         _banner(section.footer, meta.banner, page_number=False)
     _shade_highlighted_rows(doc)
     lay_out_for_print(doc, meta)
+    if edit is not None:  # after the layout, so that it compares a finished old and new body
+        edit(doc)
     if meta.right_to_left:
         make_right_to_left(doc)
     props = doc.core_properties
