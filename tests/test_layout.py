@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from docx import Document
 
 from generator import schema as s
 from generator.build import BuildResult, build
 from generator.charts import alt_text
+from generator.cli import main
 from generator.columns import without_empty_columns
 from generator.i18n import natural_list
 from generator.model import walk_records
@@ -141,6 +143,20 @@ def test_a_version_without_draft_prints_no_draft_mark(content: Path, tmp_path: P
     plan = result.op_dir / "public" / "hrp-protection-section.docx"
     assert "DRAFT" not in all_text(plan)
     assert "Published" in all_text(plan)
+
+
+def test_build_draft_marks_a_version_that_does_not_say_draft(
+    content: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    replace_in(content / "operation.yaml", '"2027.1-draft"', '"2027.1"')
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", "--content", str(content), "--out", str(out), "--draft"])
+    assert result.exit_code == 0, result.output
+    plan = out / "norvania-2027" / "public" / "hrp-protection-section.docx"
+    doc = Document(str(plan))
+    assert "DRAFT" in " ".join(p.text for p in doc.sections[0].header.paragraphs)
+    cover = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}
+    assert cover["Document version"] == "2027.1-draft (draft, not for publication)"
 
 
 def test_long_documents_have_a_table_of_contents(example_build: BuildResult) -> None:
