@@ -223,6 +223,7 @@ def lay_out_for_print(doc: WordDocument, meta: DocxMeta) -> None:
     draft_style = DRAFT_STYLE if DRAFT_STYLE in names else "Classification banner"
     for table in doc.element.body.iter(qn("w:tbl")):
         _keep_rows_whole(table)
+    _keep_introductions_with_what_follows(doc)
     for section in doc.sections:
         _page_x_of_y(section.footer, _("Page {page} of {pages}"))
         if meta.draft:
@@ -243,6 +244,20 @@ def _keep_rows_whole(table: BaseOxmlElement) -> None:
         if row in header or index == len(rows) - 2:
             for paragraph in row.iter(qn("w:p")):
                 _keep_with_next(paragraph)
+
+
+def _keep_introductions_with_what_follows(doc: WordDocument) -> None:
+    """A paragraph that introduces a table, or a list ("Exposed to:"), stays on the page of
+    what it introduces: a heading's intro text would otherwise be stranded as one was in
+    Annex 3."""
+    body = doc.element.body
+    for child in body.iterchildren(qn("w:p")):
+        following = child.getnext()
+        while following is not None and following.tag == qn("w:bookmarkStart"):
+            following = following.getnext()
+        text = "".join(t.text or "" for t in child.iter(qn("w:t"))).rstrip()
+        if following is not None and (following.tag == qn("w:tbl") or text.endswith(":")):
+            _keep_with_next(child)
 
 
 def _keep_with_next(paragraph: BaseOxmlElement) -> None:
