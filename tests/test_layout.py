@@ -321,3 +321,26 @@ def test_chart_colours_stay_apart_in_greyscale() -> None:
 
     assert abs(_lightness(FEMALE) - _lightness(MALE)) > 0.3
     assert abs(_lightness(BAR) - _lightness(TARGET)) > 0.3
+
+
+@pytest.fixture(scope="module")
+def arabic(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The example in English and Arabic (right to left): only the Arabic files are read."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("arabic") / "content"
+    shutil.copytree(EXAMPLE, folder)
+    replace_in(folder / "operation.yaml", "languages: [en]", "languages: [en, ar]")
+    return build(folder, tmp_path_factory.mktemp("arabic-out"), lang="ar")
+
+
+def test_arabic_documents_keep_rows_whole_and_print_no_lone_fragment(
+    arabic: BuildResult, tmp_path: Path
+) -> None:
+    sources = sorted(arabic.op_dir.glob("**/*.ar.docx"))
+    assert len(sources) == 12
+    for source in sources:
+        assert doccheck.rows_without_cant_split(source) == 0, source.name
+    for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
+        assert doccheck.lone_fragments(pdf) == [], source.name
+        assert all("مسودة" in page for page in doccheck.page_texts(pdf)), source.name
