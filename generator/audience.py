@@ -2,7 +2,8 @@
 
 A view is a plain tree of dicts and lists holding only the records an audience may see, with
 references to unseen items removed, texts in one language and made inert (``mdtext``), and
-no classification left in it except ``marked`` on the first record of a confidential passage.
+no classification left in it except ``marked`` on every confidential record (whatever its
+parent's level: a reader of one row or paragraph must see that it is confidential).
 Templates and writers only ever receive a view.
 """
 
@@ -79,7 +80,7 @@ class _Filter:
         out: dict[str, Any] = {}
         if rec.classified and not rec.is_file:
             self.highest = max(self.highest, level)
-            out["marked"] = level >= s.CONFIDENTIAL > parent_level
+            out["marked"] = level >= s.CONFIDENTIAL
         scalars_visible = level <= self.max_level
         for name, ftype in rec.fields.items():
             value = record[name]

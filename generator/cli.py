@@ -161,7 +161,13 @@ def new(
 @CONTENT_OPTION
 @OUT_OPTION
 @LANG_OPTION
-def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Print the documents as a draft: the version gets '-draft' and every page a DRAFT mark."
+    " A version that already says 'draft' (2027.1-draft) is printed so without it.",
+)
+def build(content_dir: Path, out_dir: Path, lang: str | None, draft: bool) -> None:
     """Validate, then write every document (Word and Markdown) and check them for leaks.
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
@@ -171,7 +177,7 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
     A failed build leaves the previous one untouched. Outputs whose inputs did not change
     are kept as they were, and when nothing changed at all nothing is rewritten.
     """
-    key = outputs.inputs_key(content_dir, {"lang": lang})
+    key = outputs.inputs_key(content_dir, {"lang": lang, "draft": draft})
     fresh = outputs.up_to_date(content_dir, out_dir, key) if content_dir.is_dir() else None
     if fresh is not None:
         op_dir, warnings = fresh
@@ -181,7 +187,7 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
         return
     from .build import build as run_build
 
-    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
+    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key, draft=draft)
 
 
 @main.command("check-leaks")

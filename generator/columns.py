@@ -165,6 +165,28 @@ def dashes(
     ]
 
 
+EMPTY_CELLS = frozenset({"", "—", "–", "-"})
+
+
+def without_empty_columns(
+    table: tuple[Sequence[str], Sequence[Sequence[str]], Sequence[float] | None],
+) -> tuple[list[str], list[list[str]], list[float] | None]:
+    """A table without the columns that are empty (or a bare dash) in every row: a column
+    headed "Partners" with nothing under it tells a reader nothing, or something false.
+    A table without rows keeps its headers."""
+    headers, rows, weights = table
+    keep = [
+        n
+        for n in range(len(headers))
+        if not rows or any(str(row[n]).strip() not in EMPTY_CELLS for row in rows)
+    ]
+    return (
+        [headers[n] for n in keep],
+        [[row[n] for n in keep] for row in rows],
+        [weights[n] for n in keep] if weights else None,
+    )
+
+
 def _fit(needed: list[float], shares: list[float], page: float) -> list[float]:
     """Share ``page`` by weight, raising too-narrow columns to what they need and taking the
     difference from the others, still by weight."""

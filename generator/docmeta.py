@@ -43,12 +43,14 @@ def docx_meta(
         landscape=doc.landscape,
         lang=lang,
         right_to_left=is_right_to_left(lang),
+        draft=is_draft(op.get("version")),
     )
 
 
-def is_draft(content: Content) -> bool:
-    """A version with "draft" in it (2027.1-draft) is printed with a DRAFT mark on every page."""
-    return "draft" in str(content.operation.get("version", "")).lower()
+def is_draft(version: object) -> bool:
+    """A version that says it is a draft ("2027.1-draft", "Draft 2") is printed as one, with a
+    DRAFT mark on every page."""
+    return "draft" in str(version or "").casefold()
 
 
 def pdf_meta(content: Content, info: BuildInfo, doc: Document, lang: str | None = None) -> PdfMeta:
@@ -58,7 +60,7 @@ def pdf_meta(content: Content, info: BuildInfo, doc: Document, lang: str | None 
     return PdfMeta(
         document=docx_meta(content, info, doc, lang),
         page_of=_("page {page} of {pages}"),
-        draft_mark=_("DRAFT") if is_draft(content) else "",
+        draft_mark=_("DRAFT") if is_draft(content.operation.get("version")) else "",
     )
 
 

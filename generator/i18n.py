@@ -22,6 +22,7 @@ from typing import IO, Any
 import yaml
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -211,6 +212,27 @@ def period(value: str, lang: str) -> str:
         return str(value)
     name = labels[match["kind"]][int(match["n"]) - 1]
     return f"{name}\u00a0{match['year']}"
+
+
+def natural_list(items: list[str] | tuple[str, ...], lang: str, style: str = "standard") -> str:
+    """Names joined as the language writes a list: "A, B and C", "A, B et C", "A y B",
+    "A و B" (CLDR's patterns through Babel), never glued with "; " or ", ". Empty items are
+    left out. Items that hold commas, and ``style="parts"`` (label: value pairs), are
+    separated by the language's semicolon instead."""
+    shown = [str(item) for item in items if str(item).strip()]
+    if not shown:
+        return ""
+    if style == "parts" and len(shown) > 1:
+        return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
+    if len(shown) > 1 and any(_LIST_COMMA.search(item) for item in shown):
+        # items that hold commas themselves ("Upper Tarvan: Sarnow, Dravo and Hesk districts")
+        # are told apart by semicolons, as style guides write such lists
+        return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
+    return format_list(shown, locale=babel_locale(lang))
+
+
+_SEMICOLON = {"fr": "\u202f; ", "ar": "؛ "}
+_LIST_COMMA = re.compile(r",(?!\d)|،")  # a comma between words, not in 78,000
 
 
 def long_date(value: dt.date, lang: str) -> str:

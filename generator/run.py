@@ -258,7 +258,7 @@ class Executor:
         )
 
 
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\(<?([^)\s>]+)")
+_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\\n])*\]\(<?([^)\s>]+)")
 
 
 def check_images(markdown: str, document: Path, folder: Path) -> None:

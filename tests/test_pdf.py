@@ -102,7 +102,7 @@ def test_banner_page_numbers_and_draft_mark(example_build: BuildResult) -> None:
     reader = PdfReader(example_build.op_dir / INTERNAL_PLAN)
     pages = len(reader.pages)
     assert pages > 1
-    assert is_draft(load_and_validate(EXAMPLE))  # the example's version is 2027.1-draft
+    assert is_draft(load_and_validate(EXAMPLE).operation["version"])  # 2027.1-draft
     for number, page in enumerate(reader.pages, 1):
         text = words(page.extract_text())
         assert "CONFIDENTIAL — HCT Norvania · 2027 — do not forward" in text
