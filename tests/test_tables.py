@@ -148,7 +148,7 @@ def test_hno_prints_the_table_figures(example_build) -> None:
     from tests.docx_text import all_text, table_with_header
 
     hno = example_build.op_dir / "public/hno-protection-analysis.docx"
-    by_area = table_with_header(hno, "Geographic area")
+    by_area = table_with_header(hno, "Area", "People in need")
     assert by_area[1] == ["Upper Tarvan", "830,000", "360,000"]
     assert by_area[-1] == ["Total", "2,480,000", "1,120,000"]
     by_group = table_with_header(hno, "Population group", "People targeted")
