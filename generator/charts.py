@@ -390,7 +390,7 @@ def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
     with its value at the right. Every text is at least 7 pt at the printed size."""
     labels = labels or Labels()
     _ = labels.text
-    unit = indicator.get("unit")
+    unit = without_marks(str(indicator.get("unit") or "")) or None
     axes = _indicator_axes()
     results = in_order(indicator["results"])
     values = [r["value"] for r in results]
@@ -513,7 +513,7 @@ def alt_text(indicator: Mapping[str, Any], lang: str = "en") -> str:
     incidents fell from 420 in December 2026 to 372 in 2027-Q2; target 300 by December 2027"."""
     labels = Labels(lang)
     _ = labels.text
-    unit = indicator.get("unit")
+    unit = without_marks(str(indicator.get("unit") or "")) or None
     what = str(indicator.get("text") or "").strip().rstrip(".")
     results = in_order(indicator.get("results") or [])
     baseline, target = indicator.get("baseline"), indicator.get("target")
@@ -521,9 +521,9 @@ def alt_text(indicator: Mapping[str, Any], lang: str = "en") -> str:
     if baseline:
         start = (baseline["value"], _month(baseline.get("date"), lang))
     elif len(results) > 1:
-        start = (results[0]["value"], results[0]["period"])
+        start = (results[0]["value"], period(results[0]["period"], lang))
     if results:
-        end = (results[-1]["value"], results[-1]["period"])
+        end = (results[-1]["value"], period(results[-1]["period"], lang))
         words = {
             "what": what,
             "end": labels.figure(end[0], unit),

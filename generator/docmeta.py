@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import schema as s
 from .audience import Audience
 from .documents import Document
-from .i18n import is_right_to_left, translator
+from .i18n import is_right_to_left, translator, typography
 from .model import Content
 from .render import BuildInfo
 from .writers.docx import DocxMeta
@@ -34,7 +34,7 @@ def docx_meta(
     country = _plain(op["country"], lang)
     title = _(doc.title)
     return DocxMeta(
-        title=f"{country}: {title}",
+        title=typography(f"{country}: {title}", lang),  # French spacing in properties too
         subject=f"{country} {op['plan_year']} — {title}",
         author=_("Humanitarian Country Team, {country}").format(country=country),
         category=_(doc.classification_label),

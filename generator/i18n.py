@@ -113,7 +113,7 @@ def colon(lang: str) -> str:
 
 # French typography: a no-break space before ":" and a narrow one before ";", "!" and "?" (after
 # a word, a figure or a closing mark, never inside "https://" or "10:30"), and inside « ».
-_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
+_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]}»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
 _FRENCH_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
 _FRENCH_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
 _FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\n")
@@ -127,9 +127,17 @@ def typography(text: str, lang: str) -> str:
         return text
     front = _FRONT_MATTER.match(text)
     head, body = (front.group(0), text[front.end() :]) if front else ("", text)
-    body = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], body)
-    body = _FRENCH_OPEN_QUOTE.sub("«\u00a0", body)
-    return head + _FRENCH_CLOSE_QUOTE.sub("\u00a0»", body)
+    head = _FRONT_VALUE.sub(lambda m: m[1] + _french(m[2]), head)  # values, never the keys
+    return head + _french(body)
+
+
+_FRONT_VALUE = re.compile(r"^(\w+: )(.+)$", re.MULTILINE)
+
+
+def _french(text: str) -> str:
+    text = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], text)
+    text = _FRENCH_OPEN_QUOTE.sub("«\u00a0", text)
+    return _FRENCH_CLOSE_QUOTE.sub("\u00a0»", text)
 
 
 def list_separators(lang: str) -> tuple[str, str]:

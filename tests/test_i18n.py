@@ -420,7 +420,7 @@ def test_banners_and_properties_are_translated(built: BuildResult) -> None:
     banner = plan.sections[0].header.paragraphs[0].text
     assert banner.startswith("CONFIDENTIEL — EHP Norvanie")
     assert "ne pas transférer" in banner
-    assert plan.core_properties.title == "Norvanie: Plan d'action de l'EHP pour la protection"
+    assert plan.core_properties.title == "Norvanie\u00a0: Plan d'action de l'EHP pour la protection"
     arabic = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
     assert "علني" in arabic.sections[0].header.paragraphs[0].text
 
@@ -846,3 +846,18 @@ def test_arabic_charts_read_from_the_right() -> None:
         assert bool(bars.xaxis_inverted()) is mirrored
         names = [t.get_text() for t in bars.texts]
         assert ("النصف الأول\n2027" in names) is mirrored
+
+
+def test_every_colon_of_a_french_document_has_its_no_break_space(built: BuildResult) -> None:
+    """French typography everywhere: fixed labels and content text alike, Word and PDF."""
+    for name in (
+        "public/hrp-protection-section.fr.docx",
+        "internal/hct-protection-action-plan.fr.docx",
+    ):
+        text = "\n".join(story_texts(built.op_dir / name))
+        bare = [
+            text[max(0, m.start() - 30) : m.end() + 10]
+            for m in re.finditer(r"(?<=[^\s\u00a0\u202f]):(?=\s)", text)
+        ]
+        assert bare == [], (name, bare)
+        assert re.search("\u00a0:", text), name

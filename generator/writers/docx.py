@@ -29,6 +29,7 @@ from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tc
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..anchors import strip_anchors
 from ..errors import BuildFailed
 from ..i18n import translator
 from ..mdtext import is_safe_target, plain_text
@@ -180,7 +181,9 @@ def split_front_matter(markdown: str) -> tuple[dict[str, str], str]:
             f"the front matter of a template is not a YAML mapping ({loaded}): check that the "
             "template writes each value with the yaml_string filter"
         )
-    return {str(k): str(v) for k, v in loaded.items()}, markdown[match.end() :]
+    # Metadata reaches pandoc as literal text: the review's anchors (spans) have no place in it.
+    front = {str(k): strip_anchors(str(v)) for k, v in loaded.items()}
+    return front, markdown[match.end() :]
 
 
 def literal_markdown(text: str) -> str:
