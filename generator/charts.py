@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,8 +75,13 @@ PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "pourcentag
 
 
 def is_percent(unit: object) -> bool:
-    """An indicator measured in per cent (``unit: percent``, ``%``…)."""
-    return str(unit or "").strip().casefold() in PERCENT_UNITS
+    """An indicator measured in per cent (``unit: percent``, ``%``…), whether the unit comes with
+    Word's review anchors or a language mark around it (anchors.py, mdtext.in_language)."""
+    plain = _ANCHOR_SPAN.sub("", without_marks(str(unit or "")))
+    return plain.strip().casefold() in PERCENT_UNITS
+
+
+_ANCHOR_SPAN = re.compile(r"\[\]\{#[^}]*\}")
 
 
 @contextmanager
@@ -238,7 +244,9 @@ def _period_label(value: str, lang: str) -> str:
 
 
 SOURCE_WIDTH = 100  # characters of the source line that fit across the chart at 6 pt
-FEMALE, MALE = "#A8436B", "#1F4E79"  # apart in lightness, each 4.5:1 or more on white
+# Apart in lightness for greyscale print; bars are graphics outlined in black (WCAG 1.4.11 asks
+# 3:1 of a fill, and the outline gives more), so the lighter one only needs that.
+FEMALE, MALE = "#DE6C97", "#1F4E79"
 PIN_COLOURS = {"f": FEMALE, "m": MALE, "i": BASELINE, "*": MALE}
 
 

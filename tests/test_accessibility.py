@@ -99,10 +99,11 @@ def test_chart_colours_meet_wcag_contrast_on_white() -> None:
     ("No results yet"), which needs 4.5:1 (1.4.3)."""
     colours = chart_colours()
     assert {"BAR", "BASELINE", "TARGET", "FEMALE", "MALE"} <= set(colours)
+    writes_text = {"BASELINE", "TARGET"}  # the reference lines' names are in their colour
     weak = {
         n: round(contrast(c, "#FFFFFF"), 2)
         for n, c in colours.items()
-        if contrast(c, "#FFFFFF") < 4.5
+        if contrast(c, "#FFFFFF") < (4.5 if n in writes_text else 3.0)
     }
     assert weak == {}
 
@@ -138,7 +139,7 @@ def test_every_word_picture_has_its_chart_description(example_build: BuildResult
 def test_word_language_title_headings_and_header_rows(example_build: BuildResult) -> None:
     for path in word_files(example_build.op_dir):
         doc = WordDocument(str(path))
-        assert doc.core_properties.language == "en", path
+        assert doc.core_properties.language == "en-GB", path  # UN English
         assert doc.core_properties.title.startswith("Norvania: "), path
         defaults = doc.styles.element.find(f"{W}docDefaults")
         lang = next(defaults.iter(f"{W}lang"))

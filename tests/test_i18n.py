@@ -471,7 +471,6 @@ def test_latin_text_in_arabic_documents_is_isolated(built: BuildResult) -> None:
     ]
     version = next(t for t in raw if "2027.1-draft" in t)
     assert "\u20662027.1-draft\u2069" in version
-    assert any(t.startswith("\u2066SO1\u2069") for t in raw)
     sentence = next(t for t in raw if t.startswith("\u2066By the end of 2027"))
     assert sentence.endswith(".\u2069")  # the full stop inside: it stays at the sentence's end
     assert all(not t.startswith(".") for t in texts)
@@ -844,7 +843,7 @@ def test_arabic_charts_read_from_the_right() -> None:
         }
         bars = draw(indicator, Labels(lang)).axes[0]
         assert bool(bars.xaxis_inverted()) is mirrored
-        names = [t.get_text() for t in bars.texts]
+        names = [t.get_text() for t in bars.get_xticklabels()]
         assert ("النصف الأول\n2027" in names) is mirrored
 
 
