@@ -14,6 +14,7 @@ import io
 import os
 import pickle
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,24 @@ class TableReader:
         if not folder.is_dir():
             return []
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
-        return [t for t in (self.read(p) for p in paths if not p.name.startswith((".", "~$"))) if t]
+        paths = [p for p in paths if not p.name.startswith((".", "~$")) and self.readable(p)]
+        return [t for t in (self.read(p) for p in paths) if t]
+
+    def readable(self, path: Path) -> bool:
+        """A table is an ordinary file: a folder, a broken link or a pipe named like one is an
+        error with its name (a pipe would make the build wait for ever)."""
+        if path.is_file() and stat.S_ISREG(path.stat().st_mode):
+            return True
+        self.problems.append(
+            Problem(
+                path,
+                None,
+                "",
+                "named like a data table but not a file (a folder, a broken link or a pipe)",
+                "Rename it or move it out of data/.",
+            )
+        )
+        return False
 
     def read(self, path: Path) -> Table | None:
         """A table, from the parse cache when neither it nor its sidecar changed."""

@@ -18,6 +18,7 @@ from .model import Content, Translatable, Untranslated, walk_records
 from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult, pin_record
 from .translation_files import ImportedTranslations
 
+LARGEST = 10**15  # people and US dollars: far beyond any plan, within what the documents print
 SAME_EVERYWHERE = "all"  # {all: "UNHCR"}: one text, the same in every language
 # Matched with fullmatch: "$" would also accept a newline at the end of an id.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -414,6 +415,9 @@ class _Walker:
             )
             return None
         low, high = ftype.minimum, ftype.maximum
+        if abs(raw) > LARGEST:
+            self.error(where, f"{self.shown(raw)} is too large for a figure", "Check the digits.")
+            return None
         if (low is not None and raw < low) or (high is not None and raw > high):
             bounds = f"{low}-{high}" if high is not None else f"{low} or more"
             self.error(where, f"{self.shown(raw)} is not in {bounds}")
@@ -423,6 +427,9 @@ class _Walker:
     def check_number(self, _: s.Number, raw: Any, where: _Where) -> float | int | None:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             self.error(where, f"expected a number, got {self.shown(raw)}")
+            return None
+        if abs(raw) > LARGEST:
+            self.error(where, f"{self.shown(raw)} is too large for a figure", "Check the digits.")
             return None
         return raw
 

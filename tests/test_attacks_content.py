@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -522,3 +523,30 @@ def test_an_item_added_unmarked_to_the_example_stays_internal(content: Path) -> 
     public = json.dumps(view(loaded, Audience.PUBLIC), ensure_ascii=False)
     assert "Newly added driver" not in public
     assert "Newly added driver" in json.dumps(view(loaded, Audience.INTERNAL))
+
+
+def test_a_figure_too_large_to_print_is_refused(runner: CliRunner, content: Path) -> None:
+    line = replace_in(
+        content / "analysis.yaml",
+        "people_at_risk: 212000",
+        "people_at_risk: 99999999999999999999999999",
+    )
+    output = _refused(_validate(runner, content))
+    assert f"analysis.yaml:{line}: risks[R1].people_at_risk: " in output
+    assert "too large for a figure" in output and "unexpected failure" not in output
+
+
+@pytest.mark.parametrize("kind", ["folder", "broken link", "pipe"])
+def test_a_data_table_that_is_no_file_is_refused_by_name(
+    runner: CliRunner, content: Path, kind: str
+) -> None:
+    odd = content / "data" / "odd.csv"
+    if kind == "folder":
+        odd.mkdir()
+    elif kind == "broken link":
+        odd.symlink_to(content / "nowhere.csv")
+    else:
+        os.mkfifo(odd)
+    output = _refused(_validate(runner, content))  # a pipe would make it wait for ever
+    assert ".csv: named like a data table but not a file" in output
+    assert "unexpected failure" not in output

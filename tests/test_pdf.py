@@ -256,6 +256,18 @@ def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:
     )
 
 
+def test_links_within_the_document_and_thematic_breaks_make_no_failure(tmp_path: Path) -> None:
+    """Content text may link to a heading that is not there, or keep a link whose unsafe target
+    protdocs took away ("#"); a line of '---' is a thematic break. None stops the PDF."""
+    markdown = (
+        "# Title\n\nSee [below](#nowhere), [this](#) and [the web](https://example.org).\n\n"
+        "---\n\nAfter the break.\n"
+    )
+    write_pdf(markdown, tmp_path / "links.pdf", meta(), tmp_path)
+    text = " ".join(pdf_text(tmp_path / "links.pdf").split())
+    assert "See below, this and the web." in text and "After the break." in text
+
+
 def test_an_image_outside_the_documents_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "public"
     folder.mkdir()

@@ -134,7 +134,20 @@ function CodeBlock(block)
   return pandoc.Para(inlines)
 end
 
+-- A link inside the document ("#section", or "#" where protdocs took away an unsafe target)
+-- becomes Typst's reference to a label, which fails the whole PDF when no heading carries it:
+-- the PDF shows such a link's text alone. Links to web addresses stay links.
+function Link(link)
+  if link.target == "" or link.target:sub(1, 1) == "#" then
+    return link.content
+  end
+  return nil
+end
+
 return {
   { Figure = Figure },
-  { Image = Image, Div = Div, Span = Span, Table = Table, Code = Code, CodeBlock = CodeBlock },
+  {
+    Image = Image, Div = Div, Span = Span, Table = Table, Code = Code, CodeBlock = CodeBlock,
+    Link = Link,
+  },
 }
