@@ -802,9 +802,24 @@ def _check_public_defaults(walker: _Walker, loaded: LoadedContent) -> None:
 
 def _name_key(text: str) -> str:
     """A name as compared: case, accents, spacing and punctuation ignored ("U.N.H.C.R." is
-    "unhcr", "Médecins" is "medecins")."""
-    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    "unhcr", "Médecins" is "medecins"), and Cyrillic or Greek letters that look like Latin ones
+    read as those ("Tаrvan" with a Cyrillic а is "tarvan")."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_LOOK_ALIKES)
     return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+# Lower-case Cyrillic and Greek letters drawn like Latin ones (after casefold), by the Latin
+# letter they pass for: enough to keep a name typed with one of them from passing as another.
+_LOOK_ALIKES = str.maketrans(
+    {
+        **dict.fromkeys("аα", "a"), "в": "b", **dict.fromkeys("сϲ", "c"), "ԁ": "d",
+        **dict.fromkeys("еε", "e"), **dict.fromkeys("һн", "h"), **dict.fromkeys("іι", "i"),
+        "ј": "j", **dict.fromkeys("кκ", "k"), "ӏ": "l", "м": "m", "η": "n",
+        **dict.fromkeys("оο", "o"), **dict.fromkeys("рρ", "p"), "ԛ": "q", "ѕ": "s",
+        **dict.fromkeys("тτ", "t"), "υ": "u", "ν": "v", "ԝ": "w", **dict.fromkeys("хχ", "x"),
+        **dict.fromkeys("уγ", "y"),
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

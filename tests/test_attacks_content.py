@@ -74,6 +74,12 @@ TLF_HIGHLANDS = "Tarvan Liberation Front (TLF) highland sectors"  # a threat act
             f'members: [nrc, unicef, irc, nwsn, ohchr, "{NCHR}"',
             "analysis_team.members[5]",
         ),
+        (  # written with look-alike Cyrillic letters (о, а, е)
+            "strategic-objectives.yaml",
+            'support: [nrc, "Shelter/NFI and CCCM clusters"]',
+            'support: [nrc, "N\u043ervanian C\u043emmissi\u043en f\u043er Human Rights"]',
+            "strategic_objectives[SO1].actions[A3].support[1]",
+        ),
     ],
 )
 def test_a_non_public_partner_typed_as_free_text_is_refused(
