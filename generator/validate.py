@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1016,13 +1017,29 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     seen: dict[tuple[str, str], str] = {}
     for table in TableReader(walker.problems).read_folder(content.folder / "data"):
         if table.kind == PEOPLE_IN_NEED:
-            content.sections[f"data/{table.path.name}"] = pin_record(table)
+            record = pin_record(table)
+            content.sections[f"data/{table.path.name}"] = record
+            walker.names.extend(_table_names(record))
             continue
         for row in table.rows:
             _merge_result(walker, table, row["result"], seen)
     for indicator in walker.index.values():
         if indicator["_kind"] == "indicator":
             indicator["results"].sort(key=lambda r: r["period"] or "")
+
+
+def _table_names(table: dict[str, Any]) -> Iterator[_FreeName]:
+    """The words a people-in-need table prints (its title, its source, its areas and groups),
+    checked like any free text for the names of non-public partners, members and actors."""
+    where = _Where(Path(table["_file"]), table["_line"], "")
+    for field in ("title", "source"):
+        if isinstance(table.get(field), str):
+            yield _FreeName(where.child(field, where.line), table[field], table["_level"], False)
+    for row in [*table.get("rows", []), *table.get("groups", [])]:
+        for field in ("area", "group"):
+            if isinstance(row.get(field), str):
+                here = _Where(where.file, row.get("_line") or where.line, field)
+                yield _FreeName(here, row[field], table["_level"], False)
 
 
 def _reconcile_figures(walker: _Walker, content: Content) -> None:

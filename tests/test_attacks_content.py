@@ -556,3 +556,18 @@ def test_a_data_table_that_is_no_file_is_refused_by_name(
     output = _refused(_validate(runner, content))  # a pipe would make it wait for ever
     assert ".csv: named like a data table but not a file" in output
     assert "unexpected failure" not in output
+
+
+def test_a_non_public_name_in_a_public_data_table_is_refused(
+    runner: CliRunner, content: Path
+) -> None:
+    """A public table's area names are printed in the HNO and on the site like any text."""
+    table = content / "data" / "people-in-need.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(
+            "Marisk,Internally", "Tarvan Valley Paralegal Network,Internally"
+        ),
+        encoding="utf-8",
+    )
+    output = _refused(_validate(runner, content))
+    assert "people-in-need.csv:9: area: this free text is the name of partner 'tvpn'" in output
