@@ -31,6 +31,7 @@ from .i18n import (
     period,
     translator,
 )
+from .mdtext import without_marks
 from .pin import chart_series
 from .tracking import in_order
 from .writers import write_atomically
@@ -243,8 +244,10 @@ def write_pin_chart(
 
 
 def source_line(table: Mapping[str, Any]) -> str:
-    """The sidecar's source, title and date, as the documents print them under the chart."""
-    return ", ".join(str(table[key]) for key in ("source", "title", "date") if table.get(key))
+    """The sidecar's source, title and date, as the documents print them under the chart
+    (without the view's language marks, which only Word reads)."""
+    parts = (str(table[key]) for key in ("source", "title", "date") if table.get(key))
+    return without_marks(", ".join(parts))
 
 
 def draw_pin(
