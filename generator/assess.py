@@ -100,6 +100,8 @@ class Result:
     evidence: tuple[str, ...]
     missing: tuple[str, ...]
     benchmark_title: str = ""  # in the language of the view it was evaluated on
+    # the evidence as an HCT reads it: names and words, not ids, field paths or slugs
+    evidence_words: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON and templates; keys and values in a stable order."""
@@ -112,6 +114,7 @@ class Result:
             "status": self.status.value,
             "status_label": self.status.label,
             "evidence": list(self.evidence),
+            "evidence_words": list(self.evidence_words or self.evidence),
             "missing": list(self.missing),
         }
 
@@ -520,9 +523,37 @@ def evaluate(v: View, rules: Iterable[Rule] = RULES) -> list[Result]:
                 check.evidence,
                 missing,
                 _(BENCHMARKS[rule.benchmark]),
+                tuple(describe(evidence, v, _) for evidence in check.evidence),
             )
         )
     return results
+
+
+_TEAM_FIELDS = {
+    "analysis_team.lead": N_("the lead of the analysis team"),
+    "analysis_team.members": N_("the members of the analysis team"),
+    "analysis_team.update_frequency": N_("how often the analysis is updated"),
+}
+_SHORT_WORDS = 6  # a sentence-long item (an action, a threat) is named by its first words
+
+
+def describe(evidence: str, v: View, translate: Translate = str) -> str:
+    """One piece of evidence as annex 6 prints it for the HCT: an item's title or name (a
+    sentence cut to its first words), a field of the analysis in words, never a slug."""
+    if evidence in _TEAM_FIELDS:
+        return translate(_TEAM_FIELDS[evidence])
+    item = v.get("index", {}).get(evidence)
+    if not item:
+        return evidence
+    for key in ("title", "name", "group"):
+        if isinstance(item.get(key), str) and item[key].strip():
+            return f"{evidence} {item[key].strip()}"
+    return f"{evidence} {_shortened(str(item.get('text') or item.get('findings') or ''))}".strip()
+
+
+def _shortened(text: str) -> str:
+    words = " ".join(text.split()).rstrip(".").split(" ")
+    return " ".join(words) if len(words) <= _SHORT_WORDS else " ".join(words[:_SHORT_WORDS]) + "…"
 
 
 def assess(content: Content) -> list[Result]:

@@ -2,12 +2,14 @@
 
 A view is a plain tree of dicts and lists holding only the records an audience may see, with
 references to unseen items removed, texts in one language and made inert (``mdtext``), and
-no classification left in it except ``marked`` on the first record of a confidential passage.
+no classification left in it except ``marked`` on every confidential record (whatever its
+parent's level: a reader of one row or paragraph must see that it is confidential).
 Templates and writers only ever receive a view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -78,7 +80,7 @@ class _Filter:
         out: dict[str, Any] = {}
         if rec.classified and not rec.is_file:
             self.highest = max(self.highest, level)
-            out["marked"] = level >= s.CONFIDENTIAL > parent_level
+            out["marked"] = level >= s.CONFIDENTIAL
         scalars_visible = level <= self.max_level
         for name, ftype in rec.fields.items():
             value = record[name]
@@ -142,9 +144,18 @@ class _Filter:
         return self.text(target["name"])
 
 
-def view(content: Content, audience: Audience, lang: str | None = None) -> dict[str, Any]:
-    """What one audience may see of the content, in one language."""
-    flt = _Filter(content, audience, lang or content.languages[0])
+def view(
+    content: Content,
+    audience: Audience,
+    lang: str | None = None,
+    make_filter: Callable[[Content, Audience, str], _Filter] | None = None,
+) -> dict[str, Any]:
+    """What one audience may see of the content, in one language.
+
+    ``make_filter`` gives a subclass of the filter that makes the same decisions but notes what
+    it made (the Word anchors of ``anchors.py`` learn which record each text came from).
+    """
+    flt = (make_filter or _Filter)(content, audience, lang or content.languages[0])
     out: dict[str, Any] = {
         "operation": flt.record(content.operation, 0) if content.operation else {}
     }

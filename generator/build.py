@@ -17,6 +17,7 @@ from pathlib import Path
 from .audience import Audience, view
 from .cache import OutputCache, remember_inputs
 from .docmeta import docx_meta as docx_meta  # where `diff` used to find it
+from .docmeta import is_draft
 from .docmeta import tool_version as tool_version
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed, LeakFound
@@ -45,8 +46,10 @@ def build(
     version: str | None = None,
     lang: str | None = None,
     inputs_key: str | None = None,
+    draft: bool = False,
 ) -> BuildResult:
-    """Every output of the content; ``version`` (a release's) replaces operation.yaml's.
+    """Every output of the content; ``version`` (a release's) replaces operation.yaml's;
+    ``draft`` (``--draft``) prints the version as a draft's, with a DRAFT mark on every page.
 
     With ``lang``, that language's outputs are written, and those of every other language
     whose views changed since the last build (a record reclassified, a figure changed); the
@@ -60,6 +63,8 @@ def build(
     progress(f"{content_dir}: valid ({len(content.index)} items); writing the outputs")
     if version is not None:
         content = content.released_as(version)
+    if draft and not is_draft(content.operation.get("version")):
+        content = content.released_as(f"{content.operation.get('version') or ''}-draft".lstrip("-"))
     languages, keys = _languages_to_build(content, final, lang)
     outputs = plan(content.languages, languages, documents)
     kept = plan(content.languages, [x for x in content.languages if x not in languages], documents)

@@ -192,7 +192,17 @@ def inputs_key(content_dir: Path, options: dict[str, Any]) -> str:
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = epoch if epoch else dt.datetime.now(dt.UTC).date().isoformat()
-    return fingerprint(code_digest(), tree_digest(content_dir), sorted(options.items()), when)
+    return fingerprint(code_digest(), content_digest(content_dir), sorted(options.items()), when)
+
+
+def content_digest(content_dir: Path) -> str:
+    """The files a build reads as content: the folder's own files, data/ and translations/
+    (not an output folder kept inside it, such as an operation repository's build/)."""
+    if not content_dir.is_dir():
+        return fingerprint(None)
+    own = [(p.name, file_digest(p)) for p in sorted(content_dir.iterdir()) if p.is_file()]
+    folders = [(name, tree_digest(content_dir / name)) for name in ("data", "translations")]
+    return fingerprint(own, folders)
 
 
 def _record_of(content_dir: Path, out_dir: Path) -> Path:

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from . import layout
 from .cache import OutputCache, code_digest, fingerprint, produce
@@ -27,7 +27,9 @@ from .i18n import (
     Translate,
     compact,
     is_right_to_left,
+    natural_list,
     number,
+    percent,
     period,
     translator,
 )
@@ -41,21 +43,39 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 Job = tuple[Mapping[str, Any], Path, str]  # an indicator, its chart's path, the language
-SIZE_INCHES = (3.2, 1.6)  # shown 6 cm wide in Word: fonts are sized to read at that scale
-DPI = 150
-BAR, BASELINE, TARGET = "#1F4E79", "#7F7F7F", "#2E7D32"
+CM = 1 / 2.54  # inches
+# Charts are drawn at the size Word places them (templates: {width=6cm}, {width=14cm}), so that
+# a point in the figure is a point on paper: labels of 7 pt print at 7 pt, and 300 dots per inch
+# is print quality at that size.
+INDICATOR_CM = (5.6, 3.4)  # a little narrower than its column, which may be right-to-left
+PIN_CM = (14.0, 6.4)
+SIZE_INCHES = (INDICATOR_CM[0] * CM, INDICATOR_CM[1] * CM)
+DPI = 300
+SMALLEST_PT = 7  # the smallest text a printed chart may carry
+# Every colour reads at 4.5:1 or more on white (WCAG; the baseline's also writes "No results
+# yet"), and they stay apart in greyscale print by lightness and by dash: lighter blue bars, the
+# baseline dashed dark grey, the target solid near-black.
+BAR, BASELINE, TARGET = "#3B76AA", "#5C5C5C", "#1A1A1A"
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.linewidth": 0.6,
+    "font.size": SMALLEST_PT,
+    "axes.linewidth": 0.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "xtick.major.size": 2,
     "ytick.major.size": 2,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "xtick.major.pad": 1.5,
+    "ytick.major.pad": 1.5,
+    "xtick.labelsize": SMALLEST_PT,
+    "ytick.labelsize": SMALLEST_PT,
     "savefig.facecolor": "white",
 }
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "pourcentage", "porcentaje"})
+
+
+def is_percent(unit: object) -> bool:
+    """An indicator measured in per cent (``unit: percent``, ``%``…)."""
+    return str(unit or "").strip().casefold() in PERCENT_UNITS
 
 
 @contextmanager
@@ -203,6 +223,13 @@ class Labels:
     def compact(self, value: float) -> str:
         return compact(value, self.lang)
 
+    def figure(self, value: float, unit: object = None, short: bool = False) -> str:
+        """A value as printed: "38%" ("38 %" in French) for a percentage, else a number,
+        compact (2.5M) when ``short``."""
+        if is_percent(unit):
+            return percent(value / 100, self.lang)
+        return self.compact(value) if short else self.number(value)
+
 
 def _period_label(value: str, lang: str) -> str:
     """Under a bar: the year over the half or quarter (2027 / H1), in the language's words."""
@@ -211,7 +238,8 @@ def _period_label(value: str, lang: str) -> str:
 
 
 SOURCE_WIDTH = 100  # characters of the source line that fit across the chart at 6 pt
-PIN_COLOURS = {"f": "#B5446E", "m": "#1F4E79", "i": "#7F7F7F", "*": "#1F4E79"}
+FEMALE, MALE = "#A8436B", "#1F4E79"  # apart in lightness, each 4.5:1 or more on white
+PIN_COLOURS = {"f": FEMALE, "m": MALE, "i": BASELINE, "*": MALE}
 
 
 def write_pin_chart(
@@ -244,8 +272,8 @@ def write_pin_chart(
 
 
 def source_line(table: Mapping[str, Any]) -> str:
-    """The sidecar's source, title and date, as the documents print them under the chart
-    (without the view's language marks, which only Word reads)."""
+    """The sidecar's source, title and date, as the documents print them under the chart (a
+    chart is a picture: a text in another language is drawn without its language marks)."""
     parts = (str(table[key]) for key in ("source", "title", "date") if table.get(key))
     return without_marks(", ".join(parts))
 
@@ -260,15 +288,18 @@ def draw_pin(
     one per sex, as the table gives them), the source line under the chart."""
     labels = labels or Labels()
     _ = labels.text
-    figure = _figure((4.8, 2.5))
-    box = (0.04, 0.25, 0.83, 0.66) if labels.mirrored else (0.13, 0.25, 0.83, 0.66)
+    figure = _figure((PIN_CM[0] * CM, PIN_CM[1] * CM))
+    box = (0.04, 0.22, 0.85, 0.7) if labels.mirrored else (0.11, 0.22, 0.85, 0.7)
     axes = figure.add_axes(box)  # room for "600 ألف" beside the value axis, and the source
     names = {"f": _("Female"), "m": _("Male"), "i": _("Other"), "*": _("Total")}
     width = 0.76 / len(series)
     for offset, (sex, values) in enumerate(series.items()):
         xs = [x + (offset - (len(series) - 1) / 2) * width for x in range(len(values))]
-        axes.bar(xs, values, width=width * 0.95, color=PIN_COLOURS[sex], label=names[sex])
-        _label_bars(axes, xs, values, labels.compact, fontsize=7)
+        axes.bar(
+            xs, values, width=width * 0.95, color=PIN_COLOURS[sex], label=names[sex],
+            edgecolor="black", linewidth=0.4,
+        )  # fmt: skip
+        _label_bars(axes, xs, values, labels.compact, fontsize=8)
     ticks = [_(AGE_NAMES[age]) if age in AGE_NAMES else age for age in ages]
     axes.set_xticks(
         range(len(ages)),
@@ -277,6 +308,8 @@ def draw_pin(
     top = max(v for values in series.values() for v in values)
     axes.set_ylim(0, max(top, 1) * 1.2)
     axes.yaxis.set_major_formatter(lambda value, _pos: labels.compact(value))
+    axes.tick_params(labelsize=8)
+    axes.set_ylabel(_("People in need"), fontsize=8)
     if len(series) > 1:
         axes.legend(
             frameon=False, fontsize=8, loc="upper left" if labels.mirrored else "upper right"
@@ -287,7 +320,9 @@ def draw_pin(
         if len(lines) > 2:  # the whole line is printed under the chart in the document
             lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), SOURCE_WIDTH, placeholder="…")]
         x, align = (0.99, "right") if labels.mirrored else (0.01, "left")
-        figure.text(x, 0.015, "\n".join(lines), fontsize=6, color="#595959", va="bottom", ha=align)
+        figure.text(
+            x, 0.015, "\n".join(lines), fontsize=SMALLEST_PT, color="#595959", va="bottom", ha=align
+        )
     return figure
 
 
@@ -305,10 +340,17 @@ def mirror(axes: Axes, labels: Labels) -> None:
     value axis on the right."""
     if labels.mirrored:
         axes.invert_xaxis()
-        axes.yaxis.tick_right()
-        axes.yaxis.set_label_position("right")
-        axes.spines["right"].set_visible(axes.spines["left"].get_visible())
-        axes.spines["left"].set_visible(False)
+    value_axis_side(axes, labels.mirrored)
+
+
+def value_axis_side(axes: Axes, mirrored: bool) -> None:
+    """The value axis, its ticks and its unit on the left, or on the right of a right-to-left
+    chart (set both ways: an indicator chart's axes are reused from one chart to the next)."""
+    side: Literal["left", "right"] = "right" if mirrored else "left"
+    axes.yaxis.set_ticks_position(side)
+    axes.yaxis.set_label_position(side)
+    axes.spines[side].set_visible(True)
+    axes.spines["left" if mirrored else "right"].set_visible(False)
 
 
 def _label_bars(
@@ -328,6 +370,9 @@ def _label_bars(
             ha="center",
             va="bottom",
             fontsize=fontsize,
+            # a white ground: a reference line crossing the label never runs through its figures
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"},
+            zorder=5,
         )
 
 
@@ -340,37 +385,53 @@ def write_indicator_chart(
 
 
 def draw(indicator: Mapping[str, Any], labels: Labels | None = None) -> Figure:
-    """Results as bars per period, each with its value, the baseline dashed and the target as a
-    green line, each named with its value. Labelled directly, with no y axis: the axis and its
-    ticks cost more to draw than the rest of the chart and tell the reader nothing more."""
+    """Results as bars per period on an axis in the indicator's unit ("%" for a percentage),
+    each bar with its value; the baseline dashed and the target solid across them, each named
+    with its value at the right. Every text is at least 7 pt at the printed size."""
     labels = labels or Labels()
     _ = labels.text
+    unit = without_marks(str(indicator.get("unit") or "")) or None
     axes = _indicator_axes()
     results = in_order(indicator["results"])
     values = [r["value"] for r in results]
     xs = range(len(values))
-    axes.bar(xs, values, width=0.55, color=BAR)
+    axes.bar(xs, values, width=0.55, color=BAR, edgecolor="black", linewidth=0.4)
     named = _labelled(len(values))
-    size = 8 if len(values) <= 3 else 7
-    value_text = labels.number if len(values) <= 3 else labels.compact
-    _label_bars(axes, named, [values[x] for x in named], value_text, fontsize=size)
-    for x in named:
-        axes.annotate(
-            _period_label(results[x]["period"], labels.lang), (x, 0), xytext=(0, -3),
-            textcoords="offset points", ha="center", va="top", fontsize=size, linespacing=1.1,
-        )  # fmt: skip
-    axes.axhline(0, color="black", linewidth=0.6)
+    short = len(values) > 3
+    _label_bars(
+        axes,
+        named,
+        [values[x] for x in named],
+        lambda value: labels.figure(value, unit, short=short),
+        fontsize=SMALLEST_PT,
+    )
+    axes.set_xticks(
+        list(named), [_period_label(results[x]["period"], labels.lang) for x in named],
+        linespacing=1.0,
+    )  # fmt: skip
     first, last = -0.6, max(len(values), 1) - 0.4
     axes.set_xlim((last, first) if labels.mirrored else (first, last))  # Arabic: from the right
     axes.set_position(_BARS_MIRRORED if labels.mirrored else _BARS)
+    value_axis_side(axes, labels.mirrored)
     baseline, target = indicator.get("baseline"), indicator.get("target")
-    _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels)
-    _reference_line(axes, target, _("Target"), TARGET, "-", labels)
     top = max([*values, *_measures(indicator), 1])
-    axes.set_ylim(0, top * 1.2)
+    axes.set_ylim(0, top * 1.25)
+    names = _apart([m["value"] if m else None for m in (baseline, target)], gap=top * 1.25 * 0.16)
+    _reference_line(axes, baseline, _("Baseline"), BASELINE, "--", labels, unit, names[0])
+    _reference_line(axes, target, _("Target"), TARGET, "-", labels, unit, names[1])
+    axes.yaxis.set_major_locator(_ticks())
+    axes.yaxis.set_major_formatter(lambda value, _pos: labels.figure(value, unit, short=True))
+    if unit and not is_percent(unit):
+        axes.set_ylabel(str(unit), fontsize=SMALLEST_PT, labelpad=1)
     if not values:
         axes.text(0, top * 0.6, _("No results yet"), ha="center", color=BASELINE)
     return axes.figure  # type: ignore[return-value]
+
+
+def _ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=3, min_n_ticks=2)
 
 
 MOST_LABELS = 4  # periods (2027 over Q1) side by side under the bars before they collide
@@ -388,8 +449,8 @@ _canvas = threading.local()
 
 # Where the bars go; the rest of the width holds the reference lines' names (on the left in a
 # right-to-left chart).
-_BARS = (0.04, 0.17, 0.52, 0.72)
-_BARS_MIRRORED = (0.44, 0.17, 0.52, 0.72)
+_BARS = (0.17, 0.2, 0.37, 0.74)
+_BARS_MIRRORED = (0.46, 0.2, 0.37, 0.74)
 
 
 def _indicator_axes() -> Axes:
@@ -397,13 +458,14 @@ def _indicator_axes() -> Axes:
     costs more than drawing a chart on it, and the bytes written are the same."""
     axes = getattr(_canvas, "axes", None)
     if axes is None:
+        # left: the axis and its unit; right: the reference lines' names (mirrored in Arabic)
         axes = _figure(SIZE_INCHES).add_axes(_BARS)
-        axes.set_axis_off()
         _canvas.axes = axes
     for container in list(axes.containers):
         container.remove()
     for artist in [*axes.patches, *axes.texts, *axes.lines]:
         artist.remove()
+    axes.set_ylabel("")
     return axes
 
 
@@ -414,24 +476,99 @@ def _reference_line(
     colour: str,
     style: str,
     labels: Labels,
+    unit: object = None,
+    name_at: float | None = None,
 ) -> None:
     if not measure:
         return
-    axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9)
+    axes.axhline(measure["value"], color=colour, linestyle=style, linewidth=0.9, zorder=4)
     axes.annotate(
-        f"{name} {_short(measure['value'], labels)}",
-        (-0.02 if labels.mirrored else 1.02, measure["value"]),
+        f"{name} {_short(measure['value'], labels, unit)}",
+        (-0.03 if labels.mirrored else 1.03, measure["value"] if name_at is None else name_at),
         xycoords=("axes fraction", "data"),
         va="center",
         ha="right" if labels.mirrored else "left",
-        fontsize=8,
+        fontsize=SMALLEST_PT,
         color=colour,
     )
 
 
-def _short(value: float, labels: Labels) -> str:
+def _apart(heights: list[float | None], gap: float) -> list[float | None]:
+    """Where the baseline's and the target's names go: at their lines, or pushed apart by
+    ``gap`` (the height of a 7 pt line) when the lines are too close for both to be read."""
+    low, high = heights
+    if low is None or high is None or abs(high - low) >= gap:
+        return heights
+    middle, half = (low + high) / 2, gap / 2
+    return [middle - half, middle + half] if low <= high else [middle + half, middle - half]
+
+
+def _short(value: float, labels: Labels, unit: object = None) -> str:
     """A reference line's value, compact from 10,000 so that its name still fits beside it."""
-    return labels.compact(value) if abs(value) >= 10_000 else labels.number(value)
+    return labels.figure(value, unit, short=abs(value) >= 10_000)
+
+
+def alt_text(indicator: Mapping[str, Any], lang: str = "en") -> str:
+    """What an indicator's chart shows, in words, for a reader who cannot see it: "Verified
+    incidents fell from 420 in December 2026 to 372 in 2027-Q2; target 300 by December 2027"."""
+    labels = Labels(lang)
+    _ = labels.text
+    unit = without_marks(str(indicator.get("unit") or "")) or None
+    what = str(indicator.get("text") or "").strip().rstrip(".")
+    results = in_order(indicator.get("results") or [])
+    baseline, target = indicator.get("baseline"), indicator.get("target")
+    start: tuple[float, str] | None = None
+    if baseline:
+        start = (baseline["value"], _month(baseline.get("date"), lang))
+    elif len(results) > 1:
+        start = (results[0]["value"], period(results[0]["period"], lang))
+    if results:
+        end = (results[-1]["value"], period(results[-1]["period"], lang))
+        words = {
+            "what": what,
+            "end": labels.figure(end[0], unit),
+            "end_when": end[1],
+        }
+        if start is None:
+            sentence = _("{what}: {end} in {end_when}").format(**words)
+        else:
+            words |= {"start": labels.figure(start[0], unit), "start_when": start[1]}
+            if end[0] < start[0]:
+                pattern = _("{what} fell from {start} in {start_when} to {end} in {end_when}")
+            elif end[0] > start[0]:
+                pattern = _("{what} rose from {start} in {start_when} to {end} in {end_when}")
+            else:
+                pattern = _("{what} stayed at {end} from {start_when} to {end_when}")
+            sentence = pattern.format(**words)
+    else:
+        sentence = _("{what}: no results yet").format(what=what)
+    if target:
+        by = _month(target.get("date"), lang)
+        goal = labels.figure(target["value"], unit)
+        aim = (
+            _("target {target} by {when}").format(target=goal, when=by)
+            if by
+            else _("target {target}").format(target=goal)
+        )
+        sentence = natural_list([sentence, aim], lang, "parts")
+    return sentence.strip()
+
+
+def _month(value: object, lang: str) -> str:
+    """2026-12 as "December 2026" in the reader's language; anything else as written."""
+    import datetime as dt
+    import re
+
+    from babel.dates import format_date
+
+    from .i18n import babel_locale
+
+    text = str(value or "")
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return text
+    day = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return format_date(day, format="LLLL y", locale=babel_locale(lang))
 
 
 def _measures(indicator: Mapping[str, Any]) -> list[float]:

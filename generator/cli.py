@@ -161,7 +161,13 @@ def new(
 @CONTENT_OPTION
 @OUT_OPTION
 @LANG_OPTION
-def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Print the documents as a draft: the version gets '-draft' and every page a DRAFT mark."
+    " A version that already says 'draft' (2027.1-draft) is printed so without it.",
+)
+def build(content_dir: Path, out_dir: Path, lang: str | None, draft: bool) -> None:
     """Validate, then write every document (Word and Markdown) and check them for leaks.
 
     Public documents go to build/OP/public/, the HCT action plan to build/OP/internal/.
@@ -171,7 +177,7 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
     A failed build leaves the previous one untouched. Outputs whose inputs did not change
     are kept as they were, and when nothing changed at all nothing is rewritten.
     """
-    key = outputs.inputs_key(content_dir, {"lang": lang})
+    key = outputs.inputs_key(content_dir, {"lang": lang, "draft": draft})
     fresh = outputs.up_to_date(content_dir, out_dir, key) if content_dir.is_dir() else None
     if fresh is not None:
         op_dir, warnings = fresh
@@ -181,7 +187,7 @@ def build(content_dir: Path, out_dir: Path, lang: str | None) -> None:
         return
     from .build import build as run_build
 
-    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key)
+    run_build(content_dir, out_dir, progress=click.echo, lang=lang, inputs_key=key, draft=draft)
 
 
 @main.command("check-leaks")
@@ -560,6 +566,65 @@ def diff(
     click.echo(summary(found, up_to.value), nl=False)
     for path in write_changes(found, out_dir) if out_dir else []:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("returned", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@CONTENT_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text to read, json for other tools, markdown to paste into an issue or a note.",
+)
+@click.option(
+    "--patch",
+    "patch_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the reviewers' changes to the content as a diff: check it, then "
+    "`git apply FILE` from this folder.",
+)
+def review(returned: Path, content_dir: Path, output_format: str, patch_file: Path | None) -> None:
+    """List the comments and tracked changes of a Word file a reviewer sent back.
+
+    RETURNED is a .docx protdocs made (any document, language or audience), commented or
+    changed in Word with Track Changes on. Each comment, reply and change is listed with the
+    content file, line and field it belongs to; comments on text no item owns (cover,
+    headings, labels) are listed as such. Changes made without tracking are found too, by
+    comparing each field with the build's own text, and marked "untracked".
+
+    The content is never changed: --patch FILE writes a diff for you to check and apply, e.g.
+
+        protdocs review hrp-returned.docx --patch review.diff
+        git apply review.diff
+    """
+    from . import review as reviewing
+    from .validate import validated
+    from .writers import write_text
+
+    content = validated(content_dir)
+    result = reviewing.review(returned, content)
+    formats = {
+        "text": reviewing.as_text,
+        "json": reviewing.as_json,
+        "markdown": reviewing.as_markdown,
+    }
+    click.echo(formats[output_format](result), nl=output_format == "json")
+    if output_format == "json":  # the list stays a list; what the file is goes to the screen
+        for note in result.notes:
+            click.secho(f"note: {note}", fg="yellow", err=True)
+    if patch_file is not None:
+        diff, left_out = reviewing.make_patch(result, content)
+        for note in left_out:
+            click.secho(f"patch: {note}", fg="yellow", err=True)
+        if not diff:
+            click.secho("patch: no field to change; no patch written.", fg="yellow", err=True)
+            return
+        write_text(patch_file, diff)
+        click.echo(f"wrote {patch_file}: check it, then `git apply {patch_file}`", err=True)
 
 
 def _report(exc: ProtdocsError) -> None:

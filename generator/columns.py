@@ -91,9 +91,9 @@ ARABIC_CM = 0.21  # a joined Arabic letter in the wider fonts that stand in for 
 OTHER_CM = 0.2  # any other character the width table does not hold
 DASHES_PER_CM = 10  # any separator line longer than pandoc's 72 columns makes widths relative
 _BOLD = re.compile(r"(\*\*)")
-# Markup that prints nothing: bold, escapes, link targets, and the language marks of a text in
-# another language (mdtext.in_language), private-use characters.
-_MARKUP = re.compile(r"\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[|[\ue000-\ue1ff]")
+# Markup that prints nothing: review anchors (anchors.py), bold, escapes, link targets, and the
+# language marks of a text in another language (mdtext.in_language), private-use characters.
+_MARKUP = re.compile(r"\[\]\{#pd[SE]_[^}]*\}|\*\*|\\(?=[|{}\[\]*_])|\]\([^)]*\)|\[|[\ue000-\ue1ff]")
 
 
 @cache
@@ -163,6 +163,28 @@ def dashes(
         max(3, math.ceil(w * DASHES_PER_CM) if w <= n else math.floor(w * DASHES_PER_CM))
         for w, n in zip(widths, needed, strict=True)
     ]
+
+
+EMPTY_CELLS = frozenset({"", "—", "–", "-"})
+
+
+def without_empty_columns(
+    table: tuple[Sequence[str], Sequence[Sequence[str]], Sequence[float] | None],
+) -> tuple[list[str], list[list[str]], list[float] | None]:
+    """A table without the columns that are empty (or a bare dash) in every row: a column
+    headed "Partners" with nothing under it tells a reader nothing, or something false.
+    A table without rows keeps its headers."""
+    headers, rows, weights = table
+    keep = [
+        n
+        for n in range(len(headers))
+        if not rows or any(str(row[n]).strip() not in EMPTY_CELLS for row in rows)
+    ]
+    return (
+        [headers[n] for n in keep],
+        [[row[n] for n in keep] for row in rows],
+        [weights[n] for n in keep] if weights else None,
+    )
 
 
 def _fit(needed: list[float], shares: list[float], page: float) -> list[float]:

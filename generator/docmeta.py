@@ -10,10 +10,11 @@ from importlib.metadata import PackageNotFoundError, version
 from . import schema as s
 from .audience import Audience
 from .documents import Document
-from .i18n import is_right_to_left, translator
+from .i18n import is_right_to_left, translator, typography
 from .model import Content
 from .render import BuildInfo
 from .writers.docx import DocxMeta
+from .writers.pdf import PdfMeta
 
 
 def tool_version() -> str:
@@ -33,7 +34,7 @@ def docx_meta(
     country = _plain(op["country"], lang)
     title = _(doc.title)
     return DocxMeta(
-        title=f"{country}: {title}",
+        title=typography(f"{country}: {title}", lang),  # French spacing in properties too
         subject=f"{country} {op['plan_year']} — {title}",
         author=_("Humanitarian Country Team, {country}").format(country=country),
         category=_(doc.classification_label),
@@ -42,6 +43,24 @@ def docx_meta(
         landscape=doc.landscape,
         lang=lang,
         right_to_left=is_right_to_left(lang),
+        draft=is_draft(op.get("version")),
+    )
+
+
+def is_draft(version: object) -> bool:
+    """A version that says it is a draft ("2027.1-draft", "Draft 2") is printed as one, with a
+    DRAFT mark on every page."""
+    return "draft" in str(version or "").casefold()
+
+
+def pdf_meta(content: Content, info: BuildInfo, doc: Document, lang: str | None = None) -> PdfMeta:
+    """The Word file's properties and banner, the page numbers' wording and the draft mark."""
+    lang = lang or content.languages[0]
+    _ = translator(lang)
+    return PdfMeta(
+        document=docx_meta(content, info, doc, lang),
+        page_of=_("page {page} of {pages}"),
+        draft_mark=_("DRAFT") if is_draft(content.operation.get("version")) else "",
     )
 
 

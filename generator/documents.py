@@ -21,6 +21,9 @@ class Document:
     folder: str
     title: str
     landscape: bool = False
+    # The cover's subtitle: which publication this document is a part of, with ``{year}``.
+    # A public document's never names the internal plan.
+    subtitle: str = ""
     # Charts drawn from this document's view into charts/ beside it: see charts.CHART_WRITERS.
     charts: tuple[str, ...] = ()
 
@@ -38,12 +41,27 @@ INTERNAL_ANNEX = (Audience.INTERNAL, f"{DOCUMENT_FOLDERS[Audience.INTERNAL]}/{AN
 PLAN_ANNEX = (Audience.CONFIDENTIAL, f"{DOCUMENT_FOLDERS[Audience.CONFIDENTIAL]}/{ANNEXES}")
 
 
+HRP_ANNEX = N_("Annex to the Humanitarian Response Plan {year}, protection section")
+PLAN_ANNEX_SUBTITLE = N_("Annex to the HCT protection action plan {year}")
+
+
 def _annex(
     slug: str, title: str, where: tuple[Audience, str], charts: tuple[str, ...] = ()
 ) -> Document:
-    """Annexes are wide tables: landscape pages, one Word file each, a template named by slug."""
+    """Annexes are wide tables: landscape pages, one Word file each, a template named by slug.
+    A public annex accompanies the HRP; an internal one the HCT's action plan."""
     audience, folder = where
-    return Document(slug, f"{slug}.md.j2", audience, folder, title, landscape=True, charts=charts)
+    subtitle = HRP_ANNEX if audience is Audience.PUBLIC else PLAN_ANNEX_SUBTITLE
+    return Document(
+        slug,
+        f"{slug}.md.j2",
+        audience,
+        folder,
+        title,
+        landscape=True,
+        subtitle=subtitle,
+        charts=charts,
+    )
 
 
 RELEASE_NOTES = "RELEASE-NOTES.md"
@@ -56,6 +74,7 @@ DOCUMENTS: tuple[Document, ...] = (
         Audience.PUBLIC,
         DOCUMENT_FOLDERS[Audience.PUBLIC],
         N_("Protection analysis"),
+        subtitle=N_("Humanitarian Needs Overview {year}, protection chapter"),
         charts=("people-in-need",),
     ),
     Document(
@@ -64,6 +83,7 @@ DOCUMENTS: tuple[Document, ...] = (
         Audience.PUBLIC,
         DOCUMENT_FOLDERS[Audience.PUBLIC],
         N_("Protection response"),
+        subtitle=N_("Humanitarian Response Plan {year}, protection section"),
     ),
     Document(
         "hct-protection-action-plan",
@@ -71,6 +91,7 @@ DOCUMENTS: tuple[Document, ...] = (
         Audience.CONFIDENTIAL,
         DOCUMENT_FOLDERS[Audience.CONFIDENTIAL],
         N_("HCT protection action plan"),
+        subtitle=N_("Humanitarian Country Team protection action plan {year}"),
     ),
     # Annexes with a public version (public items only) and an internal one (internal items too).
     _annex(

@@ -232,11 +232,14 @@ def read_jpeg(_name: str, data: bytes) -> Iterator[str | Part]:
 
 
 def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
-    """Each page's text, the document properties and every attached file (with pypdf)."""
+    """Everything a PDF reader, a screen reader or a search engine gets out of a PDF: each
+    page's text (three ways, see ``_page_texts``), every string stored in it (properties, alt
+    text and other structure attributes, bookmarks, link targets, annotations), its XMP
+    metadata, and every attached file, read through the registry in its turn (with pypdf)."""
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -245,17 +248,80 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            texts = [page.extract_text() or "" for page in reader.pages]
-            texts += [str(v) for v in (reader.metadata or {}).values()]
+            texts = [text for page in reader.pages for text in _page_texts(page)]
+            texts += _pdf_strings(reader)
             attached = [
                 Part(name, content)
                 for name, contents in reader.attachments.items()
                 for content in contents
             ]
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Unreadable(f"not a readable PDF ({exc})") from None
     yield from texts
     yield from attached
+
+
+def _pdf_strings(reader: Any) -> list[str]:
+    """Every text string of the file's objects (not names such as /Type: structure only), and
+    the XML streams (XMP metadata)."""
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[Any] = [reader.trailer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, StreamObject) and (
+            node.get("/Type") == "/Metadata" or node.get("/Subtype") == "/XML"
+        ):
+            found.append(_TAG.sub(" ", node.get_data().decode("utf-8", errors="replace")))
+        if isinstance(node, DictionaryObject):
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+        elif isinstance(node, TextStringObject):
+            found.append(str(node))
+        elif isinstance(node, ByteStringObject):
+            found.append(bytes(node).decode("utf-8", errors="replace"))
+    return found
+
+
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def _page_texts(page: Any) -> list[str]:
+    """A page's text three ways, so that a phrase is found however the PDF stores it: as pypdf
+    reads it; its text runs one by one, spaced (pypdf glues right-to-left words together where
+    the space glyph comes first); and the same with each right-to-left line's runs turned back
+    into reading order (a PDF holds them in visual order, last word first)."""
+    lines: list[list[str]] = [[]]
+
+    def visit(text: str, *_: Any) -> None:
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                lines.append([])
+            if piece.strip():
+                lines[-1].append(piece)
+
+    read = page.extract_text(visitor_text=visit) or ""
+    runs = "\n".join(" ".join(line) for line in lines)
+    reading = "\n".join(
+        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
+        for line in lines
+    )
+    return [read, runs, reading]
 
 
 # -- the registry --------------------------------------------------------------------------------
@@ -271,7 +337,7 @@ FORMATS: tuple[Format, ...] = (
     Format("SVG", (".svg",), read_markup, "generator.site:write_site"),
     Format("gzip", (".gz",), read_gzip, "generator.site:write_site"),
     Format("zip", (".zip", ".xlsx", ".pptx"), read_zip, "generator.release:write_bundle"),
-    Format("PDF", (".pdf",), read_pdf),  # no PDF is written yet; one placed in an output is read
+    Format("PDF", (".pdf",), read_pdf, "generator.writers.pdf:write_pdf"),
     Format("theme script", (".js", ".css", ".map"), read_plain, "generator.site:write_site"),
     Format("text", (".txt", ".yml", ".yaml"), read_plain),
     Format("build marker", (MARKER,), read_plain, "generator.publish:write_marker"),

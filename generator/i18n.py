@@ -22,6 +22,7 @@ from typing import IO, Any
 import yaml
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -112,7 +113,7 @@ def colon(lang: str) -> str:
 
 # French typography: a no-break space before ":" and a narrow one before ";", "!" and "?" (after
 # a word, a figure or a closing mark, never inside "https://" or "10:30"), and inside « ».
-_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
+_FRENCH_BEFORE = re.compile(r"(?<=[\w)\]}»”’%*_])[ \u00a0\u202f]?([:;!?])(?=\s|$)")
 _FRENCH_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
 _FRENCH_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
 _FRONT_MATTER = re.compile(r"\A---\n(?:.*\n)*?---\n")
@@ -126,9 +127,17 @@ def typography(text: str, lang: str) -> str:
         return text
     front = _FRONT_MATTER.match(text)
     head, body = (front.group(0), text[front.end() :]) if front else ("", text)
-    body = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], body)
-    body = _FRENCH_OPEN_QUOTE.sub("«\u00a0", body)
-    return head + _FRENCH_CLOSE_QUOTE.sub("\u00a0»", body)
+    head = _FRONT_VALUE.sub(lambda m: m[1] + _french(m[2]), head)  # values, never the keys
+    return head + _french(body)
+
+
+_FRONT_VALUE = re.compile(r"^(\w+: )(.+)$", re.MULTILINE)
+
+
+def _french(text: str) -> str:
+    text = _FRENCH_BEFORE.sub(lambda m: ("\u00a0" if m[1] == ":" else "\u202f") + m[1], text)
+    text = _FRENCH_OPEN_QUOTE.sub("«\u00a0", text)
+    return _FRENCH_CLOSE_QUOTE.sub("\u00a0»", text)
 
 
 def list_separators(lang: str) -> tuple[str, str]:
@@ -211,6 +220,27 @@ def period(value: str, lang: str) -> str:
         return str(value)
     name = labels[match["kind"]][int(match["n"]) - 1]
     return f"{name}\u00a0{match['year']}"
+
+
+def natural_list(items: list[str] | tuple[str, ...], lang: str, style: str = "standard") -> str:
+    """Names joined as the language writes a list: "A, B and C", "A, B et C", "A y B",
+    "A و B" (CLDR's patterns through Babel), never glued with "; " or ", ". Empty items are
+    left out. Items that hold commas, and ``style="parts"`` (label: value pairs), are
+    separated by the language's semicolon instead."""
+    shown = [str(item) for item in items if str(item).strip()]
+    if not shown:
+        return ""
+    if style == "parts" and len(shown) > 1:
+        return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
+    if len(shown) > 1 and any(_LIST_COMMA.search(item) for item in shown):
+        # items that hold commas themselves ("Upper Tarvan: Sarnow, Dravo and Hesk districts")
+        # are told apart by semicolons, as style guides write such lists
+        return _SEMICOLON.get(lang.split("-")[0], "; ").join(shown)
+    return format_list(shown, locale=babel_locale(lang))
+
+
+_SEMICOLON = {"fr": "\u202f; ", "ar": "؛ "}
+_LIST_COMMA = re.compile(r",(?!\d)|،")  # a comma between words, not in 78,000
 
 
 def long_date(value: dt.date, lang: str) -> str:

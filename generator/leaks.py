@@ -49,6 +49,12 @@ _NUMBER = re.compile(r"\d{1,3}(?:[ ,.'\u00a0\u202f\u066c]\d{3})+(?!\d)|\d+")
 READER_VERSION = "2"
 
 
+def pdf_text(path: Path) -> str:
+    """A PDF's text as the leak check reads it (pages, properties, alt text, attachments), for
+    tests and checks: the registry's reader, the one the check itself uses."""
+    return "\n".join(extract(path.name, path.read_bytes()).texts)
+
+
 def tokens(text: str) -> list[str]:
     """Words as a reader sees them: entities decoded, case and Unicode forms folded."""
     return _WORD.findall(unicodedata.normalize("NFKC", html.unescape(text)).casefold())

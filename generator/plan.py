@@ -40,8 +40,8 @@ def plan(
     languages: Sequence[str],
     documents: tuple[Document, ...] = DOCUMENTS,
 ) -> list[Output]:
-    """Every output of ``languages``: each document's Markdown, its charts and its Word file,
-    the HXL tables (first language), and the public preview site of each language."""
+    """Every output of ``languages``: each document's Markdown, its charts, its Word file and
+    its PDF, the HXL tables (first language), and the public preview site of each language."""
     outputs: list[Output] = []
     for lang in languages:
         outputs.extend(_language(operation_languages, lang, documents))
@@ -68,6 +68,8 @@ def _language(
                 yield Output(charts, doc.audience, lang, "chart", "charts", folder=True)
         word = base.with_name(f"{base.name}.docx")
         yield Output(word, doc.audience, lang, "Word", doc.slug, tuple(needs), doc)
+        pdf = base.with_name(f"{base.name}.pdf")  # the same Markdown, typeset (writers/pdf.py)
+        yield Output(pdf, doc.audience, lang, "PDF", doc.slug, tuple(needs), doc)
         if doc.audience is Audience.PUBLIC:
             public.extend(needs)
     if lang == first:

@@ -53,10 +53,10 @@ def guard(content_dir: Path, out_dir: Path, final: Path) -> None:
     """Refuse a build whose outputs would land in the content, or replace the content or any
     folder a build did not make (a release folder, a drafter's own)."""
     content, out, target = content_dir.resolve(), out_dir.resolve(), final.resolve()
-    if out == content or content in out.parents:
+    if out == content or (content in out.parents and _read_as_content(out.relative_to(content))):
         raise NotOurs(
-            f"--out {out_dir}: inside the content folder {content_dir}; a build there would mix "
-            "outputs into the content. Choose an output folder outside it (the default is build/)."
+            f"--out {out_dir}: inside the content of {content_dir}; a build there would mix "
+            "outputs into the content. Choose an output folder of its own (the default is build/)."
         )
     if target == content or target in content.parents:
         raise NotOurs(
@@ -68,6 +68,16 @@ def guard(content_dir: Path, out_dir: Path, final: Path) -> None:
             f"{final}: exists and was not made by `protdocs build` (it has no {MARKER} file), "
             "so the build will not replace it. Move it elsewhere, or choose another --out."
         )
+
+
+# What the loader reads inside a content folder besides its top-level files. An output folder of
+# its own inside the content folder (an operation's repository keeps build/ there, git-ignored)
+# is fine: nothing in it is read as content, and the build replaces only what carries its marker.
+CONTENT_FOLDERS = ("data", "translations")
+
+
+def _read_as_content(relative: Path) -> bool:
+    return not relative.parts or relative.parts[0] in CONTENT_FOLDERS or relative.suffix != ""
 
 
 def is_ours(folder: Path) -> bool:

@@ -92,6 +92,32 @@ def _table_style(doc) -> None:
     style.element.append(first)
 
 
+def _print_flow(doc) -> None:
+    """How text flows over pages: no widow or orphan line anywhere, headings (and a figure's
+    picture) kept on the page of what follows them, a heading's own lines never split."""
+    for name in ("Normal", "Body Text", "First Paragraph", "Compact", "Block Text"):
+        doc.styles[name].paragraph_format.widow_control = True
+    for name in ("Title", "Subtitle", *(f"Heading {level}" for level in range(1, 7))):
+        flow = doc.styles[name].paragraph_format
+        flow.keep_with_next = flow.keep_together = flow.widow_control = True
+    for name in ("Captioned Figure", "Figure"):
+        doc.styles[name].paragraph_format.keep_with_next = True
+
+
+def _contents_styles(doc) -> None:
+    """The table of contents (writers/docx.py writes its field): a heading and two levels, and
+    the DRAFT mark printed under the banner of every page of a draft."""
+    _set_font(doc.styles["TOC Heading"], 13, True, BLUE)
+    for level, indent in ((1, 0.0), (2, 0.6)):
+        style = _paragraph_style(doc, f"TOC {level}", "Normal")
+        _set_font(style, 10, level == 1)
+        style.paragraph_format.left_indent = Cm(indent)
+        style.paragraph_format.space_after = Pt(2)
+    draft = _paragraph_style(doc, "Draft mark", "Normal")
+    _set_font(draft, 14, True, RED)
+    draft.paragraph_format.alignment = 1
+
+
 def make_reference_doc(target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         default = Path(tmp) / "default.docx"
@@ -123,6 +149,8 @@ def make_reference_doc(target: Path) -> None:
     _set_font(banner, 8, True, RED)
     banner.paragraph_format.alignment = 1
     _table_style(doc)
+    _print_flow(doc)
+    _contents_styles(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):

@@ -18,10 +18,12 @@ import jinja2
 
 from . import columns, i18n
 from . import schema as s
+from .anchors import strip_anchors
+from .charts import Labels, alt_text
 from .documents import Document
 from .errors import BuildFailed
 from .layout import charts_folder
-from .mdtext import one_line
+from .mdtext import one_line, without_marks
 from .resources import TEMPLATES
 from .tracking import in_order, indicator_progress, is_overdue, progress_label
 
@@ -140,9 +142,19 @@ def environment(
         number=_number,
         compact=_compact,
         percent=_percent,
+        natural_list=lambda items, lang="en", style="standard": i18n.natural_list(
+            list(items), lang, style
+        ),
         yaml_string=_yaml_string,
         by_risk=_by_risk,
         dashes=columns.dashes,
+        without_empty_columns=columns.without_empty_columns,
+        figure=lambda value, unit=None, lang="en": (
+            Labels(lang).figure(value, unit) if value is not None else "–"
+        ),
+        chart_alt=lambda indicator, lang="en": image_description(
+            strip_anchors(without_marks(alt_text(indicator, lang)))
+        ),
         chronological=in_order,
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),
     )
@@ -150,6 +162,19 @@ def environment(
     env.globals["colon"] = i18n.colon(lang)  # "R1: …", "R1 : …" in French
     env.globals["comma"], env.globals["semicolon"] = i18n.list_separators(lang)  # "، " in Arabic
     return env
+
+
+def image_description(text: str) -> str:
+    """A chart's description as the text of Markdown's image syntax: one line, its brackets
+    escaped (content text keeps its own escapes), no backslash at its end, so that words from
+    the content can neither end the description early nor make an image or a link of their own.
+    It is an attribute (Word's descr, HTML's alt): the review's anchors and the language marks
+    of the text it quotes are left out (``chart_alt``)."""
+    flat = " ".join(text.split()).rstrip("\\")
+    return _UNESCAPED_BRACKET.sub(r"\\\1", flat)
+
+
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 
 
 def render(

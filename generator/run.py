@@ -22,11 +22,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .anchors import anchored_view, document_marker, strip_anchors, with_marker
 from .assess import evaluate
 from .audience import Audience, view
 from .cache import OutputCache, file_digest, fingerprint, produce
 from .charts import Drawer, write_charts
-from .docmeta import docx_meta, tool_version
+from .docmeta import docx_meta, pdf_meta, tool_version
 from .documents import Document
 from .errors import BuildFailed
 from .jobs import LargestFirst
@@ -40,6 +41,7 @@ from .site import write_site
 from .writers import write_text
 from .writers.docx import write_docx
 from .writers.hxl import indicators_csv
+from .writers.pdf import fonts, write_pdf
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,10 @@ class _Language:
     lang: str
     views: dict[Audience, dict[str, Any]]
     outputs: list[Output]
-    markdown: dict[Path, str] = field(default_factory=dict)  # by the Word file it becomes
+    # By the Word file it becomes: Word's Markdown (each item's text anchored for `protdocs
+    # review`), and the same without anchors, as the .md files and the site have it.
+    markdown: dict[Path, str] = field(default_factory=dict)
+    plain: dict[Path, str] = field(default_factory=dict)
 
 
 def language_key(views: Iterable[dict[str, Any]]) -> str:
@@ -125,13 +130,18 @@ class Executor:
         self.keys[lang] = language_key(language.views.values())
         confidential = language.views[Audience.CONFIDENTIAL]
         confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # annex 6
+        anchored = {audience: anchored_view(self.content, audience, lang) for audience in Audience}
+        anchored[Audience.CONFIDENTIAL][0]["assessment"] = confidential["assessment"]
         for out in outputs:
             if out.format == "Markdown" and out.document:
-                text = render(
-                    out.document, language.views[out.audience], self.info, self.template_dir
-                )
+                tree, anchors = anchored[out.audience]
+                word = render(out.document, tree, self.info, self.template_dir)
+                marker = document_marker(self.content, out.document, lang, anchors, word)
+                word = with_marker(word, marker)
+                text = strip_anchors(word)
                 self._write_text(out.path, without_marks(text))  # language marks: Word's only
-                language.markdown[self.staging / out.path.with_suffix(".docx")] = text
+                docx = self.staging / out.path.with_suffix(".docx")
+                language.markdown[docx], language.plain[docx] = word, text
             elif out.format == "HXL CSV":
                 indicators = language.views[out.audience]["monitoring"]["indicators"]
                 self._write_text(out.path, indicators_csv(indicators))
@@ -172,6 +182,11 @@ class Executor:
         check_images(markdown, target.with_suffix(".md"), target.parent)
         job = WordJob(out.document, markdown, target, language.lang, charts)
         self._words.append(self._pandoc.submit(len(markdown), self._word, job))
+        # The PDF beside it, from the text as readers see it (no review anchors, no language
+        # marks: a PDF's language is its document's).
+        plain = without_marks(language.plain[target])
+        pdf = WordJob(out.document, plain, target.with_suffix(".pdf"), language.lang, charts)
+        self._words.append(self._pandoc.submit(len(plain), self._pdf, pdf))
 
     def _word(self, job: WordJob) -> None:
         meta = docx_meta(self.content, self.info, job.doc, job.lang)
@@ -184,10 +199,22 @@ class Executor:
         produce(self.cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
         self._check_made([job.target, job.target.with_suffix(".md")])
 
+    def _pdf(self, job: WordJob) -> None:
+        meta = pdf_meta(self.content, self.info, job.doc, job.lang)
+
+        def key() -> str:
+            charts = [file_digest(p) for p in job.charts]
+            document = {**asdict(meta.document), "timestamp": _time_key(self.info)}
+            properties = {**asdict(meta), "document": document, "fonts": asdict(fonts())}
+            return fingerprint("pdf", job.markdown, properties, charts)
+
+        produce(self.cache, job.target, key, lambda t: write_pdf(job.markdown, t, meta, t.parent))
+        self._check_made([job.target])
+
     def _start_site(self, language: _Language, site: Output) -> None:
         public = language.views[Audience.PUBLIC]
         rendered = {
-            o.document.slug: language.markdown[self.staging / o.path.with_suffix(".docx")]
+            o.document.slug: language.plain[self.staging / o.path.with_suffix(".docx")]
             for o in language.outputs
             if o.format == "Markdown" and o.document and o.audience is Audience.PUBLIC
         }
@@ -231,7 +258,7 @@ class Executor:
         )
 
 
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\(<?([^)\s>]+)")
+_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\\n])*\]\(<?([^)\s>]+)")
 
 
 def check_images(markdown: str, document: Path, folder: Path) -> None:

@@ -120,28 +120,28 @@ def test_landscape_repeated_headers_and_table_style(out: Path, doc) -> None:
 def test_cluster_matrix_areas_and_people_targeted(out: Path) -> None:
     path = docx_of(out, "public/annexes", "annex-1-cluster-contributions")
     header = table_with_header(path, "Cluster (lead agencies)")[0]
-    assert header[1:] == [
-        "Reducing the threat",
-        "Reducing vulnerability",
-        "Strengthening capacities",
-    ]
+    # no cluster reduces the threat of the first risk: the column is left out, and said so
+    assert header[1:] == ["Reducing vulnerability", "Strengthening capacities"]
+    assert "No cluster contribution is recorded for: reducing the threat." in all_text(path)
     food = row_starting(path, "Food Security (WFP, FAO)")
     cells = [c.text for c in food.cells]
-    assert cells[1] == "—"
-    assert "FS2" in cells[2] and "180,000 people targeted" in cells[2]
+    assert "Move food distributions" in cells[1] and "180,000 people targeted" in cells[1]
+    assert "FS2" not in cells[1]  # a public annex prints no id
+    assert cells[2] == "–"  # no capacity contribution from food security to this risk
     text = all_text(path)
-    assert "R1: Attacks on civilians and civilian objects in Upper Tarvan and Marisk" in text
+    assert "Attacks on civilians and civilian objects in Upper Tarvan and Marisk" in text
+    assert "R1:" not in text
     assert "96,000 people targeted" in text  # FS1, under R2
 
 
 def test_cluster_matrix_names_the_clusters_that_do_not_contribute(out: Path) -> None:
     path = docx_of(out, "public/annexes", "annex-1-cluster-contributions")
     text = all_text(path)
-    r2 = text[text.index("R2: Gender-based violence") :]
-    assert "No contribution recorded from: Education." in r2.split("R3:")[0]
+    r2 = text[text.index("Gender-based violence against displaced women and girls in Lower") :]
+    assert "No contribution recorded from: Education." in r2
     education_rows = [r for r in rows_of(path) if r[0].startswith("Education")]
-    assert len(education_rows) == 1  # its R1 row; R2 has none, every cell of it would be "—"
-    assert all(any(cell != "—" for cell in row[1:]) for row in rows_of(path)[1:])
+    assert len(education_rows) == 1  # its R1 row; R2 has none, every cell of it would be "–"
+    assert all(any(cell != "–" for cell in row[1:]) for row in rows_of(path)[1:])
 
 
 def test_cluster_matrix_grows_with_contributions_not_with_clusters() -> None:
@@ -180,7 +180,12 @@ def test_partner_annex(out: Path) -> None:
     header = table_with_header(public, "Partner")[0]
     assert header == ["Partner", "Type", "Collaboration", "Risks", "How the HCT works with them"]
     ohchr = [c.text for c in row_starting(public, "OHCHR Country Office in Norvania").cells]
-    assert ohchr[1:4] == ["UN human rights", "Joint action", "R1, R2"]
+    assert ohchr[1:4] == [
+        "UN human rights",
+        "Joint action",
+        "Attacks on civilians and civilian objects in Upper Tarvan and Marisk and Gender-based"
+        " violence against displaced women and girls in Lower Tarvan",
+    ]  # the risks by name: a public reader does not know R1 and R2
     commission = "Norvanian Commission for Human Rights"
     assert commission not in all_text(public)
     assert commission in all_text(internal)
@@ -192,10 +197,12 @@ def test_partner_annex(out: Path) -> None:
 def test_monitoring_framework_numbers(out: Path) -> None:
     path = docx_of(out, "public/annexes", "annex-3-monitoring-framework")
     i1 = [c.text for c in row_starting(path, "Threat").cells]
-    assert i1[1].startswith("I1 Civilian casualties")
+    assert i1[1].startswith("Civilian casualties")  # no id in a public annex
     assert i1[2:6] == ["640 (2026-12)", "480 (2027-12)", "2026-H2: 640; 2027-H1: 512", "80%"]
     i4 = [c.text for c in row_starting(path, "Capacity").cells]
-    assert i4[1].startswith("I4 ") and i4[5] == "36%"
+    assert i4[1].startswith("Community protection committees") and i4[5] == "36%"
+    i3 = [c.text for c in row_starting(path, "Vulnerability").cells]
+    assert i3[2:5] == ["38% (2026-11)", "15% (2027-12)", "2026-H2: 38%; 2027-H1: 31%"]
 
 
 def test_monitoring_framework_embeds_one_chart_per_indicator(out: Path) -> None:
@@ -203,7 +210,7 @@ def test_monitoring_framework_embeds_one_chart_per_indicator(out: Path) -> None:
         path = docx_of(out, folder, "annex-3-monitoring-framework")
         shapes = open_docx(str(path)).inline_shapes
         assert len(shapes) == count
-        assert all(abs(s.width - Cm(6)) < Cm(0.05) for s in shapes)
+        assert all(abs(s.width - Cm(5.6)) < Cm(0.05) for s in shapes)
         with zipfile.ZipFile(path) as archive:
             media = {archive.read(n) for n in archive.namelist() if n.startswith("word/media/")}
         charts = {p.read_bytes() for p in (out / folder / "charts").glob("*.png")}
@@ -230,10 +237,11 @@ def test_chart_of_an_indicator_with_no_results_or_many(tmp_path: Path, results: 
     target = tmp_path / "X1.png"
     write_indicator_chart(indicator, target)
     with Image.open(target) as image:
-        assert image.size == (480, 240)
+        # 5.6 x 3.4 cm, Word's placed size, at 300 dpi
+        assert image.size == (661, 401)
         colours = {colour for _count, colour in image.convert("RGB").getcolors(1 << 16)}
-    assert (0x1F, 0x4E, 0x79) in colours or not results  # the bars
-    assert (0x2E, 0x7D, 0x32) in colours  # the target line
+    assert (0x6A, 0x9F, 0xCF) in colours or not results  # the bars
+    assert (0x1A, 0x1A, 0x1A) in colours  # the target line
 
 
 @pytest.mark.parametrize("start", ["forkserver", "spawn"])  # spawn: Windows has only that
@@ -264,12 +272,17 @@ def test_charts_are_byte_identical_across_builds(tmp_path: Path) -> None:
 # -- annexes 4-6: part of the confidential action plan -------------------------------------------
 def test_human_rights_engagement_plan(out: Path) -> None:
     path = docx_of(out, "internal/annexes", "annex-4-human-rights-engagement")
-    h3 = [c.text for c in row_starting(path, "[CONFIDENTIAL] H3").cells]
+    h3 = [c.text for c in row_starting(path, "H3").cells]
     assert h3[1:3] == [
         "National human rights institution",
         "Norvanian Commission for Human Rights inquiry into screening detentions at Kaldor",
     ]
-    assert h3[4:] == ["R6", "OHCHR Country Office in Norvania", "2027-02 – 2027-07"]
+    assert h3[3].startswith("[CONFIDENTIAL] ")  # the label in the wide column, not beside "H3"
+    assert h3[4:] == [
+        "R6 Incommunicado detention of displaced men and boys after security screening at Kaldor",
+        "OHCHR Country Office in Norvania",
+        "2027-02 – 2027-07",
+    ]
     assert row_starting(path, "H1").cells[1].text == "Special procedures"
     assert row_starting(path, "A11").cells[1].text == "SO2"
 
@@ -298,7 +311,14 @@ def test_self_assessment_annex(out: Path) -> None:
         "B3.1",
         "B3.2",
     ]
-    assert found["B3.1"][2:4] == ["Met", "I1, I2, I3, I4, I5, I6, I7, I8"]
+    assert found["B3.1"][2] == "Met"
+    evidence = found["B3.1"][3]  # named for the HCT, not as a list of ids or field paths
+    assert evidence.startswith("I1 Civilian casualties from explosive weapons within")
+    assert "I8 Flood-displacement sites" in evidence
+    assert found["B1.6"][3] == (
+        "the lead of the analysis team; the members of the analysis team; "
+        "how often the analysis is updated"
+    )
     assert "V6" not in all_text(path) and "S6" not in all_text(path)  # strictly confidential
 
 

@@ -244,6 +244,23 @@ def hno_setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
 
 
+def test_charts_keep_their_shape_and_bytes_in_word(hno_setup: dict[str, Any]) -> None:
+    """pandoc lays each chart out from a stand-in: the Word picture has the chart's own
+    proportions, its description is the chart's path, and its bytes are the chart's."""
+    clean = hno_setup["folder"] / "clean.docx"
+    parts = word_parts(clean)
+    document = parts["word/document.xml"].decode("utf-8")
+    extents = re.findall(r'<wp:extent cx="(\d+)" cy="(\d+)"', document)
+    pictures = [d for n, d in parts.items() if n.startswith("word/media/")]
+    assert len(extents) == len(pictures) == 1
+    png = pictures[0]
+    assert sha256(png) in hno_setup["charts"]
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    cx, cy = map(int, extents[0])
+    assert abs(cy / cx - height / width) < 0.01
+    assert 'descr="charts/people-in-need.png"' in document and "data:" not in document
+
+
 def hostile_view(setup: dict[str, Any], text: str) -> dict[str, Any]:
     """The public view with the text in public text fields, as the audience filter gives it."""
     hostile = copy.deepcopy(setup["view"])
@@ -357,7 +374,8 @@ def test_script_links_in_content_give_no_script_href(
 
 def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None:
     """The second layer alone: HTML that the Markdown layer would never make is cleaned in the
-    content region, and the theme's scripts around it stay."""
+    content region (images show only the build's charts), and the theme's scripts around it
+    stay."""
     page = tmp_path / "page.html"
     theme = '<script src="assets/javascripts/bundle.js"></script>'
     page.write_text(
@@ -365,7 +383,8 @@ def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None
         '<article class="md-content__inner md-typeset">'
         '<p><a href="javascript:alert(1)">x</a><img src="file:///etc/hostname" onerror="x()">'
         '<a href="&#106;avascript:alert(2)">y</a><script>alert(3)</script>'
-        '<a href="https://example.org/">ok</a><a href="page.html#s">rel</a></p>'
+        '<a href="https://example.org/">ok</a><a href="page.html#s">rel</a>'
+        '<img src="https://example.org/pixel.png"><img src="charts/I1.png" alt="c"></p>'
         "</article></body></html>",
         encoding="utf-8",
     )
@@ -376,6 +395,7 @@ def test_site_sanitiser_cleans_what_markdown_let_through(tmp_path: Path) -> None
     assert "alert(3)" not in cleaned
     assert 'href="https://example.org/"' in cleaned and 'href="page.html#s"' in cleaned
     assert page_problems(cleaned) == []
+    assert "example.org/pixel.png" not in cleaned and 'src="charts/I1.png"' in cleaned
 
 
 def test_site_check_refuses_a_script_link_outside_the_content(tmp_path: Path) -> None:

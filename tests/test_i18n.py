@@ -23,12 +23,13 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from docx import Document
 from PIL import Image
+from pypdf import PdfReader
 
 from generator import i18n
 from generator.audience import Audience, view
 from generator.build import BuildResult, build
 from generator.cli import main
-from generator.leaks import audience_of
+from generator.leaks import audience_of, pdf_text
 from generator.render import environment
 from generator.schema import vocabulary
 from generator.validate import validated
@@ -303,6 +304,28 @@ def test_each_language_has_its_files(built: BuildResult) -> None:
     assert (op / "site/index.html").is_file()
 
 
+PAGE_OF = {"en": "page 1 of", "fr": "page 1 sur", "es": "página 1 de", "ar": "الصفحة 1 من"}
+DRAFT_MARK = {"en": "DRAFT", "fr": "PROJET", "es": "BORRADOR", "ar": "مسودة"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_language_has_its_pdfs_in_its_language(built: BuildResult, lang: str) -> None:
+    suffix = "" if lang == "en" else f".{lang}"
+    docx = sorted(built.op_dir.rglob(f"*{suffix}.docx"))
+    docx = [p for p in docx if lang != "en" or p.suffixes == [".docx"]]
+    assert docx
+    for word in docx:
+        pdf = word.with_suffix(".pdf")
+        reader = PdfReader(pdf)
+        assert reader.trailer["/Root"]["/Lang"] == lang, pdf
+        text = " ".join(pdf_text(pdf).split())  # as the leak check reads it
+        assert DRAFT_MARK[lang] in text, pdf
+        if lang == "ar":  # the bold footer's Arabic word comes back from the PDF garbled
+            assert re.search(r"1 من ?\d", text), pdf
+        else:
+            assert PAGE_OF[lang] in text, pdf
+
+
 # -- the documents ------------------------------------------------------------------------------
 EXPECTED_HEADINGS = {
     "fr": ["Protection\u00a0: réponse", "Objectifs stratégiques", "Contributions des clusters"],
@@ -320,7 +343,8 @@ def test_headings_are_translated(built: BuildResult, lang: str) -> None:
     for heading in EXPECTED_HEADINGS[lang]:
         assert heading in shown
     colon = "\u00a0:" if lang == "fr" else ":"  # French typography
-    assert f"SO1{colon} {SO1_TITLE[lang]}" in shown  # the drafters' translation
+    objective = {"fr": "Objectif 1", "es": "Objetivo 1", "ar": "الهدف 1"}[lang]  # no code: set
+    assert f"{objective}{colon} {SO1_TITLE[lang]}" in shown  # the drafters' translation
     assert "Strategic objectives" not in shown
 
 
@@ -373,12 +397,12 @@ def test_untranslated_content_falls_back_to_the_first_language(built: BuildResul
         row.cells[0].text: row.cells[1].text
         for row in Document(str(op / "public/hrp-protection-section.es.docx")).tables[0].rows
     }
-    assert facts["Operación"].startswith("Norvania (")  # no 'es' country: the English one
+    assert facts["Operación"] == "Norvania"  # no 'es' country: the English one
     french = {
         row.cells[0].text: row.cells[1].text
         for row in Document(str(op / "public/hrp-protection-section.fr.docx")).tables[0].rows
     }
-    assert french["Opération"].startswith("Norvanie (")
+    assert french["Opération"] == "Norvanie"
 
 
 def test_numbers_and_build_date_follow_the_language(built: BuildResult) -> None:
@@ -388,9 +412,7 @@ def test_numbers_and_build_date_follow_the_language(built: BuildResult) -> None:
     assert "2,5\u00a0M" in text  # headline people in need
     cover = {r.cells[0].text: r.cells[1].text for r in Document(str(path)).tables[0].rows}
     months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    assert re.fullmatch(
-        rf"\d{{1,2}} ({'|'.join(months.split())}) \d{{4}}", cover["Date de production"]
-    )
+    assert re.fullmatch(rf"\d{{1,2}} ({'|'.join(months.split())}) \d{{4}}", cover["Date"])
 
 
 def test_banners_and_properties_are_translated(built: BuildResult) -> None:
@@ -398,7 +420,7 @@ def test_banners_and_properties_are_translated(built: BuildResult) -> None:
     banner = plan.sections[0].header.paragraphs[0].text
     assert banner.startswith("CONFIDENTIEL — EHP Norvanie")
     assert "ne pas transférer" in banner
-    assert plan.core_properties.title == "Norvanie: Plan d'action de l'EHP pour la protection"
+    assert plan.core_properties.title == "Norvanie\u00a0: Plan d'action de l'EHP pour la protection"
     arabic = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
     assert "علني" in arabic.sections[0].header.paragraphs[0].text
 
@@ -824,3 +846,18 @@ def test_arabic_charts_read_from_the_right() -> None:
         assert bool(bars.xaxis_inverted()) is mirrored
         names = [t.get_text() for t in bars.texts]
         assert ("النصف الأول\n2027" in names) is mirrored
+
+
+def test_every_colon_of_a_french_document_has_its_no_break_space(built: BuildResult) -> None:
+    """French typography everywhere: fixed labels and content text alike, Word and PDF."""
+    for name in (
+        "public/hrp-protection-section.fr.docx",
+        "internal/hct-protection-action-plan.fr.docx",
+    ):
+        text = "\n".join(story_texts(built.op_dir / name))
+        bare = [
+            text[max(0, m.start() - 30) : m.end() + 10]
+            for m in re.finditer(r"(?<=[^\s\u00a0\u202f]):(?=\s)", text)
+        ]
+        assert bare == [], (name, bare)
+        assert re.search("\u00a0:", text), name

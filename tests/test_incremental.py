@@ -63,6 +63,7 @@ def test_one_field_change_rewrites_only_the_outputs_holding_it(
         MARKER,
         "public/hno-protection-analysis.md",
         "public/hno-protection-analysis.docx",
+        "public/hno-protection-analysis.pdf",
         "site/hno-protection-analysis.html",
         "site/search/search_index.json",
     }

@@ -23,7 +23,7 @@ from generator.build import build
 from generator.cli import main
 from generator.diff import CHANGES_DOCX, RELEASE_NOTES
 from generator.documents import DOCUMENTS
-from generator.leaks import LeakChecker
+from generator.leaks import LeakChecker, pdf_text
 from generator.model import walk_records
 from generator.release import GitFacts, ReleaseExists, git_facts, release, release_time
 from generator.render import current_build, render
@@ -79,7 +79,7 @@ def test_two_builds_of_the_same_content_are_byte_identical(
     second = hashes(elsewhere / "out" / OP)
     assert hashes(first) == second
     kinds = {Path(name).suffix for name in second}
-    assert {".docx", ".md", ".html", ".png", ".json"} <= kinds
+    assert {".docx", ".pdf", ".md", ".html", ".png", ".json"} <= kinds
     assert "site/index.html" in second and "public/hrp-protection-section.docx" in second
     docx = (
         first / "public" / "hrp-protection-section.docx"
@@ -153,6 +153,7 @@ def test_public_bundle_holds_only_public_files_and_the_site(released: Path) -> N
     assert folders == {"public", "site"}
     assert set(names) - {n for n in names if "/" in n} == {"MANIFEST.json"}
     assert "site/index.html" in names and "public/hrp-protection-section.docx" in names
+    assert "public/hrp-protection-section.pdf" in names
 
 
 def test_internal_bundle_holds_the_internal_files_the_snapshot_and_notes(released: Path) -> None:
@@ -195,6 +196,11 @@ def test_the_version_is_printed_on_every_document(released: Path, tmp_path: Path
             cover = Document(str(path)).tables[0]  # the facts on the first page
             assert "2027.2" in [row.cells[-1].text for row in cover.rows], path
     assert "2027.2" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    pdfs = list(tmp_path.glob("*/**/*.pdf"))
+    assert len(pdfs) == len(DOCUMENTS)
+    for path in pdfs:  # a release is not a draft: no DRAFT mark
+        text = pdf_text(path)
+        assert "2027.2" in text and "DRAFT" not in text, path
 
 
 def test_snapshot_renders_the_same_documents_without_strict_secrets(released: Path) -> None:

@@ -1,0 +1,163 @@
+"""Accessibility of the outputs a reader meets: every preview-site page under axe-core, and the
+charts' colours against WCAG's contrast ratios.
+
+The site tests reuse the browser and the hostile-content build of test_site_browser (public and
+internal previews, each language's pages), and fail on any serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from axe_selenium_python import Axe
+from docx import Document as WordDocument
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from generator import charts
+from generator.audience import Audience
+from generator.build import BuildResult
+from generator.leaks import LeakChecker
+from generator.validate import load_and_validate
+from tests.conftest import EXAMPLE
+from tests.test_leaks import T6_TEXT
+from tests.test_site_browser import (  # noqa: F401 - fixtures shared with the browser tests
+    browser,
+    built,
+    open_page,
+    serve_folder,
+)
+
+SERIOUS = {"serious", "critical"}
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a site, theme files aside, by its path from the site's root."""
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if "assets" not in p.relative_to(site).parts
+    )
+
+
+@pytest.mark.parametrize("folder", ["site", "site-internal"])
+def test_every_site_page_passes_axe(
+    browser: WebDriver,  # noqa: F811
+    built: Path,  # noqa: F811
+    serve_folder: Callable[[Path], str],  # noqa: F811
+    folder: str,
+) -> None:
+    """axe-core's WCAG 2.x A/AA rules and best practices on each page; none serious or worse."""
+    site = built / folder
+    pages = site_pages(site)
+    assert "index.html" in pages and len(pages) >= 4
+    base = serve_folder(site)
+    problems = []
+    for page in pages:
+        open_page(browser, base + page)
+        axe = Axe(browser)
+        axe.inject()
+        results = axe.run()
+        for violation in results["violations"]:
+            if violation["impact"] in SERIOUS:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{page}: {violation['id']} ({violation['impact']}): {targets}")
+    assert problems == [], "\n".join(problems)
+
+
+# -- chart colours -----------------------------------------------------------------------------
+def luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of a #RRGGBB colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_matches_wcag_examples() -> None:
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)  # the AA grey
+
+
+def chart_colours() -> dict[str, str]:
+    """Every colour constant of the chart module (bars, lines, labels)."""
+    return {
+        name: value
+        for name, value in vars(charts).items()
+        if isinstance(value, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", value)
+    }
+
+
+def test_chart_colours_meet_wcag_contrast_on_white() -> None:
+    """Bars and lines are graphics (WCAG 1.4.11: 3:1); the baseline colour also writes text
+    ("No results yet"), which needs 4.5:1 (1.4.3)."""
+    colours = chart_colours()
+    assert {"BAR", "BASELINE", "TARGET", "FEMALE", "MALE"} <= set(colours)
+    weak = {
+        n: round(contrast(c, "#FFFFFF"), 2)
+        for n, c in colours.items()
+        if contrast(c, "#FFFFFF") < 4.5
+    }
+    assert weak == {}
+
+
+# -- Word ------------------------------------------------------------------------------------
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
+
+
+def word_files(op_dir: Path) -> list[Path]:
+    return sorted(op_dir.rglob("*.docx"))
+
+
+def test_every_word_picture_has_its_chart_description(example_build: BuildResult) -> None:
+    """Word's alt text (wp:docPr) and the picture's own description are the chart's
+    description, never empty and never a file name."""
+    seen = 0
+    for path in word_files(example_build.op_dir):
+        body = WordDocument(str(path)).element.body
+        for frame in body.iter(f"{WP}docPr"):
+            seen += 1
+            description = frame.get("descr")
+            assert description and not description.endswith(".png"), path
+            pictures = list(frame.getparent().iter(f"{PIC}cNvPr"))
+            assert [p.get("descr") for p in pictures] == [description], path
+    assert seen >= 8  # the HNO's chart and the monitoring annexes' indicator charts
+    hno = WordDocument(str(example_build.op_dir / "public/hno-protection-analysis.docx"))
+    frames = list(hno.element.body.iter(f"{WP}docPr"))
+    assert [f.get("descr") for f in frames] == ["People in need of protection by sex and age"]
+
+
+def test_word_language_title_headings_and_header_rows(example_build: BuildResult) -> None:
+    for path in word_files(example_build.op_dir):
+        doc = WordDocument(str(path))
+        assert doc.core_properties.language == "en", path
+        assert doc.core_properties.title.startswith("Norvania: "), path
+        defaults = doc.styles.element.find(f"{W}docDefaults")
+        lang = next(defaults.iter(f"{W}lang"))
+        assert lang.get(f"{W}val").startswith("en"), path
+        headings = [p for p in doc.paragraphs if p.style.name.startswith("Heading")]
+        assert headings and headings[0].style.name == "Heading 1", path
+        for table in doc.tables:
+            first = table.rows[0]._tr
+            texts = [c.text for c in table.rows[0].cells]
+            if any(texts) and table.rows[0].cells[0].text != "Operation":
+                assert first.find(f"{W}trPr/{W}tblHeader") is not None, (path, texts)
+
+
+def test_alt_text_in_a_page_is_read_by_the_leak_check(tmp_path: Path) -> None:
+    """A screen reader reads alt text and Word's descriptions aloud: so does the leak check."""
+    checker = LeakChecker(load_and_validate(EXAMPLE))
+    page = tmp_path / "page.html"
+    page.write_text(f'<p>Nothing here.</p><img src="x.png" alt="{T6_TEXT}">', encoding="utf-8")
+    assert [f.secret.item for f in checker.check_file(page, Audience.PUBLIC)] == ["T6"]
+    part = tmp_path / "document.xml"
+    part.write_text(f'<w:p/><wp:docPr descr="{T6_TEXT}" title=""/>', encoding="utf-8")
+    assert [f.secret.item for f in checker.check_file(part, Audience.PUBLIC)] == ["T6"]

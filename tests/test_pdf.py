@@ -1,0 +1,311 @@
+"""The PDFs: one beside each Word file, tagged for PDF/UA-1, with the Word file's look and
+properties, only their audience's text, and read by the leak check.
+
+PDFs are opened with pypdf as a reader's software would: structure tree and MarkInfo (tagged),
+XMP metadata (PDF/UA identification, title), /Lang, page size, page text and alt text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from generator.build import BuildResult
+from generator.cli import main
+from generator.docmeta import is_draft
+from generator.errors import BuildFailed
+from generator.leaks import pdf_text, tokens, windows
+from generator.validate import load_and_validate
+from generator.writers.docx import DocxMeta
+from generator.writers.pdf import PdfMeta, fonts, write_pdf
+from tests.conftest import EXAMPLE
+from tests.test_leaks import T6_TEXT
+
+A4 = (595.28, 841.89)  # points
+PUBLIC_HNO = "public/hno-protection-analysis.pdf"
+INTERNAL_PLAN = "internal/hct-protection-action-plan.pdf"
+PUBLIC_RISK = "Gender-based violence against displaced women and girls in Lower Tarvan"  # R2
+CHART_ALT = "People in need of protection by sex and age"
+WHEN = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pdfs(op_dir: Path) -> list[Path]:
+    return sorted(p for p in op_dir.rglob("*.pdf") if "site" not in p.relative_to(op_dir).parts[0])
+
+
+def structure(reader: PdfReader) -> list[DictionaryObject]:
+    """Every element of the structure tree, depth first."""
+    found: list[DictionaryObject] = []
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, DictionaryObject):
+            if node.get("/Type") == "/StructElem":
+                found.append(node)
+            kids = node.get("/K")
+            if kids is not None:
+                stack.extend(kids if isinstance(kids, list) else [kids])
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+# -- every document, from the shared build of the example ---------------------------------------
+def test_a_pdf_beside_each_word_file(example_build: BuildResult) -> None:
+    op_dir = example_build.op_dir
+    words_files = {p.with_suffix("") for p in op_dir.rglob("*.docx")}
+    assert {p.with_suffix("") for p in pdfs(op_dir)} == words_files
+    assert len(words_files) == 12  # 5 public, 7 internal
+
+
+def test_every_pdf_is_tagged_pdf_ua_with_title_and_language(example_build: BuildResult) -> None:
+    for path in pdfs(example_build.op_dir):
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root, path
+        assert bool(root["/MarkInfo"]["/Marked"]), path
+        assert root["/Lang"] == "en", path
+        xmp = reader.xmp_metadata
+        assert xmp is not None
+        raw = root["/Metadata"].get_object().get_data().decode("utf-8")
+        assert re.search(r"pdfuaid:part(>|=\")1", raw), path
+        title = reader.metadata.title if reader.metadata else None
+        assert title and title.startswith("Norvania: "), path
+        assert xmp.dc_title and next(iter(xmp.dc_title.values())) == title
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]), path
+        assert any(e["/S"] == "/H1" for e in structure(reader)), path
+
+
+def test_pages_are_a4_and_annexes_landscape(example_build: BuildResult) -> None:
+    for path in pdfs(example_build.op_dir):
+        for page in PdfReader(path).pages:
+            size = (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2))
+            expected = A4[::-1] if "annex-" in path.name else A4
+            assert size == pytest.approx(expected, abs=0.5), path
+
+
+def test_banner_page_numbers_and_draft_mark(example_build: BuildResult) -> None:
+    reader = PdfReader(example_build.op_dir / INTERNAL_PLAN)
+    pages = len(reader.pages)
+    assert pages > 1
+    assert is_draft(load_and_validate(EXAMPLE).operation["version"])  # 2027.1-draft
+    for number, page in enumerate(reader.pages, 1):
+        text = words(page.extract_text())
+        assert "CONFIDENTIAL — HCT Norvania · 2027 — do not forward" in text
+        assert f"page {number} of {pages}" in text
+        assert "DRAFT" in text
+
+
+def test_public_pdf_has_public_text_and_no_internal_text(example_build: BuildResult) -> None:
+    public = words(pdf_text(example_build.op_dir / PUBLIC_HNO))
+    assert PUBLIC_RISK in public
+    assert CHART_ALT in public
+    internal = words(pdf_text(example_build.op_dir / INTERNAL_PLAN))
+    a1 = "In closed meetings with the Minister of Defence and the army Chief of Staff"
+    assert a1 in internal  # the reader finds text when it is there
+    for path in pdfs(example_build.op_dir / "public"):
+        text = words(pdf_text(path))
+        assert a1 not in text and T6_TEXT[:60] not in text, path
+
+
+def test_charts_are_figures_with_their_description_as_alt_text(
+    example_build: BuildResult,
+) -> None:
+    reader = PdfReader(example_build.op_dir / PUBLIC_HNO)
+    figures = [e for e in structure(reader) if e["/S"] == "/Figure"]
+    assert [str(f.get("/Alt")) for f in figures] == [CHART_ALT]
+    annex = PdfReader(example_build.op_dir / "public/annexes/annex-3-monitoring-framework.pdf")
+    alts = [str(e.get("/Alt")) for e in structure(annex) if e["/S"] == "/Figure"]
+    assert alts and all(a.startswith("Results of I") for a in alts)
+
+
+def test_tables_have_header_cells(example_build: BuildResult) -> None:
+    reader = PdfReader(example_build.op_dir / PUBLIC_HNO)
+    kinds = [str(e["/S"]) for e in structure(reader)]
+    assert "/Table" in kinds and "/TH" in kinds and "/TD" in kinds
+
+
+def test_the_pdf_embeds_its_fonts_and_no_system_font(example_build: BuildResult) -> None:
+    reader = PdfReader(example_build.op_dir / PUBLIC_HNO)
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            assert (
+                "/FontFile2" in descendant["/FontDescriptor"]
+                or "/FontFile3" in descendant["/FontDescriptor"]
+            )
+            names.add(str(font["/BaseFont"]).split("+", 1)[1])
+    families = set(fonts().families)
+    assert all(any(n.startswith(f.replace(" ", "")) for f in families) for n in names), names
+
+
+# -- one document at a time ----------------------------------------------------------------------
+def meta(lang: str = "en", draft: str = "", title: str = "Norvania: Test") -> PdfMeta:
+    return PdfMeta(
+        DocxMeta(
+            title=title,
+            subject="Norvania 2027 — Test",
+            author="Humanitarian Country Team, Norvania",
+            category="Public",
+            banner="Norvania · 2027 · PUBLIC",
+            timestamp=WHEN,
+            lang=lang,
+            right_to_left=lang == "ar",
+        ),
+        page_of="page {page} of {pages}",
+        draft_mark=draft,
+    )
+
+
+MARKDOWN = "---\ntitle: Test\n---\n\n# Section\n\nA public sentence about the river.\n"
+
+
+def test_same_content_and_time_give_the_same_bytes(tmp_path: Path) -> None:
+    first, second, later = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "c.pdf"
+    write_pdf(MARKDOWN, first, meta(), tmp_path)
+    write_pdf(MARKDOWN, second, meta(), tmp_path)
+    assert first.read_bytes() == second.read_bytes()
+    info = PdfReader(first).metadata
+    assert info is not None and info.creation_date == WHEN
+    other = PdfMeta(
+        DocxMeta(**{**meta().document.__dict__, "timestamp": WHEN + dt.timedelta(days=1)}),
+        page_of="page {page} of {pages}",
+    )
+    write_pdf(MARKDOWN, later, other, tmp_path)
+    assert later.read_bytes() != first.read_bytes()
+
+
+def test_a_release_has_no_draft_mark(tmp_path: Path) -> None:
+    write_pdf(MARKDOWN, tmp_path / "draft.pdf", meta(draft="DRAFT"), tmp_path)
+    write_pdf(MARKDOWN, tmp_path / "final.pdf", meta(), tmp_path)
+    assert "DRAFT" in pdf_text(tmp_path / "draft.pdf")
+    assert "DRAFT" not in pdf_text(tmp_path / "final.pdf")
+
+
+def test_arabic_is_right_to_left_with_an_arabic_font(tmp_path: Path) -> None:
+    sentence = "الحد من الأضرار التي تلحق بالمدنيين"
+    target = tmp_path / "ar.pdf"
+    page_of = "الصفحة {page} من {pages}"
+    write_pdf(
+        f"# القسم\n\n{sentence}\n",
+        target,
+        PdfMeta(meta(lang="ar").document, page_of=page_of),
+        tmp_path,
+    )
+    reader = PdfReader(target)
+    assert reader.trailer["/Root"]["/Lang"] == "ar"
+    text = reader.pages[0].extract_text()
+    # Each Arabic word comes out of the PDF as it went in: shaped by a font that has it.
+    assert all(word in text for word in sentence.split())
+    # Right to left: the Arabic text's right edge is at the right margin, not the left.
+    xs: list[float] = []
+    reader.pages[0].extract_text(
+        visitor_text=lambda t, cm, tm, *_: (
+            xs.append(cm[4] + tm[4]) if re.search("[\u0600-\u06ff]", t) else None
+        )
+    )
+    assert xs and min(xs) > 595.28 / 3  # left to right, it would start at the 2 cm margin
+
+
+def test_the_leak_check_reads_arabic_phrases_in_reading_order(tmp_path: Path) -> None:
+    """A PDF holds right-to-left words in visual order; the leak check reads every five-word
+    phrase of an Arabic paragraph back as it was written."""
+    sentence = "الحد من الأضرار التي تلحق بالمدنيين في أعالي تارفان وماريسك"
+    target = tmp_path / "ar.pdf"
+    write_pdf(
+        f"# القسم\n\n{sentence}\n", target, PdfMeta(meta(lang="ar").document, "{page}"), tmp_path
+    )
+    found = set(windows(tokens(pdf_text(target)), 5))
+    assert set(windows(tokens(sentence), 5)) <= found
+
+
+def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:
+    """What pandoc writes from text is escaped: Typst code in content is printed, not run."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET FILE BODY", encoding="utf-8")
+    hostile = (
+        '#read("secret.txt") #import "@preview/cetz:0.3.0" $x$ <label> @ref `#eval("1")` '
+        '] #read("secret.txt") [ \\\\#read("secret.txt") a // comment /* b */ end'
+    )
+    target = tmp_path / "out.pdf"
+    write_pdf(f"# Title\n\n{hostile}\n", target, meta(), tmp_path)
+    text = words(pdf_text(target))
+    assert "SECRET FILE BODY" not in text
+    assert "a // comment /* b */ end" in text  # not read as a Typst comment
+    assert (
+        "#read(" in text
+        and "secret.txt" in text
+        and '#import "@preview/cetz' in text.replace("“", '"')
+    )
+
+
+def test_an_image_outside_the_documents_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "public"
+    folder.mkdir()
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "outside.png")
+    with pytest.raises(BuildFailed, match=r"out\.pdf: the PDF could not be made: .*outside"):
+        write_pdf("![a picture](../outside.png)\n", folder / "out.pdf", meta(), folder)
+    assert not (folder / "out.pdf").exists()
+
+
+# -- the leak check reads PDFs -----------------------------------------------------------------
+@pytest.mark.parametrize("where", ["page", "title", "alt text"])
+def test_a_leak_placed_in_a_pdf_stops_check_leaks(
+    runner: CliRunner, example_build: BuildResult, tmp_path: Path, where: str
+) -> None:
+    op_dir = tmp_path / "out" / example_build.op_dir.name
+    shutil.copytree(example_build.op_dir, op_dir)
+    shutil.copy(op_dir / "public/charts/people-in-need.png", tmp_path / "chart.png")
+    markdown = {
+        "page": f"# Notes\n\n{T6_TEXT}\n",
+        "title": "# Notes\n\nNothing here.\n",
+        "alt text": f"# Notes\n\n![{T6_TEXT}](chart.png)\n",
+    }[where]
+    title = T6_TEXT if where == "title" else "Norvania: Notes"
+    write_pdf(markdown, tmp_path / "notes.pdf", meta(title=title), tmp_path)
+    shutil.copy(tmp_path / "notes.pdf", op_dir / "public/notes.pdf")
+    result = runner.invoke(
+        main, ["check-leaks", "--content", str(EXAMPLE), "--out", str(op_dir.parent)]
+    )
+    assert result.exit_code == 3, result.output
+    assert "notes.pdf: text of T6 (text, internal" in result.output
+
+
+def test_an_unreadable_pdf_stops_the_check(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 20)
+    with pytest.raises(BuildFailed, match="cannot be read"):
+        pdf_text(broken)
+
+
+# -- PDF/UA validation by veraPDF, where a registry offers it ---------------------------------
+def test_verapdf_validates_pdf_ua(example_build: BuildResult) -> None:
+    verapdf = shutil.which("verapdf")
+    if verapdf is None:
+        pytest.skip(
+            "veraPDF is on neither PyPI nor Debian; the tags, metadata and alt text are "
+            "checked above, and typst refuses to write a PDF/UA-1 file that breaks its rules"
+        )
+    result = subprocess.run(
+        [verapdf, "--flavour", "ua1", str(example_build.op_dir / PUBLIC_HNO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 'isCompliant="true"' in result.stdout, result.stdout[-2000:]
