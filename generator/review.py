@@ -53,7 +53,8 @@ _PARTS = (
     "[Content_Types].xml",
 )
 KINDS = ("comment", "insertion", "deletion", "replacement")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)\s]*\)(?:\{[^}]*\})?")  # the templates' charts
+# The templates' charts; their descriptions may hold escaped brackets (render.image_description).
+_IMAGE = re.compile(r"!\[(?:\\.|[^\]\\\n])*\]\([^)\s]*\)(?:\{[^}]*\})?")
 
 
 class ReviewRefused(ProtdocsError):
