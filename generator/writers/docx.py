@@ -309,8 +309,8 @@ def _finish(
     for section in doc.sections:
         if meta.landscape:
             _landscape(section)
-        _banner(section.header, meta.banner, page_number=False)
-        _banner(section.footer, meta.banner, page_number=False)
+        _banner(section.header, meta.banner)
+        _banner(section.footer, meta.banner)  # "Page X of Y" follows it (lay_out_for_print)
     _shade_highlighted_rows(doc)
     tag_other_languages(doc)
     lay_out_for_print(doc, meta)
@@ -396,26 +396,11 @@ def _landscape(section) -> None:
         section.page_width, section.page_height = height, width
 
 
-def _banner(part, text: str, page_number: bool) -> None:
+def _banner(part, text: str) -> None:
     part.is_linked_to_previous = False
     paragraph = part.paragraphs[0] if part.paragraphs else part.add_paragraph()
     paragraph.text = text
     paragraph.style = "Classification banner"
-    if page_number:
-        paragraph.add_run(" · ")
-        _page_field(paragraph.add_run())
-
-
-def _page_field(run) -> None:
-    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
 
 
 def _normalise_zip(
