@@ -126,6 +126,35 @@ class OutputCache:
                 self.reused.append(folder / inner)
         return True
 
+    def unchanged_pages(self, folder: Path, frame: str, pages: dict[str, str]) -> set[str]:
+        """A site's pages (by source name) that the last build made from the same Markdown in
+        the same frame (``site.site_keys``): an edit makes only the others again."""
+        rel = self.relative(folder) + "/"
+        self.new[f"{rel}#frame"] = frame
+        self.new.update({f"{rel}#page/{name}": key for name, key in pages.items()})
+        old = self.previous / rel
+        if not self.enabled or self.old.get(f"{rel}#frame") != frame or not old.is_dir():
+            return set()
+        return {
+            name
+            for name, key in pages.items()
+            if self.old.get(f"{rel}#page/{name}") == key
+            and (old / name).with_suffix(".html").is_file()
+        }
+
+    def link_missing(self, folder: Path, skip: Iterable[str] = ()) -> None:
+        """Every file of the last build's ``folder`` that this build did not write there (a
+        partial site build's unchanged pages and theme files), except the sub-folders named in
+        ``skip`` (the other languages' sites)."""
+        old = self.previous / (self.relative(folder) + "/")
+        skipped = tuple(skip)
+        for path in sorted(old.rglob("*")):
+            inner = path.relative_to(old)
+            target = folder / inner
+            if path.is_file() and inner.parts[0] not in skipped and not target.exists():
+                _link(path, target)
+                self.reused.append(target)
+
     def keep_unchanged(self) -> None:
         """Whatever was made again byte for byte (a site page MkDocs rewrote, a Word file of an
         unchanged document) takes the last build's file back, with its modification time."""

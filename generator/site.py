@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,11 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
 
 from .audience import Audience
-from .cache import OutputCache, code_digest, fingerprint, tree_digest
+from .cache import OutputCache, code_digest, file_digest, fingerprint, tree_digest
 from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
 from .errors import BuildFailed
@@ -99,18 +102,145 @@ def write_site(
             "site", tree_digest(docs_dir), audience.slug, site_name(view, audience), code_digest()
         )
         if cache is None or not cache.reuse_tree(site_dir, key, skip=view["languages"]):
-            run_mkdocs(site_config(view, audience, docs_dir, site_dir, pages))
-            prune_theme(site_dir, view["lang"])
-            mark_languages(site_dir, skip=view["languages"])
-            sanitise_site(site_dir, skip=view["languages"])
+            frame, page_keys = site_keys(view, audience, docs_dir, pages)
+            unchanged = cache.unchanged_pages(site_dir, frame, page_keys) if cache else None
+
+            def config() -> MkDocsConfig:  # one per MkDocs run: its plugins keep state
+                return site_config(view, audience, docs_dir, site_dir, pages)
+
+            if not unchanged or not _partial_build(config(), site_dir, unchanged, cache, view):
+                _whole_build(config(), site_dir, view)
     return [site_dir / f"{doc.slug}.html" for doc in pages]
 
 
-def mark_languages(site_dir: Path, skip: list[str]) -> None:
+def _whole_build(config: MkDocsConfig, site_dir: Path, view: dict[str, Any]) -> None:
+    shutil.rmtree(site_dir, ignore_errors=True)  # what a partial build may have left
+    run_mkdocs(config)
+    prune_theme(site_dir, view["lang"])
+    mark_languages(site_dir, skip=view["languages"])
+    sanitise_site(site_dir, skip=view["languages"])
+
+
+def site_keys(
+    view: dict[str, Any], audience: Audience, docs_dir: Path, pages: list[Document]
+) -> tuple[str, dict[str, str]]:
+    """What every page of the site is made from (its frame: settings, theme, navigation, the
+    other files' names), and what each page is made from besides (its own Markdown). A page
+    whose own key and the frame are those of the last build comes out of MkDocs byte for byte
+    the same: the navigation's titles are the config's (``site_nav``), not read from pages."""
+    names = [p.name for p in docs_dir.iterdir() if p.suffix != ".md"]
+    names += [p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*") if p.is_file()]
+    frame = fingerprint(
+        "site-frame",
+        audience.slug,
+        view["lang"],
+        view["languages"],
+        site_name(view, audience),
+        site_nav(pages, view["lang"]),
+        sorted(names),
+        code_digest(),
+        _versions(),
+    )
+    return frame, {f"{p.slug}.md": file_digest(docs_dir / f"{p.slug}.md") for p in pages}
+
+
+@lru_cache(maxsize=1)
+def _versions() -> list[str]:
+    """The site's libraries: a new theme version makes every page again."""
+    from importlib.metadata import version
+
+    return [version(name) for name in ("mkdocs", "mkdocs-material", "markdown", "nh3")]
+
+
+def _partial_build(
+    config: MkDocsConfig,
+    site_dir: Path,
+    unchanged: set[str],
+    cache: OutputCache | None,
+    view: dict[str, Any],
+) -> bool:
+    """MkDocs makes only the changed pages (its ``dirty`` build, told which pages and theme
+    files to leave alone), into the empty staging folder; every file it did not write is then
+    linked from the last build, and the search index takes the last build's entries of the
+    unchanged pages. Nothing is written into a file linked from the last build. False if the
+    last build's search index cannot be merged (the caller then builds the whole site)."""
+    assert cache is not None
+    docs_dir = Path(config.docs_dir)
+    config.plugins["protdocs-unchanged"] = _Unchanged(unchanged, docs_dir)
+    run_mkdocs(config, dirty=True)
+    written = {p for p in site_dir.rglob("*") if p.is_file()}
+    index = site_dir / "search" / "search_index.json"
+    old_index = cache.previous / cache.relative(index)
+    if not _merge_search_index(index, old_index, unchanged):
+        return False
+    prune_theme(site_dir, view["lang"])
+    cache.link_missing(site_dir, skip=view["languages"])
+    fresh = [p for p in written if p.suffix == ".html" and p.exists()]
+    mark_languages(site_dir, skip=view["languages"], only=fresh)
+    sanitise_site(site_dir, skip=view["languages"], only=fresh)
+    return True
+
+
+class _Unchanged(BasePlugin):  # type: ignore[type-arg]
+    """Tells a dirty MkDocs build which files to leave alone: the unchanged pages and the
+    theme's own files (both linked from the last build afterwards)."""
+
+    def __init__(self, pages: set[str], docs_dir: Path) -> None:
+        super().__init__()
+        self.pages, self.docs_dir = pages, str(docs_dir.resolve())
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        for file in files:
+            ours = file.abs_src_path and os.path.realpath(file.abs_src_path).startswith(
+                self.docs_dir + os.sep
+            )
+            if file.src_uri in self.pages or not ours:
+                file.is_modified = _never  # type: ignore[method-assign]
+        return files
+
+
+def _never() -> bool:
+    return False
+
+
+def _merge_search_index(index: Path, old_index: Path, unchanged: set[str]) -> bool:
+    """The last build's entries of the unchanged pages, in their place, with this build's of
+    the others; the result cleaned as a whole build's is (``_sanitise_search_index``)."""
+    try:
+        new = json.loads(index.read_text(encoding="utf-8"))
+        old = json.loads(old_index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    kept_pages = {name.removesuffix(".md") + ".html" for name in unchanged}
+    made: dict[str, list[dict[str, Any]]] = {}
+    for entry in new.get("docs", []):
+        made.setdefault(entry["location"].split("#")[0], []).append(entry)
+    merged: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    for entry in old.get("docs", []):
+        page = entry["location"].split("#")[0]
+        if page in kept_pages:
+            merged.append(entry)
+        elif page in made:
+            merged.extend(made.pop(page))
+            placed.add(page)
+        elif page not in placed:
+            return False  # a page of the last build that is no longer made: not a partial build
+    if made:
+        return False  # a page the last build did not have
+    data = {"config": new["config"], "docs": merged}
+    index.unlink()
+    write_text(index, search_index_json(data))
+    return True
+
+
+def mark_languages(site_dir: Path, skip: list[str], only: Iterable[Path] | None = None) -> None:
     """Text in another language (a translation not yet given) becomes <span lang="en-GB"> in
-    each page's content; its marks are dropped everywhere else (titles, navigation, search)."""
+    each page's content; its marks are dropped everywhere else (titles, navigation, search).
+    ``only``: the pages a partial build made (the search index is always done)."""
     skipped = set(skip)
-    for path in sorted([*site_dir.rglob("*.html"), *site_dir.glob("search/*.json")]):
+    pages = sorted(site_dir.rglob("*.html")) if only is None else sorted(only)
+    for path in [*pages, *sorted(site_dir.glob("search/*.json"))]:
         if skipped.intersection(path.relative_to(site_dir).parts[:1]):
             continue  # another language's site, marked by its own build
         text = path.read_text(encoding="utf-8")
@@ -230,7 +360,9 @@ _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster"
 _ACTIVE_TAGS = {"iframe", "frame", "frameset", "object", "embed", "base", "applet"}
 
 
-def sanitise_site(site_dir: Path, skip: Iterable[str] = ()) -> None:
+def sanitise_site(
+    site_dir: Path, skip: Iterable[str] = (), only: Iterable[Path] | None = None
+) -> None:
     """Clean every page's content after MkDocs wrote it, then check the whole page.
 
     The content region of each page (mkdocs-material's ``article``) goes through nh3 with an
@@ -240,11 +372,12 @@ def sanitise_site(site_dir: Path, skip: Iterable[str] = ()) -> None:
     browser would: an ``on...`` attribute, a frame or object, or a link, form action or source
     with a scheme other than http(s)/mailto anywhere (title, navigation, table of contents)
     fails the build. The search index's text, which the search shows as HTML, is cleaned too.
-    ``skip``: the folders of the other languages' sites, cleaned by their own build.
+    ``skip``: the folders of the other languages' sites, cleaned by their own build; ``only``:
+    the pages a partial build made (the others are the last build's, cleaned by it).
     """
     skipped = set(skip)
     problems: list[str] = []
-    for page in sorted(site_dir.rglob("*.html")):
+    for page in sorted(site_dir.rglob("*.html")) if only is None else sorted(only):
         if skipped.intersection(page.relative_to(site_dir).parts[:1]):
             continue
         text = page.read_text(encoding="utf-8")
@@ -277,7 +410,13 @@ def _sanitise_search_index(index: Path) -> None:
                 entry[field] = clean
                 changed = True
     if changed:
-        write_text(index, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        write_text(index, search_index_json(data))
+
+
+def search_index_json(data: dict[str, Any]) -> str:
+    """The search index as the theme writes it, so that an index cleaned or merged from a
+    partial build (``_merge_search_index``) is the same bytes as a whole build's."""
+    return json.dumps(data, separators=(",", ":"), default=str)
 
 
 def _urls_are_safe(name: str, value: str) -> bool:
@@ -380,13 +519,16 @@ def _list_theme_files_quickly(config: MkDocsConfig) -> None:
     theme.get_env = get_env  # type: ignore[method-assign]
 
 
-def run_mkdocs(config: MkDocsConfig) -> None:
-    """MkDocs' own build, in-process; its warnings and errors become one BuildFailed."""
-    with mkdocs_logging() as problems:
+def run_mkdocs(config: MkDocsConfig, dirty: bool = False) -> None:
+    """MkDocs' own build, in-process; its warnings and errors become one BuildFailed.
+    ``dirty``: MkDocs' partial build (``_partial_build``), whose own warning about it is not
+    one about the site."""
+    with mkdocs_logging(dirty) as problems:
         try:
-            config.plugins.on_startup(command="build", dirty=False)
+            config.plugins.on_startup(command="build", dirty=dirty)
+            _forget_last_search_index(config)
             try:
-                mkdocs_build(config)
+                mkdocs_build(config, dirty=dirty)
             finally:
                 config.plugins.on_shutdown()
         except (MkDocsException, OSError) as exc:
@@ -395,22 +537,39 @@ def run_mkdocs(config: MkDocsConfig) -> None:
         raise BuildFailed("the preview site could not be built:\n  " + "\n  ".join(problems))
 
 
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+def _forget_last_search_index(config: MkDocsConfig) -> None:
+    """mkdocs-material's search plugin keeps a dirty build's index in the plugin, which MkDocs
+    reuses for the next build in the same process, and merges it into that build's index:
+    the pages of another site (another audience's) would land in this one's search. Each
+    build starts from none; ``_merge_search_index`` does a partial build's merging."""
+    for plugin in config.plugins.values():
+        if hasattr(plugin, "search_index_prev"):
+            plugin.search_index_prev = None
+
+
 class _Collector(logging.Handler):
-    def __init__(self) -> None:
+    def __init__(self, dirty: bool = False) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.dirty = dirty
 
     def emit(self, record: logging.LogRecord) -> None:
         # The preview server's request log is not about the build.
+        message = record.getMessage()
+        if self.dirty and message.startswith(_DIRTY_WARNING):
+            return  # about the navigation of pages not made again: ours are (``site_keys``)
         if not record.name.startswith("mkdocs.livereload"):
-            self.messages.append(record.getMessage())
+            self.messages.append(message)
 
 
 @contextmanager
-def mkdocs_logging() -> Iterator[list[str]]:
+def mkdocs_logging(dirty: bool = False) -> Iterator[list[str]]:
     """Hold MkDocs at WARNING (no wall of INFO lines) and collect what it warns about."""
     logger = logging.getLogger("mkdocs")
-    collector = _Collector()
+    collector = _Collector(dirty)
     level = logger.level
     logger.setLevel(logging.WARNING)
     logger.addHandler(collector)

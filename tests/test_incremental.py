@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.build import build
@@ -85,3 +87,66 @@ def test_a_file_added_by_hand_forces_a_real_build(
     assert result.exit_code == 0, result.output
     assert "up to date" not in result.output
     assert not stray.exists()
+
+
+# -- what is reused is what a cold build makes -------------------------------------------------
+def files_of(op_dir: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(op_dir).as_posix(): p.read_bytes()
+        for p in sorted(op_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def assert_same_as_cold(content: Path, incremental: Path, cold: Path) -> None:
+    """Every output of the incremental build, byte for byte, is the cold build's."""
+    build(content, cold)
+    made, expected = files_of(incremental / OP), files_of(cold / OP)
+    assert sorted(made) == sorted(expected)
+    assert [name for name in expected if made[name] != expected[name]] == []
+    shutil.rmtree(cold)
+
+
+def test_incremental_builds_after_a_series_of_edits_are_cold_builds(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text, a classification (public → internal and back), a data table, a second language
+    and its translation: after each edit the build reuses what it can; at two points every
+    output is compared with a cold build of the same content (same build time)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    build(content, out)
+    analysis = content / "analysis.yaml"
+    replace_in(analysis, "Decades of political", "Decades of social and political")
+    result = build(content, out)
+    kept = {p.relative_to(out / OP).as_posix() for p in result.kept}
+    assert {"site/index.html", "site/annex-2-partners.html"} <= kept  # pages not made again
+    assert "site/hno-protection-analysis.html" not in kept
+    # D2 is public and printed on the HNO's page: made internal, it leaves the public outputs.
+    replace_in(
+        analysis,
+        "  - id: D2\n    classification: public",
+        "  - id: D2\n    classification: internal",
+    )
+    build(content, out)
+    hno = (out / OP / "site/hno-protection-analysis.html").read_text(encoding="utf-8")
+    assert "Recurrent and intensifying flooding" not in hno
+    assert_same_as_cold(content, out, cold)
+    replace_in(
+        analysis,
+        "  - id: D2\n    classification: internal",
+        "  - id: D2\n    classification: public",
+    )
+    build(content, out)
+    replace_in(content / "data/people-in-need.csv", '"520,000"', '"521,000"')
+    build(content, out)
+    operation = content / "operation.yaml"
+    replace_in(operation, "languages: [en]", "languages: [en, fr]")
+    replace_in(operation, "country: Norvania", "country: {en: Norvania, fr: Norvanie}")
+    build(content, out)
+    replace_in(operation, "fr: Norvanie}", "fr: la Norvanie}")
+    result = build(content, out)
+    assert "Recurrent and intensifying flooding" in (
+        out / OP / "site/hno-protection-analysis.html"
+    ).read_text(encoding="utf-8")
+    assert_same_as_cold(content, out, cold)
