@@ -175,7 +175,58 @@ def rebuilds(size: Size, runs: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def serve_edit_to_reload(size: Size, runs: int) -> dict[str, float]:
+    """``protdocs serve``'s preview loop as a drafter sees it: the seconds from saving a
+    one-field edit to the moment the page the browser reloads (fetched over HTTP, as the
+    browser would) shows it. The server runs for all the runs; its first build is not timed."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hno-protection-analysis.html"
+    edited = size.content / EDITED_FILE
+    original = edited.read_text(encoding="utf-8")
+    argv = [*PROTDOCS, "serve", "--content", str(size.content), "--port", str(port)]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return answer.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def wait_for(marker: str, limit: float = 300) -> float:
+        start = time.perf_counter()
+        while marker not in page():
+            if time.perf_counter() - start > limit or server.poll() is not None:
+                raise SystemExit(f"serve did not show {marker!r} within {limit} s")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+
+    try:
+        wait_for(EDITED_FROM)  # the first build
+        measured = []
+        for n in range(runs):
+            marker = f"Reload {n} {time.time_ns()}"
+            time.sleep(0.5)  # the server's file watcher settles after the last rebuild
+            start = time.perf_counter()
+            edited.write_text(
+                original.replace(EDITED_FROM, f"{marker}: {EDITED_FROM}", 1), encoding="utf-8"
+            )
+            wait_for(marker)
+            measured.append((time.perf_counter() - start, 0))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        edited.write_text(original, encoding="utf-8")
+    return summary(measured)
+
+
 TARGETS = {
+    "serve edit-to-reload / reference (1x)": ("1x", "serve_ratio_to_reference", "ratio", 0.25),
     "cold build / reference (1x)": ("1x", "cold_ratio_to_reference", "ratio", 1.3),
     "no-change rebuild, s (1x)": ("1x", "no_change_rebuild", "seconds", 0.3),
     "one-field rebuild, s (1x)": ("1x", "one_field_rebuild", "seconds", 1.0),
@@ -243,6 +294,9 @@ def main() -> None:
             measures = {**cold[size.label], **rebuilds(size, args.runs)}
             ratio = measures["cold_build"]["seconds"] / measures["reference"]["seconds"]
             measures["cold_ratio_to_reference"] = {"ratio": round(ratio, 2)}
+            measures["serve_edit_to_reload"] = serve_edit_to_reload(size, args.runs)
+            reload = measures["serve_edit_to_reload"]["seconds"] / measures["reference"]["seconds"]
+            measures["serve_ratio_to_reference"] = {"ratio": round(reload, 2)}
             results["sizes"][size.label] = measures
     text = report(results)
     print(text)

@@ -76,6 +76,7 @@ def build(
         written = executor.run(outputs)
         transaction.mark({**keys, **executor.keys})
         cache.keep_unchanged()
+        cache.keep_unchanged()
         transaction.carry_over(kept, content.languages)
         transaction.check(cache.checked)
         transaction.swap_in()
@@ -144,10 +145,13 @@ def publish_site(
     audience: Audience,
     documents: tuple[Document, ...] = DOCUMENTS,
     languages: list[str] | None = None,
+    reuse: bool = False,
 ) -> BuildResult:
     """Write, leak-check and swap in one preview site under ``op_dir`` (also used by serve).
 
     Each language has its own site: the first one in site/, the others in site/LANG/.
+    ``reuse`` (serve, whose ``op_dir`` is its own): pages and leak-check verdicts of the last
+    site written there are reused when what they are made from has not changed (``cache``).
     """
     languages = languages or content.languages
     outputs = site_plan(content.languages, languages, audience)
@@ -159,7 +163,7 @@ def publish_site(
     guard(content.folder, op_dir.parent, op_dir)
     with transaction.staged():
         checker.start_preparing([audience])
-        cache = OutputCache(op_dir.parent, op_dir.name, transaction.staging, enabled=False)
+        cache = OutputCache(op_dir.parent, op_dir.name, transaction.staging, enabled=reuse)
         pages = [
             page
             for out in outputs
@@ -172,10 +176,12 @@ def publish_site(
                 cache=cache,
             )
         ]
+        cache.keep_unchanged()
         transaction.carry_over(kept, content.languages)
-        transaction.check(set())
+        transaction.check(cache.checked)
         transaction.swap_in()
-    return _result(op_dir, transaction.staging, pages, [])
+        cache.save(checker.clean)
+    return _result(op_dir, transaction.staging, pages, cache.reused)
 
 
 def export_hxl(content_dir: Path, out_dir: Path, audience: Audience = Audience.PUBLIC) -> Path:

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .formats import PDF_PAGES
 from .resources import MKDOCS_YML, PACKAGE, TEMPLATES
 
 CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never published
@@ -80,7 +81,10 @@ class OutputCache:
         self.previous = out_dir / op_id
         self.staging = staging
         self.enabled = enabled
+        self.pages = out_dir / CACHE_FOLDER / f"{op_id}.pdf-pages.json"
         stored = self._load() if enabled else {}
+        if enabled:
+            PDF_PAGES.load(_read_json(self.pages))
         self.old: dict[str, str] = stored.get("outputs", {})
         self.checked: set[str] = set(stored.get("checked", []))
         self.new: dict[str, str] = {}
@@ -88,10 +92,7 @@ class OutputCache:
         self.made: dict[str, Path] = {}
 
     def _load(self) -> dict[str, Any]:
-        try:
-            return json.loads(self.record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return _read_json(self.record)
 
     def relative(self, target: Path) -> str:
         return target.relative_to(self.staging).as_posix()
@@ -178,6 +179,15 @@ class OutputCache:
             return
         data = {"outputs": self.new, "checked": sorted(set(checked))}
         write_private(self.record, json.dumps(data, sort_keys=True, indent=0))
+        write_private(self.pages, json.dumps(PDF_PAGES.used, ensure_ascii=False))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def write_private(target: Path, text: str) -> None:

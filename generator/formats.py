@@ -246,9 +246,10 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
+            seen: dict[int, str] = {}  # objects' digests, for the pages' keys
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            texts = [text for page in reader.pages for text in _page_texts(page)]
+            texts = [text for page in reader.pages for text in PDF_PAGES.texts(page, seen)]
             texts += _pdf_strings(reader)
             attached = [
                 Part(name, content)
@@ -322,6 +323,76 @@ def _page_texts(page: Any) -> list[str]:
         for line in lines
     )
     return [read, runs, reading]
+
+
+class PageTexts:
+    """The texts of PDF pages already read, by a digest of everything a page's text is made
+    from: its content stream and every object its resources reach (fonts and their Unicode
+    maps, forms), its rotation and boxes. Reading a page is most of the cost of reading a PDF
+    (pypdf parses its content stream in Python); an edit changes the text of a few pages of a
+    document and leaves the others' bytes as they were, so a rebuild reads those few only.
+
+    Kept between builds by ``cache.OutputCache`` (0600, beside the build): the texts of pages
+    of the build's own outputs, which hold no more than those outputs do."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, list[str]] = {}
+        self.used: dict[str, list[str]] = {}
+
+    def texts(self, page: Any, seen: dict[int, str]) -> list[str]:
+        key = _page_key(page, seen)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = _page_texts(page)
+        self.used[key] = found
+        return found
+
+    def load(self, known: dict[str, Any]) -> None:
+        """What the last build read, instead of what this process read before (so that it
+        does not grow with every build); ``used`` starts again: what this build reads is kept."""
+        self.known = {
+            key: texts
+            for key, texts in known.items()
+            if isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+        }
+        self.used = {}
+
+
+PDF_PAGES = PageTexts()
+
+
+def _page_key(page: Any, seen: dict[int, str]) -> str:
+    from pypdf.generic import NameObject
+
+    digest = hashlib.sha256(b"pdf-page:1")
+    contents = page.get_contents()
+    digest.update(contents.get_data() if contents is not None else b"")
+    for name in ("/Resources", "/Rotate", "/MediaBox", "/CropBox", "/UserUnit"):
+        value = page.get(NameObject(name))
+        digest.update(f"{name}={_object_digest(value, seen)}".encode())
+    return digest.hexdigest()
+
+
+def _object_digest(node: Any, seen: dict[int, str]) -> str:
+    """A digest of a PDF object and of every object it reaches (decoded stream data included),
+    each indirect object once."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    if isinstance(node, IndirectObject):
+        if node.idnum not in seen:
+            seen[node.idnum] = f"cycle:{node.idnum}"
+            seen[node.idnum] = _object_digest(node.get_object(), seen)
+        return seen[node.idnum]
+    if isinstance(node, DictionaryObject):
+        items = sorted((str(k), _object_digest(v, seen)) for k, v in node.items())
+        text = repr(items)
+        if isinstance(node, StreamObject):
+            text += hashlib.sha256(node.get_data()).hexdigest()
+    elif isinstance(node, ArrayObject):
+        text = repr([_object_digest(v, seen) for v in node])
+    else:
+        text = f"{type(node).__name__}:{node!r}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # -- the registry --------------------------------------------------------------------------------

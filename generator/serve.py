@@ -129,7 +129,7 @@ class Preview:
 
     def build(self) -> None:
         """The first build: without a good one there is nothing to serve, so errors propagate."""
-        publish_site(validated(self.content_dir), self.op_dir, self.audience)
+        publish_site(validated(self.content_dir), self.op_dir, self.audience, reuse=True)
 
     def rebuild(self) -> None:
         """Called by the server after a change; a failure keeps the last good site served."""

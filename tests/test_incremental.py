@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
+from generator.audience import Audience
+from generator.build import build, publish_site
 from generator.cli import main
 from generator.layout import MARKER
+from generator.serve import Preview
+from generator.validate import validated
 from tests.conftest import replace_in
 
 OP = "norvania-2027"
@@ -138,7 +141,8 @@ def test_incremental_builds_after_a_series_of_edits_are_cold_builds(
         "  - id: D2\n    classification: public",
     )
     build(content, out)
-    replace_in(content / "data/people-in-need.csv", '"520,000"', '"521,000"')
+    # A figure of the people-in-need table (its row's total unchanged).
+    replace_in(content / "data/people-in-need.csv", '"140,000","135,000"', '"141,000","134,000"')
     build(content, out)
     operation = content / "operation.yaml"
     replace_in(operation, "languages: [en]", "languages: [en, fr]")
@@ -150,3 +154,27 @@ def test_incremental_builds_after_a_series_of_edits_are_cold_builds(
         out / OP / "site/hno-protection-analysis.html"
     ).read_text(encoding="utf-8")
     assert_same_as_cold(content, out, cold)
+
+
+def test_serve_rebuilds_only_the_pages_an_edit_changed(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview loop: after an edit, serve's site makes the edited page and the search
+    index again, links the others, and is byte for byte the site a fresh preview makes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    preview = Preview(content, Audience.PUBLIC, port=0)
+    try:
+        preview.build()
+        site = preview.site_dir
+        before = {p: p.stat().st_ino for p in site.rglob("*.html")}
+        replace_in(content / "analysis.yaml", "armed-drone attacks", "loitering-munition attacks")
+        preview.build()
+        after = {p: p.stat().st_ino for p in site.rglob("*.html")}
+        assert [p.name for p in after if after[p] != before[p]] == ["hno-protection-analysis.html"]
+        assert "loitering-munition" in (site / "search/search_index.json").read_text()
+        fresh = tmp_path / "fresh"
+        publish_site(validated(content), fresh, Audience.PUBLIC)
+        assert files_of(site) == files_of(fresh / "site")
+    finally:
+        preview.server.server_close()
+        shutil.rmtree(preview.workdir)
