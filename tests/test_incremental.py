@@ -140,8 +140,7 @@ def test_incremental_builds_after_a_series_of_edits_are_cold_builds(
         "  - id: D2\n    classification: internal",
         "  - id: D2\n    classification: public",
     )
-    build(content, out)
-    # A figure of the people-in-need table (its row's total unchanged).
+    # With a figure of the people-in-need table (its row's total unchanged).
     replace_in(content / "data/people-in-need.csv", '"140,000","135,000"', '"141,000","134,000"')
     build(content, out)
     operation = content / "operation.yaml"
