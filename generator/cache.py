@@ -179,7 +179,7 @@ class OutputCache:
             return
         data = {"outputs": self.new, "checked": sorted(set(checked))}
         write_private(self.record, json.dumps(data, sort_keys=True, indent=0))
-        write_private(self.pages, json.dumps(PDF_PAGES.used, ensure_ascii=False))
+        write_private(self.pages, json.dumps(PDF_PAGES.stored(), ensure_ascii=False))
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -333,29 +333,39 @@ class PageTexts:
     document and leaves the others' bytes as they were, so a rebuild reads those few only.
 
     Kept between builds by ``cache.OutputCache`` (0600, beside the build): the texts of pages
-    of the build's own outputs, which hold no more than those outputs do."""
+    of the build's own outputs, which hold no more than those outputs do. A page no build has
+    read for ``KEPT_FOR`` builds is forgotten (a PDF kept unchanged is not read again, so its
+    pages must outlive one build; those of replaced PDFs must not pile up)."""
+
+    KEPT_FOR = 20  # builds
 
     def __init__(self) -> None:
         self.known: dict[str, list[str]] = {}
-        self.used: dict[str, list[str]] = {}
+        self.age: dict[str, int] = {}
 
     def texts(self, page: Any, seen: dict[int, str]) -> list[str]:
         key = _page_key(page, seen)
         found = self.known.get(key)
         if found is None:
             found = self.known[key] = _page_texts(page)
-        self.used[key] = found
+        self.age[key] = 0
         return found
 
-    def load(self, known: dict[str, Any]) -> None:
-        """What the last build read, instead of what this process read before (so that it
-        does not grow with every build); ``used`` starts again: what this build reads is kept."""
-        self.known = {
-            key: texts
-            for key, texts in known.items()
-            if isinstance(texts, list) and all(isinstance(t, str) for t in texts)
-        }
-        self.used = {}
+    def load(self, stored: dict[str, Any]) -> None:
+        """What earlier builds read, instead of what this process read before (so that it
+        does not grow with every build), each a build older."""
+        pages, ages = stored.get("pages"), stored.get("age")
+        if not isinstance(pages, dict) or not isinstance(ages, dict):
+            pages, ages = {}, {}
+        self.known, self.age = {}, {}
+        for key, texts in pages.items():
+            age = ages.get(key)
+            readable = isinstance(texts, list) and all(isinstance(x, str) for x in texts)
+            if readable and isinstance(age, int) and age < self.KEPT_FOR:
+                self.known[key], self.age[key] = texts, age + 1
+
+    def stored(self) -> dict[str, Any]:
+        return {"pages": {k: self.known[k] for k in self.age}, "age": self.age}
 
 
 PDF_PAGES = PageTexts()

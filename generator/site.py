@@ -128,8 +128,7 @@ def site_keys(
     other files' names), and what each page is made from besides (its own Markdown). A page
     whose own key and the frame are those of the last build comes out of MkDocs byte for byte
     the same: the navigation's titles are the config's (``site_nav``), not read from pages."""
-    names = [p.name for p in docs_dir.iterdir() if p.suffix != ".md"]
-    names += [p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*") if p.is_file()]
+    names = [p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*") if p.is_file()]
     frame = fingerprint(
         "site-frame",
         audience.slug,
