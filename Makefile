@@ -105,8 +105,10 @@ translations-init: translations-extract ## start the catalogue of a new language
 	@test -n "$(LOCALE)" || { echo "usage: make translations-init LOCALE=pt" >&2; exit 2; }
 	$(BIN)/pybabel init -i $(LOCALES)/protdocs.pot -d $(LOCALES) -D protdocs -l $(LOCALE) --no-wrap
 
-test: setup ## run the test suite
-	$(BIN)/python -m pytest -q
+# One pytest worker per core (pytest-xdist), each test file whole on one worker so that a file's
+# shared build is made once; each worker builds the example once for the files it runs.
+test: setup ## run the test suite, on every core
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check generator tests benchmarks

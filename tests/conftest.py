@@ -56,6 +56,27 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build(EXAMPLE, out)
 
 
+def copy_of_build(built: BuildResult, out: Path) -> Path:
+    """``out`` made a copy of a build folder (outputs and cache records): the folder a drafter
+    has after building, for a test that edits it or builds again over it. A real copy, never
+    links: a test that plants a file in it must not touch the shared build. Returns build/OP."""
+    shutil.copytree(built.op_dir.parent, out, symlinks=True)
+    return out / built.op_dir.name
+
+
+@pytest.fixture
+def example_out(example_build: BuildResult, tmp_path: Path) -> Path:
+    """A build folder that already holds the example's build, as a drafter's does after the
+    first ``protdocs build``. Building edited content into it makes again only the outputs
+    the edit changed (pandoc, typst, MkDocs and the charts run for those; the others are
+    linked from the last build when their fingerprint matches, as for a drafter), and the leak
+    check reads every output. For tests about what an edit does to the outputs, not about a
+    build into an empty folder."""
+    out = tmp_path / "out"
+    copy_of_build(example_build, out)
+    return out
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

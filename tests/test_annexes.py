@@ -245,20 +245,34 @@ def test_chart_of_an_indicator_with_no_results_or_many(tmp_path: Path, results: 
     assert (0x1A, 0x1A, 0x1A) in colours  # the target line
 
 
-@pytest.mark.parametrize("start", ["forkserver", "spawn"])  # spawn: Windows has only that
-def test_charts_drawn_by_worker_processes_are_those_drawn_in_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
-) -> None:
-    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: [start])
+@pytest.fixture(scope="module")
+def drawn_in_process(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list, list[bytes]]:
+    """The public view, enough indicators for the pool to be used, and each one's chart drawn
+    in this process (once for both start methods)."""
     public = view(validated(EXAMPLE), Audience.PUBLIC)
     indicators = public["monitoring"]["indicators"]
     many = [{**i, "id": f"{i['id']}-{n}"} for n in range(4) for i in indicators]
+    alone = tmp_path_factory.mktemp("in-process") / "alone.png"
+    drawn = []
+    for indicator in many:
+        write_indicator_chart(indicator, alone)
+        drawn.append(alone.read_bytes())
+    return public, many, drawn
+
+
+@pytest.mark.parametrize("start", ["forkserver", "spawn"])  # spawn: Windows has only that
+def test_charts_drawn_by_worker_processes_are_those_drawn_in_process(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    start: str,
+    drawn_in_process: tuple[dict, list, list[bytes]],
+) -> None:
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: [start])
+    public, many, drawn = drawn_in_process
     assert len(many) >= PARALLEL_FROM  # so the processes are used
     pooled = write_indicator_charts({**public, "monitoring": {"indicators": many}}, tmp_path)
-    for indicator, path in zip(many, pooled, strict=True):
-        alone = tmp_path / "alone.png"
-        write_indicator_chart(indicator, alone)
-        assert path.read_bytes() == alone.read_bytes(), path.name
+    for path, alone in zip(pooled, drawn, strict=True):
+        assert path.read_bytes() == alone, path.name
 
 
 def test_charts_are_byte_identical_across_builds(tmp_path: Path) -> None:

@@ -153,12 +153,11 @@ def metadata_block(*images: str) -> str:
 
 
 def test_pandoc_metadata_block_in_public_text_embeds_nothing(
-    content: Path, tmp_path: Path, listener: tuple[str, list[str]]
+    content: Path, example_out: Path, listener: tuple[str, list[str]]
 ) -> None:
     url, requests = listener
-    out = tmp_path / "build"
-    first = build(content, out)
-    op_dir = first.op_dir
+    out = example_out  # the build before the edit
+    op_dir = out / "norvania-2027"
     plan = op_dir / "internal" / "hct-protection-action-plan.docx"
     assert plan.is_file()
     hno = op_dir / "public" / "hno-protection-analysis.docx"

@@ -20,14 +20,14 @@ import yaml
 from click.testing import CliRunner
 from docx import Document as WordDocument
 
-from generator.build import build
+from generator.build import BuildResult, build
 from generator.cli import main
 from generator.errors import LeakFound
 from generator.layout import MARKER, QUARANTINE_SUFFIX
 from generator.leaks import CannotRead, Finding, ForeignImage, LeakChecker
 from generator.publish import NotOurs, Transaction
 from generator.validate import load_and_validate
-from tests.conftest import EXAMPLE, replace_in
+from tests.conftest import EXAMPLE, copy_of_build, replace_in
 
 OP = "norvania-2027"
 
@@ -47,9 +47,9 @@ def checker() -> LeakChecker:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build of the example, copied by each test that plants something in it."""
-    return build(EXAMPLE, tmp_path_factory.mktemp("attacks") / "out").op_dir
+def pristine(example_build: BuildResult) -> Path:
+    """The example's build (shared, read only), copied by each test that plants something in it."""
+    return example_build.op_dir
 
 
 @pytest.fixture
@@ -241,14 +241,22 @@ def _two_languages(content: Path) -> Path:
     return content
 
 
+@pytest.fixture(scope="module")
+def two_languages_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The example in English and French, built once; each test builds again over a copy."""
+    content = tmp_path_factory.mktemp("en-fr") / "content"
+    shutil.copytree(EXAMPLE, content)
+    return build(_two_languages(content), content.parent / "out")
+
+
 def test_stale_figures_of_another_language_do_not_survive_a_lang_build(
-    content: Path, tmp_path: Path
+    content: Path, tmp_path: Path, two_languages_build: BuildResult
 ) -> None:
     """The people-in-need table becomes internal; `build --lang fr` rebuilds English too."""
     _two_languages(content)
     out = tmp_path / "out"
     hno = out / OP / "public" / "hno-protection-analysis.md"
-    build(content, out)
+    copy_of_build(two_languages_build, out)  # a build of the same content
     assert "830,000" in hno.read_text(encoding="utf-8")  # a figure of the public table
     replace_in(
         content / "data" / "people-in-need.meta.yaml",
@@ -263,11 +271,11 @@ def test_stale_figures_of_another_language_do_not_survive_a_lang_build(
 
 
 def test_a_lang_build_keeps_other_languages_when_only_its_text_changed(
-    content: Path, tmp_path: Path
+    content: Path, tmp_path: Path, two_languages_build: BuildResult
 ) -> None:
     _two_languages(content)
     out = tmp_path / "out"
-    build(content, out)
+    copy_of_build(two_languages_build, out)  # a build of the same content
     english = out / OP / "public" / "hrp-protection-section.docx"
     before = english.stat().st_mtime_ns
     result = build(content, out, lang="fr")

@@ -220,9 +220,8 @@ def _hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def test_failed_build_keeps_previous_build_and_content(content: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build(content, out)
+def test_failed_build_keeps_previous_build_and_content(content: Path, example_out: Path) -> None:
+    out = example_out  # the last good build
     before_build = _hashes(out)
     replace_in(content / "analysis.yaml", "    trend: stable", "    trend: stabel")
     before_content = _hashes(content)
@@ -232,9 +231,8 @@ def test_failed_build_keeps_previous_build_and_content(content: Path, tmp_path: 
     assert _hashes(content) == before_content
 
 
-def test_build_starts_from_an_empty_folder(content: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    build(content, out)
+def test_build_starts_from_an_empty_folder(content: Path, example_out: Path) -> None:
+    out = example_out  # the last build
     stale = out / OP / "public" / "old-draft.docx"
     stale.write_bytes(b"left over from an earlier build")
     build(content, out)
@@ -252,13 +250,13 @@ def test_module_entry_point_help() -> None:
         assert command in result.stdout
 
 
-def test_content_is_never_template_code(content: Path, tmp_path: Path) -> None:
+def test_content_is_never_template_code(content: Path, example_out: Path) -> None:
     replace_in(
         content / "analysis.yaml",
         "Contamination by landmines",
         "{{ 7 * 7 }} {% raw %} Contamination by landmines",
     )
-    result = build(content, tmp_path / "out")
+    result = build(content, example_out)
     md = (result.op_dir / "public/hno-protection-analysis.md").read_text()
     assert "{{ 7 * 7 }}" in md.replace("\\{", "{").replace("\\}", "}")
     assert "49 " not in md

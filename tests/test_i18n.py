@@ -33,7 +33,7 @@ from generator.leaks import audience_of, pdf_text
 from generator.render import environment
 from generator.schema import vocabulary
 from generator.validate import validated
-from tests.conftest import EXAMPLE, ROOT, line_of, replace_in
+from tests.conftest import EXAMPLE, ROOT, copy_of_build, line_of, replace_in
 from tests.docx_text import headings, visible
 from tests.paper import broken_words, office, print_to_pdf, printed_text
 
@@ -71,8 +71,13 @@ def multilingual(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(multilingual: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    return build(multilingual, tmp_path_factory.mktemp("i18n-build"))
+def built(
+    multilingual: Path, tmp_path_factory: pytest.TempPathFactory, example_build: BuildResult
+) -> BuildResult:
+    """Built over the English example's build, as a team adding languages would."""
+    out = tmp_path_factory.mktemp("i18n-build") / "out"
+    copy_of_build(example_build, out)
+    return build(multilingual, out)
 
 
 def docx_files(op_dir: Path, lang: str) -> list[Path]:

@@ -20,7 +20,7 @@ from generator.i18n import natural_list
 from generator.model import walk_records
 from generator.validate import validated
 from tests import doccheck
-from tests.conftest import EXAMPLE, replace_in
+from tests.conftest import EXAMPLE, copy_of_build, replace_in
 from tests.docx_text import all_text, folded
 from tests.paper import print_to_pdf
 
@@ -185,7 +185,9 @@ def _confidential_texts(folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def nested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+def nested(
+    tmp_path_factory: pytest.TempPathFactory, example_build: BuildResult
+) -> tuple[Path, BuildResult]:
     """The example with confidential advocacy risks under a public action (A2, as written),
     under an internal one (A12, added here) and under confidential ones (A1, A8)."""
     import shutil
@@ -205,7 +207,9 @@ def nested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]
         "            mitigation: Addresses are given only by case workers, by phone.\n"
     )
     objectives.write_text(text[:anchor] + risk + text[anchor:], encoding="utf-8")
-    return folder, build(folder, tmp_path_factory.mktemp("nested-out"))
+    out = tmp_path_factory.mktemp("nested-out") / "out"
+    copy_of_build(example_build, out)  # built over the example: what the edit changed is made
+    return folder, build(folder, out)
 
 
 def test_every_confidential_record_is_marked_once_whatever_its_parent(
@@ -324,14 +328,16 @@ def test_chart_colours_stay_apart_in_greyscale() -> None:
 
 
 @pytest.fixture(scope="module")
-def arabic(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+def arabic(tmp_path_factory: pytest.TempPathFactory, example_build: BuildResult) -> BuildResult:
     """The example in English and Arabic (right to left): only the Arabic files are read."""
     import shutil
 
     folder = tmp_path_factory.mktemp("arabic") / "content"
     shutil.copytree(EXAMPLE, folder)
     replace_in(folder / "operation.yaml", "languages: [en]", "languages: [en, ar]")
-    return build(folder, tmp_path_factory.mktemp("arabic-out"), lang="ar")
+    out = tmp_path_factory.mktemp("arabic-out") / "out"
+    copy_of_build(example_build, out)  # the English build before Arabic was added
+    return build(folder, out, lang="ar")
 
 
 def test_arabic_documents_keep_rows_whole_and_print_no_lone_fragment(

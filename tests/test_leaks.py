@@ -19,7 +19,7 @@ from generator.documents import Document
 from generator.errors import LeakFound
 from generator.leaks import Finding, ForeignImage, LeakChecker
 from generator.validate import load_and_validate
-from tests.conftest import EXAMPLE, FIXTURES
+from tests.conftest import EXAMPLE, FIXTURES, copy_of_build
 
 OP = "norvania-2027"
 
@@ -39,8 +39,9 @@ def checker() -> LeakChecker:
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    return build(EXAMPLE, tmp_path / "out").op_dir
+def built(example_build: BuildResult, tmp_path: Path) -> Path:
+    """A copy of the example's build, for a test that plants something in it."""
+    return copy_of_build(example_build, tmp_path / "out")
 
 
 def leaky(audience: Audience) -> tuple[Document, ...]:
@@ -80,9 +81,9 @@ def test_a_leak_only_in_the_site_is_caught(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "out" / OP).exists()
 
 
-def test_wrong_template_keeps_previous_good_build(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    good = build(EXAMPLE, out).op_dir / "public/hrp-protection-section.docx"
+def test_wrong_template_keeps_previous_good_build(example_out: Path) -> None:
+    out = example_out
+    good = out / OP / "public/hrp-protection-section.docx"
     before = good.read_bytes()
     with pytest.raises(LeakFound):
         build(

@@ -163,7 +163,7 @@ def test_hno_prints_the_table_figures(example_build) -> None:
 
 @pytest.mark.parametrize("classification", ["internal", "confidential"])
 def test_public_build_leaves_out_a_non_public_table(
-    content: Path, tmp_path: Path, classification: str
+    content: Path, example_out: Path, classification: str
 ) -> None:
     from generator.build import build
 
@@ -172,7 +172,7 @@ def test_public_build_leaves_out_a_non_public_table(
         "classification: public",
         f"classification: {classification}",
     )
-    out = build(content, tmp_path / "out").op_dir
+    out = build(content, example_out).op_dir  # over a build where the table was public
     assert (
         "People in need of protection"
         not in (out / "public/hno-protection-analysis.md").read_text()
