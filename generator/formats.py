@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .layout import MARKER
+from .pdftext import page_text
 
 MAX_DEPTH = 6  # containers inside containers; deeper is refused, not skipped
 MAX_EXPANDED = 512 * 1024 * 1024  # bytes unpacked from one output, against zip bombs
@@ -248,7 +249,8 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            texts = [text for page in reader.pages for text in _page_texts(page)]
+            maps: dict[int, dict[int, str]] = {}  # each font's, read once for every page
+            texts = [text for page in reader.pages for text in _page_texts(page, maps)]
             texts += _pdf_strings(reader)
             attached = [
                 Part(name, content)
@@ -301,11 +303,30 @@ def _pdf_strings(reader: Any) -> list[str]:
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def _page_texts(page: Any) -> list[str]:
-    """A page's text three ways, so that a phrase is found however the PDF stores it: as pypdf
-    reads it; its text runs one by one, spaced (pypdf glues right-to-left words together where
-    the space glyph comes first); and the same with each right-to-left line's runs turned back
-    into reading order (a PDF holds them in visual order, last word first)."""
+def _page_texts(page: Any, maps: dict[int, dict[int, str]]) -> list[str]:
+    """A page's text three ways, so that a phrase is found however the PDF stores it: its text
+    runs glued line by line (as a reader copies them); the same runs spaced (pypdf glues
+    right-to-left words together where the space glyph comes first); and the same with each
+    right-to-left line's runs turned back into reading order (a PDF holds them in visual
+    order, last word first). Read by ``pdftext`` where Typst wrote the page, by pypdf (the
+    first way then as pypdf reads it) where anything else did."""
+    fast = page_text(page, maps)
+    if fast is None:
+        lines, read = _pypdf_lines(page)
+        properties: list[str] = []
+    else:
+        lines, properties = fast.lines, fast.properties
+        read = "\n".join("".join(line) for line in lines)
+    runs = "\n".join(" ".join(line) for line in lines)
+    reading = "\n".join(
+        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
+        for line in lines
+    )
+    return [read, runs, reading, *properties]
+
+
+def _pypdf_lines(page: Any) -> tuple[list[list[str]], str]:
+    """pypdf's text of a page, and its text runs by line."""
     lines: list[list[str]] = [[]]
 
     def visit(text: str, *_: Any) -> None:
@@ -316,12 +337,7 @@ def _page_texts(page: Any) -> list[str]:
                 lines[-1].append(piece)
 
     read = page.extract_text(visitor_text=visit) or ""
-    runs = "\n".join(" ".join(line) for line in lines)
-    reading = "\n".join(
-        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
-        for line in lines
-    )
-    return [read, runs, reading]
+    return lines, read
 
 
 # -- the registry --------------------------------------------------------------------------------
