@@ -264,8 +264,8 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
 
 
 def _pdf_strings(reader: Any) -> list[str]:
-    """Every text string of the file's objects (not names such as /Type: structure only), and
-    the XML streams (XMP metadata)."""
+    """Every text string of the file's objects (not names such as /Type: structure only, nor
+    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata)."""
     from pypdf.generic import (
         ArrayObject,
         ByteStringObject,
@@ -297,7 +297,23 @@ def _pdf_strings(reader: Any) -> list[str]:
             found.append(str(node))
         elif isinstance(node, ByteStringObject):
             found.append(bytes(node).decode("utf-8", errors="replace"))
-    return found
+    return _without_file_ids(found, reader.trailer.get("/ID"))
+
+
+# A digest as Typst writes the file's identifier (and XMP's DocumentID and InstanceID): 16 bytes
+# in base64, or in hex.
+_DIGEST = re.compile(r"[A-Za-z0-9+/]{22}==|[0-9A-Fa-f]{32}")
+
+
+def _without_file_ids(found: list[str], ids: Any) -> list[str]:
+    """The texts without the file's identifier: two digests no reader shows, which, read as
+    words, can hold an item's id by chance ("NIC/clu+a4/..."). Only digest-shaped values are
+    dropped: text put in their place is read like any other."""
+    digests = {str(i) for i in ids or () if _DIGEST.fullmatch(str(i))}
+    if not digests:
+        return found
+    pattern = re.compile("|".join(re.escape(d) for d in sorted(digests)))
+    return [pattern.sub(" ", text) for text in found]
 
 
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")

@@ -23,7 +23,7 @@ from generator.build import BuildResult
 from generator.cli import main
 from generator.docmeta import is_draft
 from generator.errors import BuildFailed
-from generator.formats import _page_texts, extract
+from generator.formats import _page_texts, _without_file_ids, extract
 from generator.leaks import pdf_text, tokens, windows
 from generator.pdftext import _literal, _nested_string, page_text
 from generator.validate import load_and_validate
@@ -355,6 +355,17 @@ def test_string_escapes_are_read_as_pdf_defines_them(written: bytes, read: bytes
 def test_a_string_with_parentheses_inside_is_read_whole() -> None:
     stream = b"(a(b)c) Tj"
     assert _nested_string(stream, 0) == (b"(a(b)c)", 7)
+
+
+def test_the_files_identifier_is_not_read_as_words() -> None:
+    """Typst names each PDF by two base64 digests (trailer and XMP); read as words, one held
+    "a4", a confidential item's id, and stopped a clean build. Text in their place is read."""
+    digest, other = "NIC/clu+a4/IJWD6JDIuow==", "xAYQyq/0eSjaMcTzkVKCJg=="
+    xmp = f"<xmpMM:InstanceID>{digest}</xmpMM:InstanceID> Norvania"
+    assert "a4" not in tokens(" ".join(_without_file_ids([xmp, digest], [digest, other])))
+    assert "norvania" in tokens(" ".join(_without_file_ids([xmp], [digest, other])))
+    planted = "A4 Closed-door advocacy"
+    assert "a4" in tokens(" ".join(_without_file_ids([planted], [planted, other])))
 
 
 # -- PDF/UA validation by veraPDF, where a registry offers it ---------------------------------
