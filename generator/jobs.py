@@ -36,7 +36,11 @@ class LargestFirst:
     scheduling priority: conversions are the bulk of a build, and nothing waits on any one of
     them, while the build's own thread draws the charts the site is waiting for and MkDocs
     builds the site. Given the cores first, those finish sooner and the conversions fill every
-    moment they leave; a 30x operation builds 5-10% quicker on two cores.
+    moment they leave; a 30x operation builds 5-10% quicker on two cores, when nothing else runs.
+    The build does not use it: on a machine busy with other programs (a drafter's laptop, a
+    shared server), niced conversions wait behind all of them: pandoc converting the action
+    plan five times took 2.5-3x the time at niceness 10 as at 0 on this project's shared
+    machine, for the same CPU, and the conversions are most of a build.
     """
 
     def __init__(self, workers: int, background: bool = False) -> None:

@@ -109,7 +109,7 @@ class Executor:
         for lang in dict.fromkeys(o.lang for o in outputs):
             self._languages[lang] = self._language(lang)
         with (
-            LargestFirst(workers=os.cpu_count() or 2, background=True) as self._pandoc,
+            LargestFirst(workers=os.cpu_count() or 2) as self._pandoc,  # not niced: see jobs
             ThreadPoolExecutor(max_workers=1) as self._chart_lane,
             ThreadPoolExecutor(max_workers=1) as self._site_lane,  # one after the other
             Drawer() as self._drawer,
