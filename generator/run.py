@@ -185,9 +185,12 @@ class Executor:
         their audience (the plan gives a charts folder to one audience only)."""
         users = [o.document for o in self._planned.values() if out.path in o.needs and o.document]
         kinds = dict.fromkeys(kind for doc in users for kind in doc.charts)
-        folder = (self.staging / out.path).parent
         view_ = language.views[out.audience]
-        drawn = {k: write_charts((k,), view_, folder, self.cache, self._drawer) for k in kinds}
+        drawn = {
+            kind: write_charts((kind,), view_, self.staging / doc.folder, self.cache, self._drawer)
+            for doc in users[:1]  # the folder its documents are in: charts/ or charts/LANG/ below
+            for kind in kinds
+        }
         language.charts[out.path] = drawn
         if self.checker:
             self.checker.add_images([p for paths in drawn.values() for p in paths], self.staging)
