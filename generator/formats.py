@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .layout import MARKER
+from .pdftext import page_text
 
 MAX_DEPTH = 6  # containers inside containers; deeper is refused, not skipped
 MAX_EXPANDED = 512 * 1024 * 1024  # bytes unpacked from one output, against zip bombs
@@ -249,7 +250,8 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
             seen: dict[int, str] = {}  # objects' digests, for the pages' keys
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            texts = [text for page in reader.pages for text in PDF_PAGES.texts(page, seen)]
+            maps: dict[int, dict[int, str]] = {}  # each font's, read once for every page
+            texts = [text for page in reader.pages for text in PDF_PAGES.texts(page, seen, maps)]
             texts += _pdf_strings(reader)
             attached = [
                 Part(name, content)
@@ -263,8 +265,8 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
 
 
 def _pdf_strings(reader: Any) -> list[str]:
-    """Every text string of the file's objects (not names such as /Type: structure only), and
-    the XML streams (XMP metadata)."""
+    """Every text string of the file's objects (not names such as /Type: structure only, nor
+    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata)."""
     from pypdf.generic import (
         ArrayObject,
         ByteStringObject,
@@ -296,17 +298,52 @@ def _pdf_strings(reader: Any) -> list[str]:
             found.append(str(node))
         elif isinstance(node, ByteStringObject):
             found.append(bytes(node).decode("utf-8", errors="replace"))
-    return found
+    return _without_file_ids(found, reader.trailer.get("/ID"))
+
+
+# A digest as Typst writes the file's identifier (and XMP's DocumentID and InstanceID): 16 bytes
+# in base64, or in hex.
+_DIGEST = re.compile(r"[A-Za-z0-9+/]{22}==|[0-9A-Fa-f]{32}")
+
+
+def _without_file_ids(found: list[str], ids: Any) -> list[str]:
+    """The texts without the file's identifier: two digests no reader shows, which, read as
+    words, can hold an item's id by chance ("NIC/clu+a4/..."). Only digest-shaped values are
+    dropped: text put in their place is read like any other."""
+    digests = {str(i) for i in ids or () if _DIGEST.fullmatch(str(i))}
+    if not digests:
+        return found
+    pattern = re.compile("|".join(re.escape(d) for d in sorted(digests)))
+    return [pattern.sub(" ", text) for text in found]
 
 
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def _page_texts(page: Any) -> list[str]:
-    """A page's text three ways, so that a phrase is found however the PDF stores it: as pypdf
-    reads it; its text runs one by one, spaced (pypdf glues right-to-left words together where
-    the space glyph comes first); and the same with each right-to-left line's runs turned back
-    into reading order (a PDF holds them in visual order, last word first)."""
+def _page_texts(page: Any, maps: dict[int, dict[int, str]]) -> list[str]:
+    """A page's text three ways, so that a phrase is found however the PDF stores it: its text
+    runs glued line by line (as a reader copies them); the same runs spaced (pypdf glues
+    right-to-left words together where the space glyph comes first); and the same with each
+    right-to-left line's runs turned back into reading order (a PDF holds them in visual
+    order, last word first). Read by ``pdftext`` where Typst wrote the page, by pypdf (the
+    first way then as pypdf reads it) where anything else did."""
+    fast = page_text(page, maps)
+    if fast is None:
+        lines, read = _pypdf_lines(page)
+        properties: list[str] = []
+    else:
+        lines, properties = fast.lines, fast.properties
+        read = "\n".join("".join(line) for line in lines)
+    runs = "\n".join(" ".join(line) for line in lines)
+    reading = "\n".join(
+        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
+        for line in lines
+    )
+    return [read, runs, reading, *properties]
+
+
+def _pypdf_lines(page: Any) -> tuple[list[list[str]], str]:
+    """pypdf's text of a page, and its text runs by line."""
     lines: list[list[str]] = [[]]
 
     def visit(text: str, *_: Any) -> None:
@@ -317,12 +354,7 @@ def _page_texts(page: Any) -> list[str]:
                 lines[-1].append(piece)
 
     read = page.extract_text(visitor_text=visit) or ""
-    runs = "\n".join(" ".join(line) for line in lines)
-    reading = "\n".join(
-        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
-        for line in lines
-    )
-    return [read, runs, reading]
+    return lines, read
 
 
 class PageTexts:
@@ -343,11 +375,11 @@ class PageTexts:
         self.known: dict[str, list[str]] = {}
         self.age: dict[str, int] = {}
 
-    def texts(self, page: Any, seen: dict[int, str]) -> list[str]:
+    def texts(self, page: Any, seen: dict[int, str], maps: dict[int, dict[int, str]]) -> list[str]:
         key = _page_key(page, seen)
         found = self.known.get(key)
         if found is None:
-            found = self.known[key] = _page_texts(page)
+            found = self.known[key] = _page_texts(page, maps)
         self.age[key] = 0
         return found
 

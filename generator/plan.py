@@ -53,7 +53,7 @@ def _language(
 ) -> Iterator[Output]:
     first = operation_languages[0]
     suffix = "" if lang == first else f".{lang}"
-    charts_seen: set[PurePosixPath] = set()
+    charts_seen: dict[PurePosixPath, Audience] = {}
     public: list[PurePosixPath] = []
     for doc in documents:
         base = PurePosixPath(doc.folder) / f"{doc.slug}{suffix}"
@@ -64,8 +64,10 @@ def _language(
             charts = PurePosixPath(doc.folder) / charts_folder(lang, operation_languages)
             needs.append(charts)
             if charts not in charts_seen:
-                charts_seen.add(charts)
+                charts_seen[charts] = doc.audience
                 yield Output(charts, doc.audience, lang, "chart", "charts", folder=True)
+            elif charts_seen[charts] is not doc.audience:  # drawn from one audience's view
+                raise ValueError(f"{doc.slug} shares {charts} with another audience's document")
         word = base.with_name(f"{base.name}.docx")
         yield Output(word, doc.audience, lang, "Word", doc.slug, tuple(needs), doc)
         pdf = base.with_name(f"{base.name}.pdf")  # the same Markdown, typeset (writers/pdf.py)

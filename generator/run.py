@@ -1,14 +1,14 @@
-"""The executor: makes the outputs of a plan, each once its needs are made, in parallel.
+"""The executor: makes the outputs of a plan, each once what it needs is made, in parallel.
 
-Per language, the Markdown of every document is rendered first (on this thread), with the HXL
-tables; the Word files of documents without charts go to pandoc at once. Then the charts are
-drawn (the public ones first, which the site shows too), each Word file with charts goes to
-pandoc as soon as its charts are there, and the language's site goes to MkDocs once its public
-charts are. Pandoc runs on a few threads, the largest waiting document first (``jobs``); the
-sites one after the other (the first language's site holds the others' folders); charts in a
-pool of processes (``charts.Drawer``). Outputs whose inputs did not change are taken from the
-last build (``cache``), and each output is leak-checked on the thread that made it, as soon as
-it is written, so that the final check only has to confirm their bytes.
+``jobs.run_by_needs`` decides when an output starts, from the plan's ``needs`` alone; this module
+decides where each format is made. Markdown and the HXL tables are rendered on this thread (each
+document's Word file and PDF go to pandoc as soon as its Markdown is there); charts are drawn on
+a thread of their own, in a pool of processes (``charts.Drawer``), the public ones first, which
+the site shows too; Word files and PDFs run on a few threads, the largest waiting document
+first (``jobs.LargestFirst``); the sites one after the other (the first language's site holds
+the others' folders). Outputs whose inputs did not change are taken from the last build
+(``cache``), and each output is leak-checked on the thread that made it, as soon as it is
+written, so that the final check only has to confirm their bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .anchors import anchored_view, document_marker, strip_anchors, with_marker
@@ -30,7 +30,7 @@ from .charts import Drawer, write_charts
 from .docmeta import docx_meta, pdf_meta, tool_version
 from .documents import Document
 from .errors import BuildFailed
-from .jobs import LargestFirst
+from .jobs import LargestFirst, run_by_needs
 from .layout import MARKER
 from .leaks import LeakChecker
 from .mdtext import without_marks
@@ -46,7 +46,7 @@ from .writers.pdf import fonts, write_pdf
 
 @dataclass(frozen=True)
 class WordJob:
-    """One Word file to make: pandoc runs for these in parallel, after all Markdown is written."""
+    """One Word file or PDF to make from a document's Markdown, once its charts are drawn."""
 
     doc: Document
     markdown: str
@@ -57,15 +57,17 @@ class WordJob:
 
 @dataclass
 class _Language:
-    """What one language has made so far, and what waits for its charts."""
+    """One language's views, and what its outputs made so far that others are made from."""
 
     lang: str
     views: dict[Audience, dict[str, Any]]
-    outputs: list[Output]
-    # By the Word file it becomes: Word's Markdown (each item's text anchored for `protdocs
+    anchored: dict[Audience, tuple[dict[str, Any], dict[str, Any]]]
+    # By the Markdown output: Word's Markdown (each item's text anchored for `protdocs
     # review`), and the same without anchors, as the .md files and the site have it.
-    markdown: dict[Path, str] = field(default_factory=dict)
-    plain: dict[Path, str] = field(default_factory=dict)
+    markdown: dict[PurePosixPath, str] = field(default_factory=dict)
+    plain: dict[PurePosixPath, str] = field(default_factory=dict)
+    # By the charts folder: the chart files of each kind drawn into it.
+    charts: dict[PurePosixPath, dict[str, list[Path]]] = field(default_factory=dict)
 
 
 def language_key(views: Iterable[dict[str, Any]]) -> str:
@@ -94,99 +96,120 @@ class Executor:
         self.cache, self.checker = cache, checker
         self.info: BuildInfo = current_build(tool_version())
         self.keys: dict[str, str] = {}
-        self._words: list[Future[None]] = []
-        self._sites: list[Future[list[Path]]] = []
+        self._languages: dict[str, _Language] = {}
+        self._planned: dict[PurePosixPath, Output] = {}
+        self._texts_left = 0
+        self._pages: list[Path] = []
 
     def run(self, outputs: list[Output]) -> list[Path]:
         """Make every output of the plan; returns the files of the documents and the sites'
         pages (not the theme's files)."""
-        languages = list(dict.fromkeys(o.lang for o in outputs))
+        self._planned = {o.path: o for o in outputs}
+        self._texts_left = sum(o.format in _HERE for o in outputs)
+        for lang in dict.fromkeys(o.lang for o in outputs):
+            self._languages[lang] = self._language(lang)
         with (
-            LargestFirst(workers=os.cpu_count() or 2, background=True) as self._pandoc,
-            ThreadPoolExecutor(max_workers=1) as self._site_queue,  # one after the other
+            LargestFirst(workers=os.cpu_count() or 2) as self._pandoc,  # not niced: see jobs
+            ThreadPoolExecutor(max_workers=1) as self._chart_lane,
+            ThreadPoolExecutor(max_workers=1) as self._site_lane,  # one after the other
             Drawer() as self._drawer,
         ):
-            started = [
-                self._texts(lang, [o for o in outputs if o.lang == lang]) for lang in languages
-            ]
-            if self.checker:
-                self.checker.start_preparing()
-            for language in started:
-                self._charts_and_sites(language)
-            for word in self._words:
-                word.result()
-            pages = [page for site in self._sites for page in site.result()]
+            needs = partial(self._needed, formats=None)
+            run_by_needs(sorted(outputs, key=_urgency), needs, self._start)
         sites = {self.staging / o.path for o in outputs if o.source == "site"}
         files = (
             p
             for p in self.staging.rglob("*")
             if p.is_file() and p.name != MARKER and not sites & set(p.parents)
         )
-        return sorted([*files, *pages])
+        return sorted([*files, *self._pages])
 
-    def _texts(self, lang: str, outputs: list[Output]) -> _Language:
-        """The language's Markdown and HXL tables now, and the Word files without charts."""
-        language = _Language(lang, views_of(self.content, lang), outputs)
-        self.keys[lang] = language_key(language.views.values())
-        confidential = language.views[Audience.CONFIDENTIAL]
+    def _language(self, lang: str) -> _Language:
+        """The views of every audience, and the anchored ones Word's Markdown is made from."""
+        views = views_of(self.content, lang)
+        self.keys[lang] = language_key(views.values())
+        confidential = views[Audience.CONFIDENTIAL]
         confidential["assessment"] = [r.as_dict() for r in evaluate(confidential)]  # annex 6
         anchored = {audience: anchored_view(self.content, audience, lang) for audience in Audience}
         anchored[Audience.CONFIDENTIAL][0]["assessment"] = confidential["assessment"]
-        for out in outputs:
-            if out.format == "Markdown" and out.document:
-                tree, anchors = anchored[out.audience]
-                word = render(out.document, tree, self.info, self.template_dir)
-                marker = document_marker(self.content, out.document, lang, anchors, word)
-                word = with_marker(word, marker)
-                text = strip_anchors(word)
-                self._write_text(out.path, without_marks(text))  # language marks: Word's only
-                docx = self.staging / out.path.with_suffix(".docx")
-                language.markdown[docx], language.plain[docx] = word, text
-            elif out.format == "HXL CSV":
-                indicators = language.views[out.audience]["monitoring"]["indicators"]
-                self._write_text(out.path, indicators_csv(indicators))
-        for out in outputs:
-            if out.format == "Word" and out.document and not out.document.charts:
-                self._start_word(language, out, [])
-        return language
+        return _Language(lang, views, anchored)
 
-    def _charts_and_sites(self, language: _Language) -> None:
-        """Charts before pandoc, which embeds them: the public ones first, for the site too;
-        the other audiences' then reuse the charts they share with them."""
-        words = [o for o in language.outputs if o.format == "Word" and o.document]
-        with_charts = sorted(
-            (o for o in words if o.document and o.document.charts), key=lambda o: o.audience.value
-        )
-        site = next((o for o in language.outputs if o.source == "site"), None)
-        for out in with_charts:
-            if site and out.audience is not Audience.PUBLIC:
-                self._start_site(language, site)
-                site = None
-            self._start_word(language, out, self._draw(language, out))
-        if site:
-            self._start_site(language, site)
+    def _needed(self, out: Output, formats: tuple[str, ...] | None) -> list[Output]:
+        """The planned outputs ``out`` is made from (of these formats); a need the plan does
+        not make is a fault of the plan."""
+        missing = [p for p in out.needs if p not in self._planned]
+        if missing:
+            raise ValueError(f"{out.path} needs {missing[0]}, which the plan does not make")
+        needed = (self._planned[p] for p in out.needs)
+        return [o for o in needed if formats is None or o.format in formats]
 
-    def _draw(self, language: _Language, out: Output) -> list[Path]:
-        assert out.document is not None
-        folder = (self.staging / out.path).parent
+    def _start(self, out: Output) -> Future[None]:
+        """Hand one output to whatever makes its format: this thread, the chart lane, pandoc's
+        queue (the largest document first) or the site lane."""
+        language = self._languages[out.lang]
+        if out.format in _HERE:
+            return _now(self._text, language, out)
+        if out.format == "chart":
+            return self._chart_lane.submit(self._charts, language, out)
+        if out.format in ("Word", "PDF"):
+            make = self._word if out.format == "Word" else self._pdf
+            job = self._job(language, out)
+            return self._pandoc.submit(len(job.markdown), make, job)
+        if out.format == "site page":
+            return self._site_lane.submit(self._site, language, out)
+        raise ValueError(f"{out.path}: the executor makes no {out.format!r} output")
+
+    def _text(self, language: _Language, out: Output) -> None:
+        """A document's Markdown, or an audience's HXL table; once the last is written, the
+        leak check works out its phrases meanwhile pandoc runs."""
+        if out.format == "Markdown" and out.document:
+            self._markdown(language, out, out.document)
+        elif out.format == "HXL CSV":
+            indicators = language.views[out.audience]["monitoring"]["indicators"]
+            self._write_text(out.path, indicators_csv(indicators))
+        self._texts_left -= 1
+        if not self._texts_left and self.checker:
+            self.checker.start_preparing()
+
+    def _markdown(self, language: _Language, out: Output, doc: Document) -> None:
+        tree, anchors = language.anchored[out.audience]
+        word = render(doc, tree, self.info, self.template_dir)
+        marker = document_marker(self.content, doc, language.lang, anchors, word)
+        word = with_marker(word, marker)
+        text = strip_anchors(word)
+        self._write_text(out.path, without_marks(text))  # language marks: Word's only
+        language.markdown[out.path], language.plain[out.path] = word, text
+
+    def _charts(self, language: _Language, out: Output) -> None:
+        """Every kind of chart the documents drawn into this folder embed, from the view of
+        their audience (the plan gives a charts folder to one audience only)."""
+        users = [o.document for o in self._planned.values() if out.path in o.needs and o.document]
+        kinds = dict.fromkeys(kind for doc in users for kind in doc.charts)
         view_ = language.views[out.audience]
-        charts = write_charts(out.document.charts, view_, folder, self.cache, self._drawer)
+        drawn = {
+            kind: write_charts((kind,), view_, self.staging / doc.folder, self.cache, self._drawer)
+            for doc in users[:1]  # the folder its documents are in: charts/ or charts/LANG/ below
+            for kind in kinds
+        }
+        language.charts[out.path] = drawn
         if self.checker:
-            self.checker.add_images(charts, self.staging)
-        return charts
+            self.checker.add_images([p for paths in drawn.values() for p in paths], self.staging)
 
-    def _start_word(self, language: _Language, out: Output, charts: list[Path]) -> None:
+    def _job(self, language: _Language, out: Output) -> WordJob:
+        """What pandoc needs for a Word file (the anchored Markdown) or a PDF (the text as
+        readers see it: no review anchors, no language marks, a PDF's language being its
+        document's), and the charts they embed, checked to be there."""
         assert out.document is not None
+        (source,) = self._needed(out, ("Markdown",))
         target = self.staging / out.path
-        markdown = language.markdown[target]
-        check_images(markdown, target.with_suffix(".md"), target.parent)
-        job = WordJob(out.document, markdown, target, language.lang, charts)
-        self._words.append(self._pandoc.submit(len(markdown), self._word, job))
-        # The PDF beside it, from the text as readers see it (no review anchors, no language
-        # marks: a PDF's language is its document's).
-        plain = without_marks(language.plain[target])
-        pdf = WordJob(out.document, plain, target.with_suffix(".pdf"), language.lang, charts)
-        self._words.append(self._pandoc.submit(len(plain), self._pdf, pdf))
+        if out.format == "Word":
+            markdown = language.markdown[source.path]
+            check_images(markdown, self.staging / source.path, target.parent)
+        else:
+            markdown = without_marks(language.plain[source.path])
+        folders = [language.charts[o.path] for o in self._needed(out, ("chart",))]
+        charts = [p for drawn in folders for kind in out.document.charts for p in drawn[kind]]
+        return WordJob(out.document, markdown, target, language.lang, charts)
 
     def _word(self, job: WordJob) -> None:
         meta = docx_meta(self.content, self.info, job.doc, job.lang)
@@ -211,34 +234,27 @@ class Executor:
         produce(self.cache, job.target, key, lambda t: write_pdf(job.markdown, t, meta, t.parent))
         self._check_made([job.target])
 
-    def _start_site(self, language: _Language, site: Output) -> None:
-        public = language.views[Audience.PUBLIC]
-        rendered = {
-            o.document.slug: language.plain[self.staging / o.path.with_suffix(".docx")]
-            for o in language.outputs
-            if o.format == "Markdown" and o.document and o.audience is Audience.PUBLIC
-        }
-        folders = [self.staging / p for p in site.needs if p.suffix not in (".md", ".docx")]
-        write = partial(
-            write_site,
-            public,
+    def _site(self, language: _Language, site: Output) -> None:
+        """The language's public preview site, from the Markdown and the charts it needs."""
+        documents = tuple(
+            o.document
+            for o in self._planned.values()
+            if o.format == "Markdown" and o.document and o.lang == language.lang
+        )
+        texts = self._needed(site, ("Markdown",))
+        pages = write_site(
+            language.views[Audience.PUBLIC],
             Audience.PUBLIC,
             self.staging / site.path,
             self.info,
-            documents=tuple(
-                o.document for o in language.outputs if o.format == "Markdown" and o.document
-            ),
-            rendered=rendered,
-            charts=folders,  # drawn from the same view as the site
+            documents=documents,
+            rendered={o.source: language.plain[o.path] for o in texts},
+            charts=[self.staging / o.path for o in self._needed(site, ("chart",))],
             template_dir=self.template_dir,
             cache=self.cache,
         )
-        self._sites.append(self._site_queue.submit(self._site_and_check, write))
-
-    def _site_and_check(self, write: Callable[[], list[Path]]) -> list[Path]:
-        pages = write()
         self._check_made(site_files(pages, self.content.languages))
-        return pages
+        self._pages.extend(pages)
 
     def _check_made(self, paths: Iterable[Path]) -> None:
         """Leak-check on this thread the files this build made, as soon as they are written.
@@ -273,6 +289,29 @@ def check_images(markdown: str, document: Path, folder: Path) -> None:
                 f"make; nothing was published. This is a fault of the templates or the charts "
                 f"(generator/charts.py), not of the content: please report it."
             )
+
+
+def _now(make: Callable[..., None], *args: Any) -> Future[None]:
+    """Make an output on this thread, as a finished future (its failure inside)."""
+    future: Future[None] = Future()
+    try:
+        make(*args)
+    except Exception as exc:
+        future.set_exception(exc)
+    else:
+        future.set_result(None)
+    return future
+
+
+_HERE = ("Markdown", "HXL CSV")  # made on the executor's thread
+
+
+def _urgency(out: Output) -> int:
+    """Charts first, the public ones before the rest (the site waits for them), and the
+    charts lane starts drawing while this thread renders the Markdown."""
+    if out.format == "chart":
+        return 0 if out.audience is Audience.PUBLIC else 1
+    return 2
 
 
 def site_files(pages: list[Path], languages: list[str]) -> Iterator[Path]:

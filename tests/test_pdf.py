@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject
 
 from generator.build import BuildResult
 from generator.cli import main
 from generator.docmeta import is_draft
 from generator.errors import BuildFailed
-from generator.formats import extract
+from generator.formats import _page_texts, _without_file_ids, extract
 from generator.leaks import pdf_text, tokens, windows
+from generator.pdftext import _literal, _nested_string, page_text
 from generator.validate import load_and_validate
 from generator.writers.docx import DocxMeta
 from generator.writers.pdf import PdfMeta, fonts, write_pdf
@@ -305,6 +306,66 @@ def test_an_unreadable_pdf_stops_the_check(tmp_path: Path) -> None:
     broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 20)
     found = extract(broken.name, broken.read_bytes())
     assert found.unreadable and "PDF" in found.unreadable[0][1]  # a finding, never skipped
+
+
+# -- the leak check's own reader of the pages Typst writes -------------------------------------
+def test_every_page_typst_wrote_is_read_fast_and_as_fully_as_pypdf_reads_it(
+    example_build: BuildResult,
+) -> None:
+    """No page of the example is left to pypdf's slow reader, and every three-word phrase
+    pypdf reads from a page, the leak check reads too."""
+    for path in pdfs(example_build.op_dir):
+        maps: dict[int, dict[int, str]] = {}
+        for number, page in enumerate(PdfReader(path).pages, 1):
+            fast = page_text(page, maps)
+            assert fast is not None, f"{path.name}, page {number}: left to pypdf"
+            ours = set(windows(tokens(" ".join(_page_texts(page, maps))), 3))
+            theirs = set(windows(tokens(page.extract_text()), 3))
+            assert theirs <= ours, f"{path.name}, page {number}: {sorted(theirs - ours)[:5]}"
+
+
+def test_a_page_typst_never_writes_is_read_by_pypdf(tmp_path: Path) -> None:
+    """An inline image (which only a hand-edited or foreign PDF holds) sends the page to pypdf:
+    its text is still read."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    contents = writer.pages[0]["/Contents"].get_object()
+    contents.set_data(contents.get_data() + b"\nq BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI Q\n")
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    assert page_text(PdfReader(tmp_path / "edited.pdf").pages[0], {}) is None
+    assert "A public sentence about the river." in words(pdf_text(tmp_path / "edited.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        (rb"(plain)", b"plain"),
+        (rb"(\000\001\0004\101)", b"\x00\x01\x004A"),
+        (rb"(a\(b\)c\\)", b"a(b)c\\"),
+        (b"(line\\\ncontinued\\n)", b"linecontinued\n"),
+        (rb"(\q\8)", b"q8"),  # an unknown escape is the character itself
+        (rb"(\777)", b"\xff"),  # an octal code beyond a byte keeps its low eight bits
+    ],
+)
+def test_string_escapes_are_read_as_pdf_defines_them(written: bytes, read: bytes) -> None:
+    assert _literal(written) == read
+
+
+def test_a_string_with_parentheses_inside_is_read_whole() -> None:
+    stream = b"(a(b)c) Tj"
+    assert _nested_string(stream, 0) == (b"(a(b)c)", 7)
+
+
+def test_the_files_identifier_is_not_read_as_words() -> None:
+    """Typst names each PDF by two base64 digests (trailer and XMP); read as words, one held
+    "a4", a confidential item's id, and stopped a clean build. Text in their place is read."""
+    digest, other = "NIC/clu+a4/IJWD6JDIuow==", "xAYQyq/0eSjaMcTzkVKCJg=="
+    xmp = f"<xmpMM:InstanceID>{digest}</xmpMM:InstanceID> Norvania"
+    assert "a4" not in tokens(" ".join(_without_file_ids([xmp, digest], [digest, other])))
+    assert "norvania" in tokens(" ".join(_without_file_ids([xmp], [digest, other])))
+    planted = "A4 Closed-door advocacy"
+    assert "a4" in tokens(" ".join(_without_file_ids([planted], [planted, other])))
 
 
 # -- PDF/UA validation by veraPDF, where a registry offers it ---------------------------------
