@@ -296,6 +296,7 @@ def test_each_language_has_its_files(built: BuildResult) -> None:
             assert (op / f"{name}{suffix}.docx").is_file()
             assert (op / f"{name}{suffix}.md").is_file()
         assert (op / f"internal/hct-protection-action-plan{suffix}.docx").is_file()
+        assert (op / f"internal/hct-protection-analysis{suffix}.docx").is_file()
         assert (op / f"internal/annexes/annex-6-benchmark-self-assessment{suffix}.docx").is_file()
     for lang in TRANSLATED:
         assert (op / "public/annexes/charts" / lang / "I1.png").is_file()
@@ -732,6 +733,7 @@ def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
         for lang in ("fr", "es")
         for name in (
             "hct-protection-action-plan",
+            "hct-protection-analysis",
             "annexes/annex-4-human-rights-engagement",
             "annexes/annex-5-action-tracker",
         )
@@ -852,6 +854,7 @@ def test_every_colon_of_a_french_document_has_its_no_break_space(built: BuildRes
     for name in (
         "public/hrp-protection-section.fr.docx",
         "internal/hct-protection-action-plan.fr.docx",
+        "internal/hct-protection-analysis.fr.docx",
     ):
         text = "\n".join(story_texts(built.op_dir / name))
         bare = [
