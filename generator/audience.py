@@ -82,6 +82,11 @@ class _Filter:
             self.highest = max(self.highest, level)
             out["marked"] = level >= s.CONFIDENTIAL
         scalars_visible = level <= self.max_level
+        if rec.is_file and rec.classified and scalars_visible and _own_text(rec, record):
+            # A file's own text (analysis.yaml's context) has the file's level: marked like an
+            # item's, so that a confidential context is labelled where it is printed.
+            self.highest = max(self.highest, level)
+            out["marked"] = level >= s.CONFIDENTIAL
         for name, ftype in rec.fields.items():
             value = record[name]
             if rec.is_file and not scalars_visible and not isinstance(ftype, s.Items | s.Record):
@@ -192,6 +197,11 @@ def _pin_tables(flt: _Filter, content: Content) -> list[dict[str, Any]]:
         table["chart_by"] = chart_kind(series) if series else None
         charted += table["chart"] is not None
     return tables
+
+
+def _own_text(rec: s.Record, record: dict[str, Any]) -> bool:
+    """Whether a file record holds text of its own (not only items), which its level covers."""
+    return any(isinstance(t, s.Text) and record.get(n) for n, t in rec.fields.items())
 
 
 def _empty(rec: s.Record) -> dict[str, Any]:

@@ -93,6 +93,17 @@ DOCUMENTS: tuple[Document, ...] = (
         N_("HCT protection action plan"),
         subtitle=N_("Humanitarian Country Team protection action plan {year}"),
     ),
+    # Benchmark 1's "standalone, more detailed HCT internal document", complementary to the
+    # HNO chapter: the whole analysis, threat actors and confidential items marked included.
+    Document(
+        "hct-protection-analysis",
+        "hct-protection-analysis.md.j2",
+        Audience.CONFIDENTIAL,
+        DOCUMENT_FOLDERS[Audience.CONFIDENTIAL],
+        N_("HCT protection analysis"),
+        subtitle=N_("Humanitarian Country Team protection analysis {year}"),
+        charts=("people-in-need",),
+    ),
     # Annexes with a public version (public items only) and an internal one (internal items too).
     _annex(
         "annex-1-cluster-contributions", N_("Annex 1: Cluster contribution matrix"), PUBLIC_ANNEX

@@ -370,6 +370,6 @@ def test_no_word_is_broken_across_lines_in_the_tables(out: Path, tmp_path: Path)
     """Every word LibreOffice prints is a word of the document: a column too narrow for its
     longest word ("Mediu|m", "[CON|FIDE|NTIA|L]") would print fragments."""
     sources = sorted(out.glob("*/**/*.docx"))
-    assert len(sources) == 12
+    assert len(sources) == len(DOCUMENTS)
     for source, pdf in zip(sources, print_to_pdf(sources, tmp_path), strict=True):
         assert not broken_words(source, pdf), source.name

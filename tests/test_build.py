@@ -45,6 +45,8 @@ def test_outputs_are_where_the_readme_says(out: Path) -> None:
         "public/hrp-protection-section.md",
         "internal/hct-protection-action-plan.docx",
         "internal/hct-protection-action-plan.md",
+        "internal/hct-protection-analysis.docx",
+        "internal/hct-protection-analysis.md",
     ):
         assert (out / rel).is_file(), rel
     assert not list(out.parent.glob(".staging-*"))

@@ -29,6 +29,7 @@ from generator import i18n
 from generator.audience import Audience, view
 from generator.build import BuildResult, build
 from generator.cli import main
+from generator.documents import DOCUMENTS
 from generator.leaks import audience_of, pdf_text
 from generator.render import environment
 from generator.schema import vocabulary
@@ -301,6 +302,7 @@ def test_each_language_has_its_files(built: BuildResult) -> None:
             assert (op / f"{name}{suffix}.docx").is_file()
             assert (op / f"{name}{suffix}.md").is_file()
         assert (op / f"internal/hct-protection-action-plan{suffix}.docx").is_file()
+        assert (op / f"internal/hct-protection-analysis{suffix}.docx").is_file()
         assert (op / f"internal/annexes/annex-6-benchmark-self-assessment{suffix}.docx").is_file()
     for lang in TRANSLATED:
         assert (op / "public/annexes/charts" / lang / "I1.png").is_file()
@@ -387,7 +389,7 @@ def test_no_english_fixed_string_is_left(built: BuildResult, multilingual: Path,
         if m.id and m.string != m.id and not any(m.id in text for text in content)
     ]
     files = docx_files(built.op_dir, lang)
-    assert len(files) == 12
+    assert len(files) == len(DOCUMENTS)
     for path in files:
         texts = story_texts(path)
         whole = "\n".join(texts)
@@ -737,6 +739,7 @@ def test_no_word_is_broken_in_the_tables_of_french_and_spanish(
         for lang in ("fr", "es")
         for name in (
             "hct-protection-action-plan",
+            "hct-protection-analysis",
             "annexes/annex-4-human-rights-engagement",
             "annexes/annex-5-action-tracker",
         )
@@ -857,6 +860,7 @@ def test_every_colon_of_a_french_document_has_its_no_break_space(built: BuildRes
     for name in (
         "public/hrp-protection-section.fr.docx",
         "internal/hct-protection-action-plan.fr.docx",
+        "internal/hct-protection-analysis.fr.docx",
     ):
         text = "\n".join(story_texts(built.op_dir / name))
         bare = [

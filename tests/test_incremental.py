@@ -61,7 +61,8 @@ def test_one_field_change_rewrites_only_the_outputs_holding_it(
     out = tmp_path / "out"
     build(content, out)
     before = mtimes(out / OP)
-    # D1 is a public driver: it is printed in the HNO and its page on the site.
+    # D1 is a public driver: it is printed in the HNO, its page on the site and the HCT's
+    # internal analysis.
     replace_in(content / "analysis.yaml", "Decades of political", "Decades of social and political")
     build(content, out)
     after = mtimes(out / OP)
@@ -72,6 +73,9 @@ def test_one_field_change_rewrites_only_the_outputs_holding_it(
         "public/hno-protection-analysis.md",
         "public/hno-protection-analysis.docx",
         "public/hno-protection-analysis.pdf",
+        "internal/hct-protection-analysis.md",
+        "internal/hct-protection-analysis.docx",
+        "internal/hct-protection-analysis.pdf",
         "site/hno-protection-analysis.html",
         "site/search/search_index.json",
     }
