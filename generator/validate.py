@@ -707,7 +707,7 @@ def _check_codes(walker: _Walker, content: Content) -> None:
         walker.error(
             _at(record, "code"),
             f"objective code {code} is used twice (also {_rel(other['_file'])}:{other['_line']})",
-            "Each objective needs its own code: renumber one (e.g. CP2).",
+            "Each objective needs its own code: renumber one of the two.",
         )
 
 
