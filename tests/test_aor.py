@@ -269,3 +269,38 @@ def test_public_hrp_word_file_has_objective_tables_not_the_internal_one(
     severity = table_with_header(hno, "Area", contains="Severity")
     assert ["Upper Tarvan", "NV01", "4 – Extreme"] in severity
     assert not any(HESK in row for row in severity)
+
+
+# -- the leak check knows the new records --------------------------------------------------------
+def test_leak_check_knows_internal_aor_texts_and_figures(content: Path, tmp_path: Path) -> None:
+    """An internal AoR's text, its objective's text and a figure only it holds, found in a
+    public output, are each reported; the leak check decides without the audience filter."""
+    from generator.leaks import Finding, LeakChecker
+
+    path = content / "analysis.yaml"
+    replace_in(path, "  - aor: mine-action\n    classification: public\n", "  - aor: mine-action\n")
+    replace_in(path, 'code: "MA1"\n        classification: public\n', 'code: "MA1"\n')
+    replace_in(
+        path,
+        "requirements_usd: 10500000, partners: 6}",
+        "requirements_usd: 10500000, partners: 60417}",
+    )
+    loaded = load_and_validate(content)
+    assert loaded.errors == [], loaded.errors
+    leaked = tmp_path / "public" / "notes.md"
+    leaked.parent.mkdir()
+    leaked.write_text(
+        "Floods moved explosive ordnance onto farmland and return routes in Lower Tarvan.\n\n"
+        "Farmland and return routes are surveyed and cleared before the planting season.\n\n"
+        "Partners: 60,417.\n",
+        encoding="utf-8",
+    )
+    findings = [
+        f for f in LeakChecker(loaded).check_file(leaked, Audience.PUBLIC) if isinstance(f, Finding)
+    ]
+    assert {(f.secret.field, f.number) for f in findings} >= {
+        ("needs", None),
+        ("text", None),
+        ("partners", "60,417"),
+    }
+    assert "MA-1" in {f.secret.item for f in findings}
