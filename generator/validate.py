@@ -16,7 +16,15 @@ from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Translatable, Untranslated, walk_records
-from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult, pin_record
+from .tables import (
+    PEOPLE_IN_NEED,
+    SEVERITY,
+    TABLE_SUFFIXES,
+    Table,
+    TableReader,
+    TableResult,
+    pin_record,
+)
 from .translation_files import ImportedTranslations
 
 LARGEST = 10**15  # people and US dollars: far beyond any plan, within what the documents print
@@ -1095,6 +1103,9 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     """HXL tables: people in need become records of their own, results join their indicator."""
     seen: dict[tuple[str, str], str] = {}
     for table in TableReader(walker.problems).read_folder(content.folder / "data"):
+        if table.kind == SEVERITY:
+            _add_severity(walker, content, table)
+            continue
         if table.kind == PEOPLE_IN_NEED:
             record = pin_record(table)
             content.sections[f"data/{table.path.name}"] = record
@@ -1105,6 +1116,43 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     for indicator in walker.index.values():
         if indicator["_kind"] == "indicator":
             indicator["results"].sort(key=lambda r: r["period"] or "")
+
+
+def _add_severity(walker: _Walker, content: Content, table: Table) -> None:
+    """A severity table's rows join analysis.yaml's ``severity_by_area``, at the level of the
+    table (its sidecar's classification; internal without one), checked like typed rows."""
+    analysis = content.sections.get("analysis.yaml")
+    if analysis is None:
+        walker.error(
+            _Where(table.path, 0, ""),
+            "a severity table needs analysis.yaml, where the HNO's severity section comes from",
+            "Create analysis.yaml (protdocs new writes one) or move the table out of data/.",
+        )
+        return
+    for row in table.rows:
+        where = _Where(table.path, row["_line"], row["area_where"])
+        if not row["area"]:
+            walker.error(where, "no area name in this row", "Write the area's name.")
+            continue
+        pcode = row["pcode"]
+        if pcode is not None and not _ID.fullmatch(pcode):
+            walker.error(
+                _Where(table.path, row["_line"], row["pcode_where"]),
+                f"{_shown(pcode) if table.level < s.STRICTLY else _NOT_SHOWN} is not a p-code",
+                "Use letters, digits, -, _ and . only (e.g. NV01).",
+            )
+            pcode = None
+        record = {
+            "_kind": "area_severity",
+            "_level": table.level,
+            "_file": str(table.path),
+            "_line": row["_line"],
+            "area": row["area"],
+            "pcode": pcode,
+            "severity": row["severity"],
+        }
+        analysis["severity_by_area"].append(record)
+        walker.names.append(_FreeName(where, row["area"], table.level, False))
 
 
 def _table_names(table: dict[str, Any]) -> Iterator[_FreeName]:

@@ -304,3 +304,42 @@ def test_leak_check_knows_internal_aor_texts_and_figures(content: Path, tmp_path
         ("partners", "60,417"),
     }
     assert "MA-1" in {f.secret.item for f in findings}
+
+
+# -- severity fed by a table ---------------------------------------------------------------------
+SEVERITY_CSV = """Province,P-code,District,District p-code,Severity
+#adm1+name,#adm1+code,#adm2+name,#adm2+code,#severity
+Upper Tarvan,NV01,Dravo,NV0102,4
+Marisk,NV02,Velm,NV0203,{velm}
+"""
+
+
+def test_severity_table_rows_join_the_typed_ones(content: Path, runner: CliRunner) -> None:
+    """A table tagged #severity feeds severity_by_area: its rows are internal unless its
+    sidecar marks it public, and a bad severity names the spreadsheet cell."""
+    table = content / "data" / "severity.csv"
+    table.write_text(SEVERITY_CSV.format(velm=7), encoding="utf-8")
+    expect_error(
+        runner,
+        content,
+        "severity.csv:4: column E 'Severity' (#severity): '7' is not a severity. "
+        "Write a whole number from 1 (minimal) to 5 (catastrophic).",
+    )
+    table.write_text(SEVERITY_CSV.format(velm=5), encoding="utf-8")
+    loaded = load_and_validate(content)
+    assert loaded.errors == [], loaded.errors
+    rows = view(loaded, Audience.INTERNAL)["analysis"]["severity_by_area"]
+    assert ("Velm", "NV0203", 5) in [(r["area"], r["pcode"], r["severity"]) for r in rows]
+    hno = render(
+        next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis"),
+        view(loaded, Audience.PUBLIC),
+        INFO,
+    )
+    assert "NV0203" not in hno  # no sidecar: internal
+    (content / "data" / "severity.meta.yaml").write_text("classification: public\n", "utf-8")
+    public = render(
+        next(d for d in DOCUMENTS if d.slug == "hno-protection-analysis"),
+        view(load_and_validate(content), Audience.PUBLIC),
+        INFO,
+    )
+    assert "| Velm | NV0203 | 5 – Catastrophic |" in public
