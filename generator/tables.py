@@ -869,6 +869,12 @@ def _typed_figures(
     rows = [(None, figures, "figures")] + [
         (row["aor"], row, f"figures.by_aor.{row['aor']}") for row in figures.get("by_aor") or []
     ]
+    rows += [  # an AoR's own headline block (its record's level, not its figures')
+        (area["aor"], {**area["figures"], "_level": area["_level"]},
+         f"areas_of_responsibility[{area['aor']}].figures")
+        for area in analysis.get("areas_of_responsibility") or []
+        if area["figures"] and area["aor"]
+    ]  # fmt: skip
     found: dict[tuple[str | None, str], tuple[str, Any]] = {}
     for aor, record, path in rows:
         if record.get("_level", s.STRICTLY) > highest:
