@@ -343,3 +343,21 @@ def test_severity_table_rows_join_the_typed_ones(content: Path, runner: CliRunne
         INFO,
     )
     assert "| Velm | NV0203 | 5 – Catastrophic |" in public
+
+
+def test_objective_without_code_is_numbered_in_public_and_named_by_id_inside(
+    content: Path,
+) -> None:
+    path = content / "strategic-objectives.yaml"
+    replace_in(path, '    code: "SO2"\n', "")
+    replace_in(path, '        code: "SP2.1"\n', "")
+    replace_in(content / "analysis.yaml", '        code: "GBV1"\n', "")
+    loaded = load_and_validate(content)
+    assert loaded.errors == [], loaded.errors
+    public = _markdown(loaded, "hrp-protection-section", Audience.PUBLIC)
+    assert "\n### Objective 2: Reduce gender-based violence" in public
+    assert "\n#### Specific objective 1: Women and girls in flood-displacement" in public
+    assert "\n#### Survivors of gender-based violence" in public  # no number of its own
+    doc = next(d for d in DOCUMENTS if d.slug == "hrp-protection-section")
+    inside = render(doc, view(loaded, Audience.INTERNAL), INFO)
+    assert "\n### SO2: " in inside and "\n#### SP2.1: " in inside and "\n#### GBV-1: " in inside
