@@ -689,6 +689,7 @@ def _check_rules(walker: _Walker, content: Content) -> None:
         if rule:
             rule(walker, record)
     _check_codes(walker, content)
+    _check_code_gaps(walker, content)
     _check_aors(walker, content)
     priorities = [r for r in content.section("analysis.yaml").get("risks", []) if r["priority"]]
     for extra in priorities[3:]:
@@ -717,6 +718,32 @@ def _check_codes(walker: _Walker, content: Content) -> None:
             f"objective code {code} is used twice (also {_rel(other['_file'])}:{other['_line']})",
             "Each objective needs its own code: renumber one of the two.",
         )
+
+
+_NUMBERED_CODE = re.compile(r"(.*?)(\d+)")
+
+
+def _check_code_gaps(walker: _Walker, content: Content) -> None:
+    """Public documents print objective codes as written: CP2 public while CP1 is not shows a
+    reader that an objective was withheld (a warning: the drafter may have reasons)."""
+    by_prefix: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for record in walk_records(list(content.sections.values())):
+        if record["_kind"] not in s.OBJECTIVE_KINDS or not record.get("code"):
+            continue
+        found = _NUMBERED_CODE.fullmatch(record["code"])
+        if found:
+            by_prefix.setdefault(found[1].casefold(), []).append((int(found[2]), record))
+    for numbered in by_prefix.values():
+        hidden = [n for n, r in numbered if r["_level"] > s.PUBLIC]
+        for number, record in numbered:
+            if record["_level"] == s.PUBLIC and hidden and min(hidden) < number:
+                walker.warn(
+                    _at(record, "code"),
+                    f"public documents print {record['code']} but not every lower code of the "
+                    "same series: the gap shows a reader that an objective is withheld",
+                    "Number the public objectives first (CP1, CP2…) and give the non-public "
+                    "ones the codes after them.",
+                )
 
 
 def _check_aors(walker: _Walker, content: Content) -> None:

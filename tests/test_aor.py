@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from generator.audience import Audience, view
 from generator.build import BuildResult
 from generator.charts import draw_severity
+from generator.cli import main
 from generator.documents import DOCUMENTS
 from generator.model import Content
 from generator.render import BuildInfo, render
@@ -361,3 +362,17 @@ def test_objective_without_code_is_numbered_in_public_and_named_by_id_inside(
     doc = next(d for d in DOCUMENTS if d.slug == "hrp-protection-section")
     inside = render(doc, view(loaded, Audience.INTERNAL), INFO)
     assert "\n### SO2: " in inside and "\n#### SP2.1: " in inside and "\n#### GBV-1: " in inside
+
+
+def test_a_public_code_after_a_withheld_one_is_a_warning(runner: CliRunner, content: Path) -> None:
+    """CP2 public while CP1 is internal: the public HRP would show CP2 alone."""
+    path = content / "analysis.yaml"
+    replace_in(path, 'code: "CP1"', 'code: "CP9"')
+    replace_in(path, 'code: "CP2"', 'code: "CP1"')
+    line = line_of(path, "      - id: CP-1")
+    result = runner.invoke(main, ["validate", "--content", str(content)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"analysis.yaml:{line}: warning: CP-1.code: public documents print CP9 but not every "
+        "lower code of the same series"
+    ) in result.output
