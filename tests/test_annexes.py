@@ -30,7 +30,7 @@ from tests.paper import broken_words, print_to_pdf
 
 BUILD_DAY = dt.date(2027, 4, 1)
 EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
-PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8"]
+PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8", "I9", "I10", "I12"]
 ANNEXES = [d for d in DOCUMENTS if d.slug.startswith("annex-")]
 
 
@@ -96,8 +96,8 @@ def test_annex_files(out: Path) -> None:
 def test_public_charts_only_for_public_indicators(out: Path) -> None:
     public = sorted(p.stem for p in (out / "public/annexes/charts").glob("*.png"))
     internal = sorted(p.stem for p in (out / "internal/annexes/charts").glob("*.png"))
-    assert public == PUBLIC_INDICATORS
-    assert internal == sorted([*PUBLIC_INDICATORS, "I7"])
+    assert public == sorted(PUBLIC_INDICATORS)
+    assert internal == sorted([*PUBLIC_INDICATORS, "I7", "I11"])
 
 
 # -- Word layout --------------------------------------------------------------------------------
