@@ -167,8 +167,9 @@ def test_long_documents_have_a_table_of_contents(example_build: BuildResult) -> 
     hno = example_build.op_dir / "public" / "hno-protection-analysis.docx"
     assert 'TOC \\o "1-2"' in doccheck.document_xml(hno)
     doc = Document(str(hno))
-    assert [p.text for p in doc.paragraphs if p.style.name == "TOC 2"][:2] == [
+    assert [p.text for p in doc.paragraphs if p.style.name == "TOC 2"][:3] == [
         "People in need of protection",
+        "Severity of needs by area",
         "Context and drivers",
     ]
 
