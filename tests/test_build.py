@@ -117,7 +117,7 @@ def test_indicator_table_has_baselines_and_targets(out: Path) -> None:
 
     shown = {key(row[0]): row for row in rows[1:]}  # by text: a public table prints no id
     indicators = items("monitoring.yaml", "indicators")
-    public = {key(i["text"]): i for i in indicators.values() if i["classification"] == "public"}
+    public = {key(i["text"]): i for i in indicators.values() if i.get("classification") == "public"}
     assert set(shown) == set(public)
     for text, ind in public.items():
         assert shown[text][3].startswith(f"{ind['baseline']['value']:,}")
