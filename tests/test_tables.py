@@ -64,7 +64,8 @@ def test_result_in_yaml_and_table_names_both_places(runner: CliRunner, content: 
     assert code == 1
     assert "indicator-results.csv:3: column A 'Indicator' (#indicator+code): " in output
     assert "the 2026-H2 result of I1 is also given at " in output
-    assert "monitoring.yaml:19. Keep one of the two." in output
+    line = line_of(content / "monitoring.yaml", "      - {period: 2026-H2, value: 640")
+    assert f"monitoring.yaml:{line}. Keep one of the two." in output
 
 
 @pytest.mark.parametrize(
