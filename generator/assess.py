@@ -315,8 +315,24 @@ def partners(v: View) -> Check:
 
 # -- benchmark 3 --------------------------------------------------------------------------------
 def _indicators_for(v: View, risk_id: str) -> list[dict[str, Any]]:
-    outcomes = {o["id"] for so in objectives_for(v, risk_id) for o in so["outcomes"]}
-    return [i for i in v["monitoring"]["indicators"] if outcomes & set(i["outcomes"])]
+    """Indicators of the risk's objectives: of their outcomes, or attached to the objective,
+    one of its specific objectives, or an AoR objective contributing to either."""
+    objectives = objectives_for(v, risk_id)
+    outcomes = {o["id"] for so in objectives for o in so["outcomes"]}
+    named = {so["id"] for so in objectives} | {
+        sp["id"] for so in objectives for sp in so.get("specific_objectives") or []
+    }
+    named |= {
+        o["id"]
+        for aor in v["analysis"].get("areas_of_responsibility") or []
+        for o in aor["objectives"]
+        if named & set(o["contributes_to"])
+    }
+    return [
+        i
+        for i in v["monitoring"]["indicators"]
+        if outcomes & set(i["outcomes"]) or named & set(i.get("objectives") or [])
+    ]
 
 
 def _dimension_parts(v: View, risk: dict[str, Any]) -> list[Part]:

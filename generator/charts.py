@@ -587,7 +587,114 @@ def _save(figure: Figure, path: Path) -> None:
     figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
 
 
+SEVERITY_CHART = "severity-by-area.png"
+# The five phases from light to dark in the indicators' blue, each bar outlined in black (WCAG
+# 1.4.11's 3:1 for graphics), so that greyscale print still orders them by lightness; the
+# phase is also written beside each bar, never told by colour alone.
+SEVERITY_COLOURS = ("#DCE9F5", "#A9C8E6", "#6A9FCF", "#3B76AA", "#1F4E79")
+SEVERITY_WORDS = {
+    1: N_("Minimal/none"),
+    2: N_("Stress"),
+    3: N_("Severe"),
+    4: N_("Extreme"),
+    5: N_("Catastrophic"),
+}
+
+
+def write_severity_chart(
+    view: Mapping[str, Any],
+    folder: Path,
+    cache: OutputCache | None = None,
+    _drawer: Drawer | None = None,  # one small chart: drawn here
+) -> list[Path]:
+    """Severity of needs by area, from the rows of ``severity_by_area`` this view holds (the
+    HNO names the chart only when there is one)."""
+    rows = severity_rows(view)
+    if not rows:
+        return []
+    target = folder / charts_folder(view) / SEVERITY_CHART
+    lang = view["lang"]
+
+    def make(path: Path) -> None:
+        with _style():
+            figure = draw_severity(rows, Labels(lang))
+            write_atomically(path, lambda tmp: _save(figure, tmp))
+
+    produce(cache, target, partial(fingerprint, "severity", rows, lang, code_digest()), make)
+    return [target]
+
+
+def severity_rows(view: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(area, severity) of the view's rows, as the chart and its description show them."""
+    analysis = view.get("analysis") or {}
+    return [
+        (without_marks(str(row["area"])), int(row["severity"]))
+        for row in analysis.get("severity_by_area") or []
+        if row.get("area") and row.get("severity")
+    ]
+
+
+def draw_severity(rows: list[tuple[str, int]], labels: Labels | None = None) -> Figure:
+    """One horizontal bar per area, in the content's order, its length and shade the phase
+    (1-5), the phase's number and name written at its end."""
+    labels = labels or Labels()
+    _ = labels.text
+    height_cm = 1.6 + 0.62 * len(rows)
+    figure = _figure((PIN_CM[0] * CM, height_cm * CM))
+    bottom = 1.1 / height_cm
+    left, width = (0.05, 0.6) if labels.mirrored else (0.35, 0.6)
+    axes = figure.add_axes((left, bottom, width, 1 - bottom - 0.25 / height_cm))
+    ys = list(range(len(rows)))[::-1]  # the first area at the top
+    values = [severity for _area, severity in rows]
+    axes.barh(
+        ys,
+        values,
+        height=0.62,
+        color=[SEVERITY_COLOURS[v - 1] for v in values],
+        edgecolor="black",
+        linewidth=0.4,
+    )
+    for y, value in zip(ys, values, strict=True):
+        axes.annotate(
+            f"{labels.number(value)} – {_(SEVERITY_WORDS[value])}",
+            (value, y),
+            xytext=(-3 if labels.mirrored else 3, 0),
+            textcoords="offset points",
+            ha="right" if labels.mirrored else "left",
+            va="center",
+            fontsize=8,
+        )
+    axes.set_yticks(ys, [textwrap.shorten(area, 40, placeholder="…") for area, _v in rows])
+    axes.set_xlim((6.6, 0) if labels.mirrored else (0, 6.6))
+    axes.set_xticks(range(1, 6), [labels.number(n) for n in range(1, 6)])
+    axes.set_xlabel(_("Severity of needs (1-5)"), fontsize=8)
+    axes.tick_params(labelsize=8)
+    axes.spines["top"].set_visible(False)
+    side: Literal["left", "right"] = "right" if labels.mirrored else "left"
+    axes.yaxis.set_ticks_position(side)
+    axes.spines[side].set_visible(True)
+    axes.spines["left" if labels.mirrored else "right"].set_visible(False)
+    return figure
+
+
+def severity_alt_text(view: Mapping[str, Any]) -> str:
+    """The severity chart in words: "Severity of protection needs by area: Upper Tarvan 4
+    (Extreme), Marisk 4 (Extreme) and Lower Tarvan 3 (Severe)"."""
+    labels = Labels(view["lang"])
+    _ = labels.text
+    parts = [
+        _("{area} {n} ({phase})").format(
+            area=area, n=labels.number(value), phase=_(SEVERITY_WORDS[value])
+        )
+        for area, value in severity_rows(view)
+    ]
+    return _("Severity of protection needs by area: {areas}").format(
+        areas=natural_list(parts, view["lang"], "parts")
+    )
+
+
 CHART_WRITERS: dict[str, Any] = {
     "indicators": write_indicator_charts,
     "people-in-need": write_pin_chart,
+    "severity": write_severity_chart,
 }

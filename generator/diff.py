@@ -42,7 +42,13 @@ from .writers.tracked import Revisions, write_tracked_docx
 HRP = next(doc for doc in DOCUMENTS if doc.slug == "hrp-protection-section")
 MANIFEST = "MANIFEST.json"
 # Nested records without an id are told apart by these fields rather than by position.
-_NATURAL_KEYS = {"result": ("period",), "aor_figures": ("aor",), "pin_row": ("area", "group")}
+_NATURAL_KEYS = {
+    "result": ("period",),
+    "aor_figures": ("aor",),
+    "pin_row": ("area", "group"),
+    "area_of_responsibility": ("aor",),
+    "area_severity": ("area",),
+}
 _NAME_FIELDS = ("title", "name", "group", "text", "findings", "risk")
 _CONTEXT = 4  # words kept around a change in a text
 

@@ -75,7 +75,7 @@ DOCUMENTS: tuple[Document, ...] = (
         DOCUMENT_FOLDERS[Audience.PUBLIC],
         N_("Protection analysis"),
         subtitle=N_("Humanitarian Needs Overview {year}, protection chapter"),
-        charts=("people-in-need",),
+        charts=("people-in-need", "severity"),
     ),
     Document(
         "hrp-protection-section",

@@ -19,7 +19,7 @@ import jinja2
 from . import columns, i18n
 from . import schema as s
 from .anchors import strip_anchors
-from .charts import Labels, alt_text
+from .charts import Labels, alt_text, severity_alt_text
 from .documents import Document
 from .errors import BuildFailed
 from .layout import charts_folder
@@ -154,6 +154,9 @@ def environment(
         ),
         chart_alt=lambda indicator, lang="en": image_description(
             strip_anchors(without_marks(alt_text(indicator, lang)))
+        ),
+        severity_alt=lambda view: image_description(
+            strip_anchors(without_marks(severity_alt_text(view)))
         ),
         chronological=in_order,
         progress=lambda indicator, lang="en": progress_label(indicator_progress(indicator), lang),

@@ -83,6 +83,12 @@ class Slug:
 
 
 @dataclass(frozen=True)
+class Code:
+    """A drafter-set objective code (``SO1``, ``SP1.1``, ``CP1``, ``CLPRO/COGBV1``): printed as
+    written in every language and every audience, the only handle a public document shows."""
+
+
+@dataclass(frozen=True)
 class Ref:
     """Ids of other items, of one of ``kinds``."""
 
@@ -108,6 +114,9 @@ class Record:
     at_least_confidential: Callable[[Mapping[str, Any]], bool] | None = None
     is_file: bool = False
     classified: bool = True
+    # Never public unless marked public on the item itself: an unmarked one is internal at least,
+    # whatever its file's or parent's default (AoRs, their objectives, severity rows).
+    public_only_if_marked: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ FieldType = (
     | Boolean
     | When
     | Slug
+    | Code
     | Ref
     | Actor
     | Record
@@ -138,6 +148,8 @@ FieldType = (
 )
 
 ACTOR_KINDS = ("hct_member", "partner")
+# What an indicator may measure and an objective code may name: SO, SP and AoR objectives.
+OBJECTIVE_KINDS = ("strategic_objective", "specific_objective", "aor_objective")
 
 
 def _always(_: Mapping[str, Any]) -> bool:
@@ -258,6 +270,43 @@ FIGURES = Record(
         "by_aor": Items(AOR_FIGURES),
     },
 )
+AOR_HEADLINE = Record(
+    "aor_headline",
+    {
+        "people_in_need": Integer(),
+        "people_targeted": Integer(),
+        "requirements_usd": Integer(),
+        "partners": Integer(),
+    },
+)
+AOR_OBJECTIVE = _with(
+    _record(
+        "aor_objective",
+        "text",
+        code=Code(),
+        text=Text(),
+        contributes_to=Ref(("strategic_objective", "specific_objective")),
+    ),
+    public_only_if_marked=True,
+)
+AREA_OF_RESPONSIBILITY = Record(
+    "area_of_responsibility",
+    {
+        "aor": Choice("aor"),
+        "needs": Text(),
+        "response": Text(),
+        "figures": AOR_HEADLINE,
+        "objectives": Items(AOR_OBJECTIVE),
+    },
+    ("aor",),
+    public_only_if_marked=True,
+)
+AREA_SEVERITY = Record(
+    "area_severity",
+    {"area": Text(inline=True, name=True), "pcode": Slug(), "severity": Integer(1, 5)},
+    ("area", "severity"),
+    public_only_if_marked=True,
+)
 
 OUTCOME = _record("outcome", "text", horizon=Choice("horizon"), text=Text())
 ADVOCACY_RISK = Record(
@@ -288,11 +337,14 @@ ACTION = _with(
     ),
     at_least_confidential=lambda raw: raw.get("modality") == "private-diplomacy",
 )
+SPECIFIC_OBJECTIVE = _record("specific_objective", "text", code=Code(), text=Text())
 OBJECTIVE = _record(
     "strategic_objective",
     "title",
+    code=Code(),
     title=Text(inline=True),
     text=Text(),
+    specific_objectives=Items(SPECIFIC_OBJECTIVE),
     priority_risks=Ref(("risk",)),
     outcomes=Items(OUTCOME),
     actions=Items(ACTION),
@@ -350,6 +402,7 @@ INDICATOR = _record(
     "text",
     dimension=Choice("dimension"),
     outcomes=Ref(("outcome",)),
+    objectives=Ref(OBJECTIVE_KINDS),
     text=Text(),
     unit=Text(inline=True),
     direction=Choice("direction"),
@@ -424,6 +477,8 @@ FILES: dict[str, Record] = {
         sources=Items(SOURCE),
         analysis_team=ANALYSIS_TEAM,
         figures=FIGURES,
+        areas_of_responsibility=Items(AREA_OF_RESPONSIBILITY),
+        severity_by_area=Items(AREA_SEVERITY),
     ),
     "strategic-objectives.yaml": _file("objectives", strategic_objectives=Items(OBJECTIVE)),
     "cluster-contributions.yaml": _file("clusters", clusters=Items(CLUSTER)),

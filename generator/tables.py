@@ -29,7 +29,8 @@ from .load import YMap, load_file
 TABLE_SUFFIXES = (".csv", ".xlsx")
 PEOPLE_IN_NEED = "people-in-need"
 INDICATOR_RESULTS = "indicator-results"
-KINDS = (PEOPLE_IN_NEED, INDICATOR_RESULTS)
+SEVERITY = "severity-by-area"
+KINDS = (PEOPLE_IN_NEED, INDICATOR_RESULTS, SEVERITY)
 META_FIELDS = ("classification", "kind", "title", "sector", "source", "date")
 _NUMBER = re.compile(r"^-?(\d{1,3}([, \u00a0\u202f]\d{3})+|\d+)(\.\d+)?$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
@@ -220,6 +221,8 @@ class TableReader:
             tag_line = tag_index + 1 if isinstance(tag_index, int) else None
             table.facts = self.pin_facts(path, columns, rows, meta, tag_line)
             table.summary = pin.summary(table.facts)
+        elif kind == SEVERITY:
+            table.rows = list(self.severity_rows(path, columns, rows))
         else:
             table.rows = list(self.result_rows(path, columns, rows, meta))
         return table
@@ -494,6 +497,53 @@ class TableReader:
         )
         return None
 
+    # -- severity by area ----------------------------------------------------------------
+    def severity_rows(self, path: Path, columns: list, rows: list) -> Iterator[dict[str, Any]]:
+        """One GPC severity (1-5) per area: the district's name and p-code where the table
+        has them, else the province's; ``severity_by_area`` records made by validation."""
+        area = _first_column(columns, ("#adm2+name", "#adm1+name"))
+        pcode = _first_column(columns, ("#adm2+code", "#adm1+code"))
+        severity = _first_column(columns, ("#severity",))
+        if area is None or severity is None:
+            self.error(
+                path,
+                None,
+                "",
+                "a severity table needs an area column (#adm1+name or #adm2+name) and #severity",
+                "Tag the area's name and the severity (1-5) columns.",
+            )
+            return
+        for row in rows:
+            if _blank(row):
+                continue
+            line = row.source_row_number + 1
+
+            def cell(index: int, row: Any = row, line: int = line) -> Cell:
+                column = columns[index]
+                raw = row.values[index] if index < len(row.values) else None
+                return Cell(raw, line, index, column.header or "", column.display_tag)
+
+            name, phase = cell(area), cell(severity)
+            text = str(phase.value or "").strip()
+            if not re.fullmatch(r"[1-5](\.0)?", text):
+                self.error(
+                    path,
+                    line,
+                    phase.where,
+                    f"'{text}' is not a severity",
+                    "Write a whole number from 1 (minimal) to 5 (catastrophic).",
+                )
+                continue
+            code = str(cell(pcode).value or "").strip() if pcode is not None else ""
+            yield {
+                "_line": line,
+                "area": str(name.value or "").strip() or None,
+                "area_where": name.where,
+                "pcode": code or None,
+                "pcode_where": cell(pcode).where if pcode is not None else "",
+                "severity": int(float(text)),
+            }
+
     # -- indicator results ---------------------------------------------------------------
     def result_rows(
         self, path: Path, columns: list, rows: list, meta: dict
@@ -577,6 +627,8 @@ def _guess_kind(columns: list) -> str | None:
         return INDICATOR_RESULTS
     if tags & {"#inneed", "#targeted"}:
         return PEOPLE_IN_NEED
+    if "#severity" in tags:
+        return SEVERITY
     return None
 
 
@@ -817,6 +869,12 @@ def _typed_figures(
     rows = [(None, figures, "figures")] + [
         (row["aor"], row, f"figures.by_aor.{row['aor']}") for row in figures.get("by_aor") or []
     ]
+    rows += [  # an AoR's own headline block (its record's level, not its figures')
+        (area["aor"], {**area["figures"], "_level": area["_level"]},
+         f"areas_of_responsibility[{area['aor']}].figures")
+        for area in analysis.get("areas_of_responsibility") or []
+        if area["figures"] and area["aor"]
+    ]  # fmt: skip
     found: dict[tuple[str | None, str], tuple[str, Any]] = {}
     for aor, record, path in rows:
         if record.get("_level", s.STRICTLY) > highest:

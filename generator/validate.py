@@ -16,7 +16,15 @@ from . import schema as s
 from .errors import Problem, Severity, ValidationFailed, did_you_mean
 from .load import CONTENT_FILES, OPERATION_FILE, LoadedContent, YList, YMap, load_operation
 from .model import Content, Translatable, Untranslated, walk_records
-from .tables import PEOPLE_IN_NEED, TABLE_SUFFIXES, Table, TableReader, TableResult, pin_record
+from .tables import (
+    PEOPLE_IN_NEED,
+    SEVERITY,
+    TABLE_SUFFIXES,
+    Table,
+    TableReader,
+    TableResult,
+    pin_record,
+)
 from .translation_files import ImportedTranslations
 
 LARGEST = 10**15  # people and US dollars: far beyond any plan, within what the documents print
@@ -26,6 +34,9 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # The operation id names output folders and files: a slug that any file system keeps as written.
 _OPERATION_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
 _NOT_SHOWN = "a value of a strictly-confidential item (not shown)"
+# An objective code as real plans print it (SO1, SP1.1, CP1, CLPRO/COGBV1): nothing Markdown
+# or a document could read as markup.
+_CODE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./-]{0,22}[A-Za-z0-9])?")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
@@ -210,6 +221,8 @@ class _Walker:
         )
         explicit = raw.get("classification")
         if explicit is None:
+            if rec.public_only_if_marked:  # unmarked: internal at least, whatever its default
+                floor = max(floor, s.INTERNAL)
             return max(inherited, floor)
         here = where.child("classification", raw.line_of("classification"))
         if explicit not in s.LEVELS:
@@ -470,6 +483,20 @@ class _Walker:
             return None
         return str(raw)
 
+    def check_code(self, _: s.Code, raw: Any, where: _Where) -> str | None:
+        if isinstance(raw, float):
+            self.error(where, f"{raw} reads as a number", f'Put it in quotes: "{raw}".')
+            return None
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or not _CODE.fullmatch(str(raw)):
+            self.error(
+                where,
+                f"{self.shown(raw)} is not an objective code",
+                "Write it as the plan prints it, e.g. SO1, SP1.1, CP1 or CLPRO/COGBV1: letters, "
+                "digits, '.', '-' and '/', at most 24 characters, on one line.",
+            )
+            return None
+        return str(raw)
+
     def check_ref(self, ftype: s.Ref, raw: Any, where: _Where) -> Any:
         return self.id_values(ftype.many, raw, where)
 
@@ -661,6 +688,9 @@ def _check_rules(walker: _Walker, content: Content) -> None:
         rule = _RULES.get(record["_kind"])
         if rule:
             rule(walker, record)
+    _check_codes(walker, content)
+    _check_code_gaps(walker, content)
+    _check_aors(walker, content)
     priorities = [r for r in content.section("analysis.yaml").get("risks", []) if r["priority"]]
     for extra in priorities[3:]:
         walker.error(
@@ -668,6 +698,90 @@ def _check_rules(walker: _Walker, content: Content) -> None:
             f"more than 3 priority risks ({', '.join(r['id'] for r in priorities)})",
             "Benchmark 1 asks for 1-3 priority risks: set priority: false on the others.",
         )
+
+
+def _check_codes(walker: _Walker, content: Content) -> None:
+    """An objective code is the reader's handle (SO1, SP1.1, CP1): two objectives with one code
+    would make every "contributes to" and indicator table ambiguous."""
+    first: dict[str, dict[str, Any]] = {}
+    for record in walk_records(list(content.sections.values())):
+        if record["_kind"] not in s.OBJECTIVE_KINDS or not record.get("code"):
+            continue
+        key = record["code"].casefold()
+        if key not in first:
+            first[key] = record
+            continue
+        other = first[key]
+        code = "(not shown)" if record["_level"] >= s.STRICTLY else repr(record["code"])
+        walker.error(
+            _at(record, "code"),
+            f"objective code {code} is used twice (also {_rel(other['_file'])}:{other['_line']})",
+            "Each objective needs its own code: renumber one of the two.",
+        )
+
+
+_NUMBERED_CODE = re.compile(r"(.*?)(\d+)")
+
+
+def _check_code_gaps(walker: _Walker, content: Content) -> None:
+    """Public documents print objective codes as written: CP2 public while CP1 is not shows a
+    reader that an objective was withheld (a warning: the drafter may have reasons)."""
+    by_prefix: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for record in walk_records(list(content.sections.values())):
+        if record["_kind"] not in s.OBJECTIVE_KINDS or not record.get("code"):
+            continue
+        found = _NUMBERED_CODE.fullmatch(record["code"])
+        if found:
+            by_prefix.setdefault(found[1].casefold(), []).append((int(found[2]), record))
+    for numbered in by_prefix.values():
+        hidden = [n for n, r in numbered if r["_level"] > s.PUBLIC]
+        for number, record in numbered:
+            if record["_level"] == s.PUBLIC and hidden and min(hidden) < number:
+                walker.warn(
+                    _at(record, "code"),
+                    f"public documents print {record['code']} but not every lower code of the "
+                    "same series: the gap shows a reader that an objective is withheld",
+                    "Number the public objectives first (CP1, CP2…) and give the non-public "
+                    "ones the codes after them.",
+                )
+
+
+def _check_aors(walker: _Walker, content: Content) -> None:
+    """One sub-chapter per area of responsibility and one severity per area: a second entry
+    would print two headline blocks, or two severities for one place."""
+    analysis = content.section("analysis.yaml")
+    seen: dict[str, dict[str, Any]] = {}
+    for aor in analysis.get("areas_of_responsibility") or []:
+        if aor["aor"] is None:
+            continue
+        if aor["aor"] in seen:
+            other = seen[aor["aor"]]
+            walker.error(
+                _Where(Path(aor["_file"]), aor["_line"], f"areas_of_responsibility[{aor['aor']}]"),
+                f"'{aor['aor']}' is described twice (also {_rel(other['_file'])}:{other['_line']})",
+                "Keep one entry per area of responsibility: merge the two.",
+            )
+        seen.setdefault(aor["aor"], aor)
+    places: dict[str, dict[str, Any]] = {}
+    for row in analysis.get("severity_by_area") or []:
+        for key in (row.get("pcode"), _name_key(_first_text(row.get("area")))):
+            if not key:
+                continue
+            if key in places and places[key] is not row:
+                other = places[key]
+                shown = "this area" if row["_level"] >= s.STRICTLY else f"'{key}'"
+                walker.error(
+                    _Where(Path(row["_file"]), row["_line"], "severity_by_area"),
+                    f"{shown} already has a severity (at {_rel(other['_file'])}:{other['_line']})",
+                    "Give each area one severity: remove or merge one row.",
+                )
+                break
+            places.setdefault(key, row)
+
+
+def _first_text(value: Any) -> str:
+    texts = _record_texts(value)
+    return texts[0] if texts else ""
 
 
 def _at(record: dict[str, Any], field: str) -> _Where:
@@ -1016,6 +1130,9 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     """HXL tables: people in need become records of their own, results join their indicator."""
     seen: dict[tuple[str, str], str] = {}
     for table in TableReader(walker.problems).read_folder(content.folder / "data"):
+        if table.kind == SEVERITY:
+            _add_severity(walker, content, table)
+            continue
         if table.kind == PEOPLE_IN_NEED:
             record = pin_record(table)
             content.sections[f"data/{table.path.name}"] = record
@@ -1026,6 +1143,43 @@ def _add_tables(walker: _Walker, content: Content) -> None:
     for indicator in walker.index.values():
         if indicator["_kind"] == "indicator":
             indicator["results"].sort(key=lambda r: r["period"] or "")
+
+
+def _add_severity(walker: _Walker, content: Content, table: Table) -> None:
+    """A severity table's rows join analysis.yaml's ``severity_by_area``, at the level of the
+    table (its sidecar's classification; internal without one), checked like typed rows."""
+    analysis = content.sections.get("analysis.yaml")
+    if analysis is None:
+        walker.error(
+            _Where(table.path, 0, ""),
+            "a severity table needs analysis.yaml, where the HNO's severity section comes from",
+            "Create analysis.yaml (protdocs new writes one) or move the table out of data/.",
+        )
+        return
+    for row in table.rows:
+        where = _Where(table.path, row["_line"], row["area_where"])
+        if not row["area"]:
+            walker.error(where, "no area name in this row", "Write the area's name.")
+            continue
+        pcode = row["pcode"]
+        if pcode is not None and not _ID.fullmatch(pcode):
+            walker.error(
+                _Where(table.path, row["_line"], row["pcode_where"]),
+                f"{_shown(pcode) if table.level < s.STRICTLY else _NOT_SHOWN} is not a p-code",
+                "Use letters, digits, -, _ and . only (e.g. NV01).",
+            )
+            pcode = None
+        record = {
+            "_kind": "area_severity",
+            "_level": table.level,
+            "_file": str(table.path),
+            "_line": row["_line"],
+            "area": row["area"],
+            "pcode": pcode,
+            "severity": row["severity"],
+        }
+        analysis["severity_by_area"].append(record)
+        walker.names.append(_FreeName(where, row["area"], table.level, False))
 
 
 def _table_names(table: dict[str, Any]) -> Iterator[_FreeName]:
@@ -1047,16 +1201,20 @@ def _reconcile_figures(walker: _Walker, content: Content) -> None:
     (headline or AoR, in need or targeted), they must agree: otherwise the HNO would print one
     and the annexes or the site another. The error names both places."""
     analysis = content.sections.get("analysis.yaml") or {}
-    figures = analysis.get("figures")
-    if not figures:
-        return
-    typed: list[tuple[str | None, str, dict[str, Any], str]] = []
+    figures = analysis.get("figures") or {}
+    typed: list[tuple[str | None, str, dict[str, Any], str, str]] = []
     for field, measure in (("people_in_need", "in_need"), ("people_targeted", "targeted")):
-        typed.append((None, measure, figures, field))
+        if figures:
+            typed.append((None, measure, figures, field, f"figures.{field}"))
         for row in figures.get("by_aor") or []:
-            typed.append((row["aor"], measure, row, field))
+            typed.append((row["aor"], measure, row, field, f"figures.by_aor.{row['aor']}.{field}"))
+        for area in analysis.get("areas_of_responsibility") or []:
+            if area["figures"] and area["aor"]:
+                path = f"areas_of_responsibility[{area['aor']}].figures.{field}"
+                typed.append((area["aor"], measure, area["figures"], field, path))
+    _reconcile_aor_records(walker, figures, analysis.get("areas_of_responsibility") or [])
     tables = [t for name, t in sorted(content.sections.items()) if t["_kind"] == "pin_table"]
-    for aor, measure, record, field in typed:
+    for aor, measure, record, field, path in typed:
         value = record.get(field)
         if value is None:
             continue
@@ -1064,7 +1222,6 @@ def _reconcile_figures(walker: _Walker, content: Content) -> None:
             given = table["_figures"].get((aor, measure))
             if given is None or given[0] == value:
                 continue
-            path = f"figures.{field}" if aor is None else f"figures.by_aor.{aor}.{field}"
             other = (  # validate prints no strictly-confidential figure
                 f"{given[0]:,} ({given[1]})"
                 if table["_level"] < s.STRICTLY
@@ -1075,6 +1232,35 @@ def _reconcile_figures(walker: _Walker, content: Content) -> None:
                 f"{value:,} here, but {_rel(table['_file'])} gives {other}.",
                 "Make them agree, or leave the figure out of analysis.yaml so that the "
                 "table's is used.",
+            )
+
+
+def _reconcile_aor_records(
+    walker: _Walker, figures: dict[str, Any], areas: list[dict[str, Any]]
+) -> None:
+    """An AoR's own figures and the same AoR's row of ``figures.by_aor`` must agree: the HNO
+    prints both (the AoR table and the AoR's sub-section)."""
+    rows = {row["aor"]: row for row in figures.get("by_aor") or []}
+    for area in areas:
+        row, own = rows.get(area["aor"]), area["figures"]
+        if row is None or not own:
+            continue
+        for field in ("people_in_need", "people_targeted", "requirements_usd", "partners"):
+            mine, theirs = own.get(field), row.get(field)
+            if mine is None or theirs is None or mine == theirs:
+                continue
+            secret = max(own["_level"], row["_level"]) >= s.STRICTLY
+            walker.error(
+                _Where(
+                    Path(own["_file"]),
+                    own["_line"],
+                    f"areas_of_responsibility[{area['aor']}].figures.{field}",
+                ),
+                "this figure differs from figures.by_aor's"
+                if secret
+                else f"{mine:,} here, but figures.by_aor gives {theirs:,} "
+                f"(line {row['_line']}) for {area['aor']}",
+                "Make them agree, or give the figure in one place only.",
             )
 
 

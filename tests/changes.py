@@ -27,7 +27,8 @@ def edit_for_next_round(content: Path) -> None:
     )
     monitoring = content / "monitoring.yaml"
     text = monitoring.read_text(encoding="utf-8")
-    start, end = text.index("  - id: I8\n"), text.index("\nreviews:")
+    start = text.index("  - id: I8\n")
+    end = min(text.index("\nreviews:"), text.find("\n  - id: ", start) % len(text))  # I8 only
     monitoring.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
     replace_in(
         monitoring, "target: {value: 480, date: 2027-12}", "target: {value: 450, date: 2027-12}"

@@ -133,7 +133,11 @@ def test_every_word_picture_has_its_chart_description(example_build: BuildResult
     assert seen >= 8  # the HNO's chart and the monitoring annexes' indicator charts
     hno = WordDocument(str(example_build.op_dir / "public/hno-protection-analysis.docx"))
     frames = list(hno.element.body.iter(f"{WP}docPr"))
-    assert [f.get("descr") for f in frames] == ["People in need of protection by sex and age"]
+    assert [f.get("descr") for f in frames] == [
+        "People in need of protection by sex and age",
+        "Severity of protection needs by area: Upper Tarvan 4 (Extreme); Marisk 4 (Extreme); "
+        "Lower Tarvan 3 (Severe); Orlen (capital district) 2 (Stress)",
+    ]
 
 
 def test_word_language_title_headings_and_header_rows(example_build: BuildResult) -> None:

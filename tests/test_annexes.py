@@ -30,7 +30,7 @@ from tests.paper import broken_words, print_to_pdf
 
 BUILD_DAY = dt.date(2027, 4, 1)
 EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
-PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8"]
+PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8", "I9", "I10", "I12"]
 ANNEXES = [d for d in DOCUMENTS if d.slug.startswith("annex-")]
 
 
@@ -96,8 +96,8 @@ def test_annex_files(out: Path) -> None:
 def test_public_charts_only_for_public_indicators(out: Path) -> None:
     public = sorted(p.stem for p in (out / "public/annexes/charts").glob("*.png"))
     internal = sorted(p.stem for p in (out / "internal/annexes/charts").glob("*.png"))
-    assert public == PUBLIC_INDICATORS
-    assert internal == sorted([*PUBLIC_INDICATORS, "I7"])
+    assert public == sorted(PUBLIC_INDICATORS)
+    assert internal == sorted([*PUBLIC_INDICATORS, "I7", "I11"])
 
 
 # -- Word layout --------------------------------------------------------------------------------
@@ -198,15 +198,17 @@ def test_monitoring_framework_numbers(out: Path) -> None:
     path = docx_of(out, "public/annexes", "annex-3-monitoring-framework")
     i1 = [c.text for c in row_starting(path, "Threat").cells]
     assert i1[1].startswith("Civilian casualties")  # no id in a public annex
-    assert i1[2:6] == ["640 (2026-12)", "480 (2027-12)", "2026-H2: 640; 2027-H1: 512", "80%"]
+    assert i1[2] == "SO1"  # the objectives it measures, by their codes
+    assert i1[3:7] == ["640 (2026-12)", "480 (2027-12)", "2026-H2: 640; 2027-H1: 512", "80%"]
     i4 = [c.text for c in row_starting(path, "Capacity").cells]
-    assert i4[1].startswith("Community protection committees") and i4[5] == "36%"
+    assert i4[1].startswith("Community protection committees") and i4[6] == "36%"
+    assert i4[2] == "SP1.1 and GP1"
     i3 = [c.text for c in row_starting(path, "Vulnerability").cells]
-    assert i3[2:5] == ["38% (2026-11)", "15% (2027-12)", "2026-H2: 38%; 2027-H1: 31%"]
+    assert i3[3:6] == ["38% (2026-11)", "15% (2027-12)", "2026-H2: 38%; 2027-H1: 31%"]
 
 
 def test_monitoring_framework_embeds_one_chart_per_indicator(out: Path) -> None:
-    for folder, count in (("public/annexes", 7), ("internal/annexes", 8)):
+    for folder, count in (("public/annexes", 10), ("internal/annexes", 12)):
         path = docx_of(out, folder, "annex-3-monitoring-framework")
         shapes = open_docx(str(path)).inline_shapes
         assert len(shapes) == count

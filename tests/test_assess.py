@@ -377,7 +377,11 @@ def test_assess_json_is_stable(runner: CliRunner) -> None:
     b31 = data["results"][11]
     assert list(b31) == sorted(b31)
     assert {"id", "benchmark", "title", "status", "evidence", "missing", "verification"} <= set(b31)
-    assert b31["evidence"] == ["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"]
+    # per priority risk: its SO's outcomes' indicators, then those of its SPs and of the AoR
+    # objectives contributing to it (I9-I11 to SO1, I12 to SO2)
+    assert b31["evidence"] == [
+        "I1", "I2", "I3", "I4", "I9", "I10", "I11", "I5", "I6", "I7", "I8", "I12"
+    ]  # fmt: skip
 
 
 def test_assess_markdown_is_the_annex_matrix(runner: CliRunner) -> None:

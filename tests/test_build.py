@@ -73,9 +73,9 @@ def test_hno_headings_in_order(out: Path) -> None:
 def test_hrp_headings_and_objectives(out: Path) -> None:
     found = headings(out / "public/hrp-protection-section.docx")
     texts = [t for _, t in found]
-    for n, so in enumerate(items("strategic-objectives.yaml", "strategic_objectives").values()):
-        # no code: set in the content, so the public HRP numbers them itself, never by id
-        assert f"Objective {n + 1}: {folded(so['title'])}" in texts
+    for so in items("strategic-objectives.yaml", "strategic_objectives").values():
+        # the drafter's code, printed as written (without one: "Objective 1", never the id)
+        assert f"{so['code']}: {folded(so['title'])}" in texts
     assert ("Heading 2", "Strategic objectives") in found
     for area in ("Reducing the threat", "Reducing vulnerability", "Strengthening capacities"):
         assert area in texts
@@ -83,6 +83,7 @@ def test_hrp_headings_and_objectives(out: Path) -> None:
         texts.index(h)
         for h in (
             "Strategic objectives",
+            "Areas of responsibility",
             "Cluster contributions",
             "Partners and complementarity",
             "Monitoring",
@@ -110,14 +111,15 @@ def test_disaggregation_is_written_under_each_group(out: Path) -> None:
 
 
 def test_indicator_table_has_baselines_and_targets(out: Path) -> None:
-    rows = table_with_header(out / "public/hrp-protection-section.docx", "Indicator")
+    # the Monitoring section's table (each objective's own table has no Dimension column)
+    rows = table_with_header(out / "public/hrp-protection-section.docx", "Indicator", "Dimension")
 
     def key(text: str) -> str:
         return folded(text).replace("\u2019", "'")  # Word's typographic apostrophe
 
     shown = {key(row[0]): row for row in rows[1:]}  # by text: a public table prints no id
     indicators = items("monitoring.yaml", "indicators")
-    public = {key(i["text"]): i for i in indicators.values() if i["classification"] == "public"}
+    public = {key(i["text"]): i for i in indicators.values() if i.get("classification") == "public"}
     assert set(shown) == set(public)
     for text, ind in public.items():
         assert shown[text][3].startswith(f"{ind['baseline']['value']:,}")

@@ -44,6 +44,11 @@ I8_ROW = [
 ]
 
 
+# The same indicators in their objective's table (SO2, SP2.1): Indicator | Unit | Baseline | Target.
+I7_OBJECTIVE_ROW = [I7_ROW[0], *I7_ROW[2:]]
+I8_OBJECTIVE_ROW = [I8_ROW[0], *I8_ROW[2:]]
+
+
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content = tmp_path_factory.mktemp("next-round") / "content"
@@ -130,19 +135,20 @@ def _revisions(path: Path, kind: str) -> list[str]:
 
 def test_tracked_changes_mark_exactly_the_changes(written: Path) -> None:
     path = written / CHANGES_DOCX
-    inserted = [*I7_ROW, f"{NEW_ACTION} (lead: UNHCR)", "450"]
+    # each indicator twice: in the Monitoring table and in its objective's own table
+    inserted = [*I7_ROW, *I7_OBJECTIVE_ROW, f"{NEW_ACTION} (lead: UNHCR)", "450", "450"]
     assert Counter(_revisions(path, "ins")) == Counter(inserted)
-    assert Counter(_revisions(path, "del")) == Counter([*I8_ROW, "480"])
+    assert Counter(_revisions(path, "del")) == Counter([*I8_ROW, *I8_OBJECTIVE_ROW, "480", "480"])
 
 
 def test_tracked_rows_are_inserted_and_deleted_rows(written: Path) -> None:
     body = Document(str(written / CHANGES_DOCX)).element.body
     for kind, first_cell in (("ins", I7_ROW[0]), ("del", I8_ROW[0])):
         rows = body.xpath(f".//w:tr[w:trPr/w:{kind}]")
-        assert len(rows) == 1
-        assert "".join(rows[0].xpath("./w:tc[1]//w:t/text() | ./w:tc[1]//w:delText/text()")) == (
-            first_cell
-        )
+        assert len(rows) == 2  # the Monitoring table's row and the objective table's
+        for row in rows:
+            cell = "".join(row.xpath("./w:tc[1]//w:t/text() | ./w:tc[1]//w:delText/text()"))
+            assert cell == first_cell
     marks = body.xpath(".//w:ins | .//w:del")
     assert {m.get(qn("w:author")) for m in marks} == {"protdocs"}
     assert len({m.get(qn("w:id")) for m in marks}) == len(marks)

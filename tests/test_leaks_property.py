@@ -56,6 +56,15 @@ class Op:
             return max(inherited, floor), {}
         return chosen, {"classification": LEVELS[chosen]}
 
+    def marked(self, inherited: int, strict_parent: bool) -> tuple[int, dict]:
+        """The level of an item that is public only when marked public on its own line (an AoR,
+        an AoR objective, a severity row): unmarked, internal at least."""
+        lowest = inherited if strict_parent else 0
+        chosen = self.draw.draw(st.sampled_from([None, *range(lowest, 4)]))
+        if chosen is None:
+            return max(inherited, 1), {}
+        return chosen, {"classification": LEVELS[chosen]}
+
     def item(self, prefix: str, n: int, inherited: int, strict_parent: bool, floor: int = 0):
         level, extra = self.level(inherited, strict_parent, floor)
         return level, {"id": f"{prefix}{n}", **extra}
@@ -102,6 +111,10 @@ def generate(draw: st.DataObject) -> tuple[Op, dict[str, dict]]:
         level, so = op.item("SO", n, so_file_level, False)
         so["title"] = f"Objective {op.marker(level)} reduce harm"
         so["priority_risks"] = [risks[0]["id"]]
+        so["code"] = f"{op.marker(level)}1"  # a code prints as written, with its objective
+        sp_level, sp = op.item(f"SP{n}x", 0, level, True)
+        sp.update(code=f"{op.marker(sp_level)}2", text=f"Specific {op.marker(sp_level)} aim")
+        so["specific_objectives"] = [sp]
         o_level, outcome = op.item(f"O{n}x", 0, level, True)
         outcome.update(horizon="interim", text=f"Outcome {op.marker(o_level)} reached")
         so["outcomes"] = [outcome]
@@ -119,6 +132,45 @@ def generate(draw: st.DataObject) -> tuple[Op, dict[str, dict]]:
             so["actions"].append(act)
         objectives.append(so)
     files["strategic-objectives.yaml"].update(strategic_objectives=objectives)
+    aims = [so["id"] for so in objectives] + [
+        sp["id"] for so in objectives for sp in so["specific_objectives"]
+    ]
+
+    contributed = list(aims)  # an AoR objective contributes to an SO or an SP
+    aors = []
+    for n, kind in enumerate(
+        draw.draw(
+            st.sampled_from([[], ["child-protection"], ["mine-action", "gender-based-violence"]])
+        )
+    ):
+        level, aor = op.marked(analysis_level, False)
+        aor.update(
+            aor=kind,
+            needs=f"Needs {op.marker(level)} here",
+            response=f"Response {op.marker(level)} given",
+        )
+        aor["objectives"] = []
+        for k in range(draw.draw(st.integers(0, 2))):
+            o_level, extra = op.marked(level, True)
+            aor["objectives"].append(
+                {
+                    "id": f"AO{n}x{k}",
+                    **extra,
+                    "code": f"{op.marker(o_level)}3",
+                    "text": f"Aim {op.marker(o_level)} met",
+                    "contributes_to": [draw.draw(st.sampled_from(contributed))],
+                }
+            )
+            aims.append(f"AO{n}x{k}")
+        aors.append(aor)
+    severities = []
+    for n in range(draw.draw(st.integers(0, 2))):
+        level, row = op.marked(analysis_level, False)
+        row.update(
+            area=f"Area {op.marker(level)}", pcode=f"P{n}", severity=draw.draw(st.integers(1, 5))
+        )
+        severities.append(row)
+    files["analysis.yaml"].update(areas_of_responsibility=aors, severity_by_area=severities)
 
     cl_file_level = file_level("cluster-contributions.yaml")
     clusters = []
@@ -158,6 +210,7 @@ def generate(draw: st.DataObject) -> tuple[Op, dict[str, dict]]:
     for n in range(draw.draw(st.integers(0, 2))):
         level, i = op.item("I", n, mo_file_level, False)
         i.update(dimension="threat", text=f"Indicator {op.marker(level)} count")
+        i["objectives"] = draw.draw(st.lists(st.sampled_from(aims), max_size=2, unique=True))
         indicators.append(i)
     files["monitoring.yaml"].update(indicators=indicators)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import openpyxl
@@ -64,7 +65,8 @@ def test_result_in_yaml_and_table_names_both_places(runner: CliRunner, content: 
     assert code == 1
     assert "indicator-results.csv:3: column A 'Indicator' (#indicator+code): " in output
     assert "the 2026-H2 result of I1 is also given at " in output
-    assert "monitoring.yaml:19. Keep one of the two." in output
+    line = line_of(content / "monitoring.yaml", "      - {period: 2026-H2, value: 640")
+    assert f"monitoring.yaml:{line}. Keep one of the two." in output
 
 
 @pytest.mark.parametrize(
@@ -185,7 +187,7 @@ def test_hno_embeds_the_people_in_need_chart(example_build) -> None:
     hno = example_build.op_dir / "public/hno-protection-analysis.docx"
     with zipfile.ZipFile(hno) as archive:
         media = [n for n in archive.namelist() if n.startswith("word/media/")]
-    assert len(media) == 1
+    assert len(media) == 2  # the people-in-need chart and the severity chart
     assert (example_build.op_dir / "site/charts/people-in-need.png").is_file()
 
 
@@ -201,7 +203,8 @@ def test_export_hxl_round_trips(runner: CliRunner, content: Path, tmp_path: Path
     exported = out / "norvania-2027/public/data/indicators.hxl.csv"
     rows = list(csv.reader(exported.read_text(encoding="utf-8").splitlines()))
     assert rows[1][0] == "#indicator+code"
-    assert {r[0] for r in rows[2:]} == {"I1", "I2", "I3", "I4", "I5", "I6", "I8"}  # I7 is internal
+    public = {"I1", "I2", "I3", "I4", "I5", "I6", "I8", "I9", "I10", "I12"}  # I7, I11: internal
+    assert {r[0] for r in rows[2:]} == public
     before = {
         i: [(r["period"], r["value"]) for r in load_and_validate(content).index[i]["results"]]
         for i in ("I1", "I2", "I6")
@@ -277,7 +280,11 @@ def use_table(content: Path, name: str, figures: str | None = FIGURES, **meta: s
         replace_in(sidecar, f"\n_{key}: ", "\n# ")
     analysis = content / "analysis.yaml"
     text = analysis.read_text(encoding="utf-8")
-    analysis.write_text(text[: text.index("\nfigures:")] + "\n" + (figures or ""), "utf-8")
+    start = text.index("\nfigures:")
+    after = re.compile(r"\n(?![ \n])").search(text, start + 1)  # the next top-level line
+    rest = text[after.start() :] if after else ""
+    rest = re.sub(r"(?m)^    figures: \{.*\}\n", "", rest)  # the AoRs' own figures too
+    analysis.write_text(text[:start] + "\n" + (figures or "") + rest, "utf-8")
     return content / "data" / f"{name}.csv"
 
 
