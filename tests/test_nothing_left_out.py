@@ -313,7 +313,7 @@ def test_any_operation_internal_documents_hold_every_item_below_strictly_confide
     assert not missing, f"markers left out of every internal document: {missing}"
 
 
-# -- the content spec's extensions, before the example uses them ----------------------------
+# -- the content spec's extensions, a confidential area of responsibility ---------------------
 
 
 def test_areas_of_responsibility_and_severity_are_printed_and_marked(example: Content) -> None:
@@ -357,4 +357,4 @@ def test_areas_of_responsibility_and_severity_are_printed_and_marked(example: Co
         f"**[CONFIDENTIAL]** **CP1** Children released from armed groups are reunified. "
         f"(contributes to {so['id']})" in markdown
     )
-    assert "| Upper Tarvan | NV01 | 4 – Severe |" in markdown
+    assert "| Upper Tarvan | NV01 | 4 – Extreme |" in markdown
