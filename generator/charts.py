@@ -591,7 +591,7 @@ SEVERITY_CHART = "severity-by-area.png"
 # The five phases from light to dark in the indicators' blue, each bar outlined in black (WCAG
 # 1.4.11's 3:1 for graphics), so that greyscale print still orders them by lightness; the
 # phase is also written beside each bar, never told by colour alone.
-SEVERITY_COLOURS = ("#DCE9F5", "#A9C8E6", "#6A9FCF", "#3B76AA", "#1F4E79")
+SEVERITY_COLOURS = ("#5E91C2", "#4679AD", "#325F8E", "#1F4E79", "#0B2A47")  # each 3:1 on white
 SEVERITY_WORDS = {
     1: N_("Minimal/none"),
     2: N_("Stress"),

@@ -86,19 +86,22 @@ def test_contrast_formula_matches_wcag_examples() -> None:
 
 
 def chart_colours() -> dict[str, str]:
-    """Every colour constant of the chart module (bars, lines, labels)."""
-    return {
-        name: value
-        for name, value in vars(charts).items()
-        if isinstance(value, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", value)
-    }
+    """Every colour constant of the chart module (bars, lines, labels), those of a scale
+    (a tuple of colours, such as the severity phases') each under its own name."""
+    found: dict[str, str] = {}
+    for name, value in vars(charts).items():
+        values = value if isinstance(value, tuple) else (value,)
+        for n, colour in enumerate(values):
+            if isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+                found[f"{name}[{n}]" if isinstance(value, tuple) else name] = colour
+    return found
 
 
 def test_chart_colours_meet_wcag_contrast_on_white() -> None:
     """Bars and lines are graphics (WCAG 1.4.11: 3:1); the baseline colour also writes text
     ("No results yet"), which needs 4.5:1 (1.4.3)."""
     colours = chart_colours()
-    assert {"BAR", "BASELINE", "TARGET", "FEMALE", "MALE"} <= set(colours)
+    assert {"BAR", "BASELINE", "TARGET", "FEMALE", "MALE", "SEVERITY_COLOURS[0]"} <= set(colours)
     writes_text = {"BASELINE", "TARGET"}  # the reference lines' names are in their colour
     weak = {
         n: round(contrast(c, "#FFFFFF"), 2)
