@@ -577,6 +577,8 @@ class TableReader:
             return Cell(raw, line, index, column.header or "", column.display_tag)
 
         numbers = {k: self.number(path, c) if (c := cell(i)) else None for k, i in values.items()}
+        if _empty(cell(period)) and all(n is None for n in numbers.values()):
+            return None  # an indicator with no result yet, as the HXL export writes it
         when = _period(cell(period))
         if when is None:
             c = cell(period)
@@ -645,6 +647,10 @@ def _first_column(columns: list, patterns: tuple[str, ...]) -> int | None:
         if matching:
             return matching[0]
     return None
+
+
+def _empty(cell: Cell | None) -> bool:
+    return cell is None or str(cell.value or "").strip() == ""
 
 
 def _period(cell: Cell | None) -> str | None:

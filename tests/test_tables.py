@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.audience import Audience, view
+from generator.build import export_hxl
 from generator.cli import main
 from generator.validate import load_and_validate
 from tests.conftest import line_of, replace_in
@@ -221,6 +222,27 @@ def test_export_hxl_round_trips(runner: CliRunner, content: Path, tmp_path: Path
     assert loaded.errors == []
     after = {i: [(r["period"], r["value"]) for r in loaded.index[i]["results"]] for i in before}
     assert after == before
+
+
+def test_an_exported_indicator_without_results_reads_back_as_none(
+    content: Path, tmp_path: Path
+) -> None:
+    """The export writes a row with no period and no value for an indicator that has no
+    result yet; dropped into data/, that row is no result, not an error."""
+    import yaml
+
+    monitoring = yaml.safe_load((content / "monitoring.yaml").read_text(encoding="utf-8"))
+    for indicator in monitoring["indicators"]:
+        indicator.pop("results", None)
+    (content / "monitoring.yaml").write_text(yaml.safe_dump(monitoring), encoding="utf-8")
+    for name in ("indicator-results.csv", "indicator-results.meta.yaml"):
+        (content / "data" / name).unlink()
+    target = export_hxl(content, tmp_path / "out", Audience.PUBLIC)
+    assert "\nI1," in target.read_text(encoding="utf-8")  # a row with no result
+    (content / "data" / "exported.csv").write_bytes(target.read_bytes())
+    loaded = load_and_validate(content)
+    assert loaded.errors == []
+    assert loaded.index["I1"]["results"] == []
 
 
 def test_build_writes_public_and_internal_exports(example_build) -> None:
