@@ -326,7 +326,8 @@ def test_figures_of_a_strictly_confidential_item_are_not_printed(
     output = expect_error(
         runner, content, f"analysis.yaml:{line}: people.total: women + men + girls + boys are "
     )
-    assert "38" not in output and "30" not in output.replace(f":{line}:", "")
+    said = output.replace(str(content), "CONTENT").replace(f":{line}:", "")  # not the path's digits
+    assert "38" not in said and "30" not in said
 
 
 def test_an_unknown_field_of_a_strictly_confidential_item_is_not_quoted(
