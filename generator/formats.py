@@ -331,11 +331,13 @@ _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 def _pdfium_texts(data: bytes) -> list[str] | None:
     """Each page's text as PDFium reads it (in C, several times faster than pypdf, and as a
     reader's software shows it), or None where PDFium cannot open the file. A page with
-    right-to-left text is read three ways, so that a phrase is found however it was written:
+    right-to-left text is read four ways, so that a phrase is found however it was written:
     as PDFium reads it; with each ligature's letters in their order (see ``_glyph_order``);
-    and the same with each run of left-to-right words inside a right-to-left line turned back
-    into reading order (PDFium gives an Arabic line in reading order, but the English words
-    within it last word first)."""
+    the same with each run of left-to-right words inside a right-to-left line turned back into
+    reading order (PDFium gives an Arabic line in reading order, but the English words within
+    it last word first); and line by line from where each glyph stands on the page (see
+    ``_by_position``: PDFium keeps the order of the content stream, where a footer's page
+    number may come before the words around it)."""
     import pypdfium2 as pdfium
 
     try:
@@ -349,8 +351,9 @@ def _pdfium_texts(data: bytes) -> list[str] | None:
             read = textpage.get_text_range()
             texts.append(read)
             if _RIGHT_TO_LEFT.search(read):
-                ordered = _glyph_order(textpage)
-                texts += [ordered, _left_to_right_in_order(ordered)]
+                glyphs = _glyphs(textpage)
+                ordered = _glyph_order(glyphs)
+                texts += [ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
     except pdfium.PdfiumError:
         return None
     finally:
@@ -358,33 +361,51 @@ def _pdfium_texts(data: bytes) -> list[str] | None:
     return texts
 
 
-def _glyph_order(textpage: Any) -> str:
-    """A page's text with the letters of each right-to-left ligature in their order: PDFium
-    turns a right-to-left line around letter by letter, and with it the letters one glyph
-    stands for (lam-alef "لأ" comes out "أل"). Those letters share the glyph's origin; a
-    group of them holding right-to-left letters (and no combining mark, which may share its
-    letter's origin) is turned back."""
+@dataclass(frozen=True)
+class _Glyph:
+    """A character of a page as PDFium reads it: where it stands (None for a line break PDFium
+    adds), and its font size."""
+
+    char: str
+    origin: tuple[float, float] | None
+    size: float
+
+
+def _glyphs(textpage: Any) -> list[_Glyph]:
     import ctypes
 
     import pypdfium2.raw as raw
 
     x, y = ctypes.c_double(), ctypes.c_double()
-    chars: list[tuple[str, tuple[float, float] | None]] = []
+    found: list[_Glyph] = []
     for index in range(textpage.count_chars()):
         char = chr(raw.FPDFText_GetUnicode(textpage, index))
+        if 0xDC00 <= ord(char) <= 0xDFFF and found and 0xD800 <= ord(found[-1].char) <= 0xDBFF:
+            last = found.pop()  # the second half of a character beyond the BMP: kept whole
+            char = (last.char + char).encode("utf-16", "surrogatepass").decode("utf-16")
+            found.append(_Glyph(char, last.origin, last.size))
+            continue
         origin = None
-        if not raw.FPDFText_IsGenerated(textpage, index) and raw.FPDFText_GetCharOrigin(
-            textpage, index, x, y
-        ):
+        if char not in "\r\n" and raw.FPDFText_GetCharOrigin(textpage, index, x, y):
             origin = (x.value, y.value)
-        chars.append((char, origin))
+        found.append(_Glyph(char, origin, raw.FPDFText_GetFontSize(textpage, index)))
+    return found
+
+
+def _glyph_order(glyphs: list[_Glyph]) -> str:
+    """A page's text with the letters of each right-to-left ligature in their order: PDFium
+    turns a right-to-left line around letter by letter, and with it the letters one glyph
+    stands for (lam-alef "لأ" comes out "أل"). Those letters share the glyph's origin; a
+    group of them holding right-to-left letters (and no combining mark, which may share its
+    letter's origin) is turned back."""
     pieces: list[str] = []
     at = 0
-    while at < len(chars):
+    while at < len(glyphs):
         end = at + 1
-        while end < len(chars) and chars[at][1] is not None and chars[end][1] == chars[at][1]:
+        origin = glyphs[at].origin
+        while end < len(glyphs) and origin is not None and glyphs[end].origin == origin:
             end += 1
-        group = "".join(char for char, _ in chars[at:end])
+        group = "".join(glyph.char for glyph in glyphs[at:end])
         if (
             end - at > 1
             and _RIGHT_TO_LEFT.search(group)
@@ -394,6 +415,63 @@ def _glyph_order(textpage: Any) -> str:
         pieces.append(group)
         at = end
     return "".join(pieces).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _by_position(glyphs: list[_Glyph]) -> str:
+    """A page's text line by line from where its glyphs stand: glyphs on one baseline (within
+    a fifth of their size) make a line, read left to right, with a space where a gap wider
+    than a glyph parts them; a line holding right-to-left letters is read from the right,
+    each left-to-right run in it from the left. A combining mark stays with its letter."""
+    clusters: list[tuple[str, float, float, float]] = []  # text, x, y, size
+    for glyph in glyphs:
+        if glyph.origin is None:
+            continue
+        if clusters and unicodedata.combining(glyph.char[0]):
+            text, x, y, size = clusters[-1]
+            clusters[-1] = (text + glyph.char, x, y, size)
+        else:
+            clusters.append((glyph.char, *glyph.origin, glyph.size))
+    clusters.sort(key=lambda cluster: -cluster[2])
+    lines: list[list[tuple[str, float, float, float]]] = []
+    for cluster in clusters:
+        if lines and lines[-1][0][2] - cluster[2] <= max(lines[-1][0][3], 1) / 5:
+            lines[-1].append(cluster)
+        else:
+            lines.append([cluster])
+    read: list[str] = []
+    for line in lines:
+        line.sort(key=lambda cluster: cluster[1])  # stable: a ligature's letters as PDFium gave
+        pieces: list[str] = []
+        for before, cluster in zip([None, *line], line, strict=False):
+            if before is not None and cluster[1] - before[1] > 1.5 * max(before[3], 1):
+                pieces.append(" ")
+            pieces.append(cluster[0])
+        if any(_RIGHT_TO_LEFT.search(piece) for piece in pieces):
+            pieces = _right_to_left(pieces[::-1])
+        read.append("".join(pieces))
+    return "\n".join(read)
+
+
+def _right_to_left(pieces: list[str]) -> list[str]:
+    """A right-to-left line's glyphs taken from the right, with each run of left-to-right
+    letters and digits (and the marks and spaces between them) turned back to the left."""
+    kinds = [
+        "R" if _RIGHT_TO_LEFT.search(p) else "L" if any(c.isalnum() for c in p) else "N"
+        for p in pieces
+    ]
+    at = 0
+    while at < len(pieces):
+        if kinds[at] != "L":
+            at += 1
+            continue
+        end = last = at
+        while end < len(pieces) and kinds[end] != "R":
+            if kinds[end] == "L":
+                last = end
+            end += 1
+        pieces[at : last + 1] = pieces[at : last + 1][::-1]
+        at = end
+    return pieces
 
 
 _LEFT_TO_RIGHT_RUN = re.compile(  # text between right-to-left letters, without its outer spaces
