@@ -251,9 +251,10 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            texts = _pdfium_texts(data)
-            if texts is None:
-                texts = [page.extract_text() or "" for page in reader.pages]
+            pages = _pdfium_texts(data)
+            if pages is None:
+                pages = [[page.extract_text() or ""] for page in reader.pages]
+            texts = [text for page_texts in pages for text in page_texts]
             for page in reader.pages:
                 contents = page.get_contents()
                 if contents is not None:
@@ -328,9 +329,9 @@ def _without_file_ids(found: list[str], ids: Any) -> list[str]:
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def _pdfium_texts(data: bytes) -> list[str] | None:
-    """Each page's text as PDFium reads it (in C, several times faster than pypdf, and as a
-    reader's software shows it), or None where PDFium cannot open the file. A page with
+def _pdfium_texts(data: bytes) -> list[list[str]] | None:
+    """Each page's texts as PDFium reads them (in C, several times faster than pypdf, and as a
+    reader's software shows them), or None where PDFium cannot open the file. A page with
     right-to-left text is read four ways, so that a phrase is found however it was written:
     as PDFium reads it; with each ligature's letters in their order (see ``_glyph_order``);
     the same with each run of left-to-right words inside a right-to-left line turned back into
@@ -344,16 +345,16 @@ def _pdfium_texts(data: bytes) -> list[str] | None:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
         return None
-    texts: list[str] = []
+    texts: list[list[str]] = []
     try:
         for page in document:
             textpage = page.get_textpage()
             read = textpage.get_text_range()
-            texts.append(read)
+            texts.append([read])
             if _RIGHT_TO_LEFT.search(read):
                 glyphs = _glyphs(textpage)
                 ordered = _glyph_order(glyphs)
-                texts += [ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
+                texts[-1] += [ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
     except pdfium.PdfiumError:
         return None
     finally:
