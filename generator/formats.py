@@ -442,14 +442,20 @@ def _by_position(glyphs: list[_Glyph]) -> str:
     read: list[str] = []
     for line in lines:
         line.sort(key=lambda cluster: cluster[1])  # stable: a ligature's letters as PDFium gave
-        pieces: list[str] = []
+        # Pieces parted by a gap wider than three glyphs (table cells) are read each alone.
+        cells: list[list[str]] = [[]]
         for before, cluster in zip([None, *line], line, strict=False):
-            if before is not None and cluster[1] - before[1] > 1.5 * max(before[3], 1):
-                pieces.append(" ")
-            pieces.append(cluster[0])
-        if any(_RIGHT_TO_LEFT.search(piece) for piece in pieces):
-            pieces = _right_to_left(pieces[::-1])
-        read.append("".join(pieces))
+            gap = cluster[1] - before[1] if before is not None else 0
+            if gap > 3 * max(before[3] if before else 1, 1):
+                cells.append([])
+            elif gap > 1.5 * max(before[3] if before else 1, 1):
+                cells[-1].append(" ")
+            cells[-1].append(cluster[0])
+        right_to_left = any(_RIGHT_TO_LEFT.search(c) for cell in cells for c in cell)
+        for pieces in cells[::-1] if right_to_left else cells:
+            if any(_RIGHT_TO_LEFT.search(piece) for piece in pieces):
+                pieces = _right_to_left(pieces[::-1])
+            read.append("".join(pieces))
     return "\n".join(read)
 
 
@@ -479,17 +485,16 @@ _LEFT_TO_RIGHT_RUN = re.compile(  # text between right-to-left letters, without 
     "[^\\s\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]"
     "(?:[^\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]*[^\\s\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc])?"
 )
-_PIECE = re.compile(r"\w+|\W")
+_PIECE = re.compile(r"\d+(?:[.,:/-]\d+)*%?|\w+|\W")  # a number is one piece
 
 
 def _left_to_right_in_order(text: str) -> str:
-    """Each right-to-left line with its runs of left-to-right words turned back into reading
-    order, word by word and around the marks between them ("groups armed door-Closed" within
-    Arabic is read "Closed-door armed groups")."""
+    """A right-to-left page's lines with their runs of left-to-right words turned back into
+    reading order, word by word and around the marks between them ("groups armed door-Closed"
+    within Arabic is read "Closed-door armed groups"; PDFium turns an English line of an Arabic
+    paragraph around too, so every line is; each number stays whole: "41,000")."""
     return "\n".join(
         _LEFT_TO_RIGHT_RUN.sub(lambda run: "".join(reversed(_PIECE.findall(run[0]))), line)
-        if _RIGHT_TO_LEFT.search(line)
-        else line
         for line in text.splitlines()
     )
 

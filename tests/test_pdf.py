@@ -242,15 +242,22 @@ def test_the_leak_check_reads_english_words_within_arabic_in_reading_order(
     """PDFium reads an Arabic line in reading order but the English words within it last word
     first; the leak check reads them as they were written too."""
     english = "Closed-door advocacy with armed groups"
+    # An English paragraph of an Arabic document, over several lines, with numbers.
+    paragraph = (
+        "Train 2,600 teachers to run evacuation drills and explosive ordnance risk education, "
+        "and to refer distressed children to psychosocial support in 41,000 households. " * 3
+    )
     target = tmp_path / "ar.pdf"
     write_pdf(
-        f"# القسم\n\nالحد من الأضرار {english} في أعالي تارفان\n",
+        f"# القسم\n\nالحد من الأضرار {english} في أعالي تارفان\n\n{paragraph}\n",
         target,
         PdfMeta(meta(lang="ar").document, "{page}"),
         tmp_path,
     )
+    read = tokens(pdf_text(target))
     phrase = tuple(tokens(english))
-    assert phrase in set(windows(tokens(pdf_text(target)), len(phrase)))
+    assert phrase in set(windows(read, len(phrase)))
+    assert set(windows(tokens(paragraph), 5)) <= set(windows(read, 5))
 
 
 def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:
