@@ -255,11 +255,20 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
             if pages is None:
                 pages = [[page.extract_text() or ""] for page in reader.pages]
             texts = [text for page_texts in pages for text in page_texts]
+            # PDFium reads an /ActualText instead of the glyphs it covers (Typst writes one for
+            # each Arabic glyph its font maps to no text): pypdf reads those glyphs, on each
+            # page that has one (or a property list not parsed), on all if a shared object has.
             for page in reader.pages:
                 contents = page.get_contents()
+                actual: list[bool] = []
                 if contents is not None:
-                    texts += _marked_content_strings(contents.get_data())
-            texts += _pdf_strings(reader)
+                    texts += _marked_content_strings(contents.get_data(), actual)
+                if actual:
+                    texts.append(page.extract_text() or "")
+            actual = []
+            texts += _pdf_strings(reader, actual)
+            if actual:
+                texts += [page.extract_text() or "" for page in reader.pages]
             attached = [
                 Part(name, content)
                 for name, contents in reader.attachments.items()
@@ -271,9 +280,11 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     yield from attached
 
 
-def _pdf_strings(reader: Any) -> list[str]:
+def _pdf_strings(reader: Any, actual: list[bool] | None = None) -> list[str]:
     """Every text string of the file's objects (not names such as /Type: structure only, nor
-    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata)."""
+    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata).
+    Appends to ``actual`` where an object holds an /ActualText (see ``read_pdf``)."""
+    actual = [] if actual is None else actual
     from pypdf.generic import (
         ArrayObject,
         ByteStringObject,
@@ -298,8 +309,10 @@ def _pdf_strings(reader: Any) -> list[str]:
         ):
             found.append(_TAG.sub(" ", node.get_data().decode("utf-8", errors="replace")))
         if isinstance(node, StreamObject) and node.get("/Subtype") == "/Form":
-            found += _marked_content_strings(node.get_data())
+            found += _marked_content_strings(node.get_data(), actual)
         if isinstance(node, DictionaryObject):
+            if "/ActualText" in node:
+                actual.append(True)
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
@@ -506,13 +519,14 @@ class _Strict:
     strict = True
 
 
-def _marked_content_strings(stream: bytes) -> list[str]:
+def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
     """The strings of a content stream's inline property lists (``/Span <</Alt (...)>> BDC``,
     ``/ActualText``, ``DP``): alternate text a screen reader speaks, which neither pypdf's nor
     PDFium's page text holds. Every ``<<`` that may open a list holding a string is parsed by
     pypdf; one that does not parse (a ``<<`` inside a string or inside image data, or a broken
     list) is read as raw text up to the next marked-content operator instead, so that what is
-    written there is still read."""
+    written there is still read. Appends to ``actual`` where a list holds an /ActualText, or
+    could not be parsed (see ``read_pdf``)."""
     from pypdf.errors import PyPdfError
     from pypdf.generic import read_object
 
@@ -527,24 +541,27 @@ def _marked_content_strings(stream: bytes) -> list[str]:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    _direct_strings(read_object(source, _Strict()), found)  # type: ignore[arg-type]
+                    _direct_strings(read_object(source, _Strict()), found, actual)  # type: ignore[arg-type]
             except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+                actual.append(True)
                 stops = [i for i in (stream.find(b"BDC", at), stream.find(b"DP", at)) if i != -1]
                 found.append(stream[at : min(stops, default=len(stream))].decode("latin-1"))
         at = stream.find(b"<<", at + 2)
     return found
 
 
-def _direct_strings(node: Any, found: list[str]) -> None:
+def _direct_strings(node: Any, found: list[str], actual: list[bool]) -> None:
     """Every string of a direct object (a content stream holds no references)."""
     from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, TextStringObject
 
     if isinstance(node, DictionaryObject):
+        if "/ActualText" in node:
+            actual.append(True)
         for value in node.values():
-            _direct_strings(value, found)
+            _direct_strings(value, found, actual)
     elif isinstance(node, ArrayObject):
         for value in node:
-            _direct_strings(value, found)
+            _direct_strings(value, found, actual)
     elif isinstance(node, TextStringObject):
         found.append(str(node))
     elif isinstance(node, ByteStringObject):

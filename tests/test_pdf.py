@@ -383,6 +383,25 @@ def test_marked_content_properties_of_a_page_are_read(tmp_path: Path, properties
     assert "advocacy" in read
 
 
+def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path) -> None:
+    """PDFium reads an /ActualText instead of the glyphs under it: text drawn on the page
+    cannot hide behind a harmless /ActualText."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    contents = writer.pages[0]["/Contents"].get_object()
+    data = contents.get_data()
+    covered = re.sub(
+        rb"BT.*?ET", rb"/Span <</ActualText (Nothing here)>> BDC \g<0> EMC", data, flags=re.S
+    )
+    contents.set_data(covered)
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    pages = _pdfium_texts((tmp_path / "edited.pdf").read_bytes())
+    assert pages is not None and "river" not in " ".join(pages[0])  # PDFium shows "Nothing here"
+    text = words(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
+    assert "A public sentence about the river." in text
+
+
 def test_a_pdf_pdfium_cannot_open_has_its_pages_read_by_pypdf(tmp_path: Path) -> None:
     """PDFium refuses some files pypdf reads (here one whose header was rubbed out): their
     pages are read by pypdf, never skipped."""
