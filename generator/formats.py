@@ -18,6 +18,7 @@ import io
 import json
 import re
 import struct
+import threading
 import unicodedata
 import warnings
 import zipfile
@@ -354,25 +355,38 @@ def _pdfium_texts(data: bytes) -> list[list[str]] | None:
     number may come before the words around it)."""
     import pypdfium2 as pdfium
 
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            return None
+        try:
+            return [_pdfium_page(page) for page in document]
+        except pdfium.PdfiumError:
+            return None
+        finally:
+            document.close()
+
+
+# PDFium is not thread-safe, and the build reads outputs in a pool of threads: one call at a
+# time, each page and text page closed inside it (not left to a finaliser in another thread).
+_PDFIUM = threading.Lock()
+
+
+def _pdfium_page(page: Any) -> list[str]:
     try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError:
-        return None
-    texts: list[list[str]] = []
-    try:
-        for page in document:
-            textpage = page.get_textpage()
+        textpage = page.get_textpage()
+        try:
             read = textpage.get_text_range()
-            texts.append([read])
-            if _RIGHT_TO_LEFT.search(read):
-                glyphs = _glyphs(textpage)
-                ordered = _glyph_order(glyphs)
-                texts[-1] += [ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
-    except pdfium.PdfiumError:
-        return None
+            if not _RIGHT_TO_LEFT.search(read):
+                return [read]
+            glyphs = _glyphs(textpage)
+        finally:
+            textpage.close()
     finally:
-        document.close()
-    return texts
+        page.close()
+    ordered = _glyph_order(glyphs)
+    return [read, ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
 
 
 @dataclass(frozen=True)
