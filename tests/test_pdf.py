@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -346,6 +347,17 @@ def test_every_page_is_read_by_pdfium_as_fully_as_pypdf_reads_it(
             ours = set(windows(tokens(" ".join(texts)), 3))
             theirs = set(windows(tokens(page.extract_text()), 3))
             assert theirs <= ours, f"{path.name}, page {number}: {sorted(theirs - ours)[:5]}"
+
+
+def test_pdfs_read_in_several_threads_read_as_one_after_another(
+    example_build: BuildResult,
+) -> None:
+    """The build reads its outputs in a pool of threads, and PDFium is not thread-safe (without
+    the lock this crashed the process): read at once, every PDF gives what it gives alone."""
+    datas = [path.read_bytes() for path in pdfs(example_build.op_dir)] * 3
+    alone = [_pdfium_texts(data) for data in datas]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(_pdfium_texts, datas)) == alone
 
 
 def test_a_page_with_an_inline_image_is_read(tmp_path: Path) -> None:
