@@ -21,7 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .formats import PDF_PAGES
 from .resources import MKDOCS_YML, PACKAGE, TEMPLATES
 
 CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never published
@@ -81,10 +80,9 @@ class OutputCache:
         self.previous = out_dir / op_id
         self.staging = staging
         self.enabled = enabled
+        # Where earlier versions kept the texts of PDF pages already read: removed on save.
         self.pages = out_dir / CACHE_FOLDER / f"{op_id}.pdf-pages.json"
         stored = self._load() if enabled else {}
-        if enabled:
-            PDF_PAGES.load(_read_json(self.pages))
         self.old: dict[str, str] = stored.get("outputs", {})
         self.checked: set[str] = set(stored.get("checked", []))
         self.new: dict[str, str] = {}
@@ -179,7 +177,7 @@ class OutputCache:
             return
         data = {"outputs": self.new, "checked": sorted(set(checked))}
         write_private(self.record, json.dumps(data, sort_keys=True, indent=0))
-        write_private(self.pages, json.dumps(PDF_PAGES.stored(), ensure_ascii=False))
+        self.pages.unlink(missing_ok=True)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

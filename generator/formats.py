@@ -18,6 +18,8 @@ import io
 import json
 import re
 import struct
+import threading
+import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -27,7 +29,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .layout import MARKER
-from .pdftext import page_text
 
 MAX_DEPTH = 6  # containers inside containers; deeper is refused, not skipped
 MAX_EXPANDED = 512 * 1024 * 1024  # bytes unpacked from one output, against zip bombs
@@ -234,9 +235,11 @@ def read_jpeg(_name: str, data: bytes) -> Iterator[str | Part]:
 
 def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     """Everything a PDF reader, a screen reader or a search engine gets out of a PDF: each
-    page's text (three ways, see ``_page_texts``), every string stored in it (properties, alt
-    text and other structure attributes, bookmarks, link targets, annotations), its XMP
-    metadata, and every attached file, read through the registry in its turn (with pypdf)."""
+    page's text as PDFium (Chrome's PDF library) reads it (see ``_pdfium_texts``), every string
+    stored in it (properties, alt text and other structure attributes, bookmarks, link targets,
+    annotations, marked-content properties of the pages), its XMP metadata, and every attached
+    file, read through the registry in its turn (with pypdf). A PDF that PDFium cannot open has
+    its pages read by pypdf; one pypdf cannot open is a finding: the check fails closed."""
     import logging
 
     from pypdf import PdfReader
@@ -247,12 +250,26 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
-            seen: dict[int, str] = {}  # objects' digests, for the pages' keys
             if reader.is_encrypted and not reader.decrypt(""):
                 raise Unreadable("encrypted PDF")
-            maps: dict[int, dict[int, str]] = {}  # each font's, read once for every page
-            texts = [text for page in reader.pages for text in PDF_PAGES.texts(page, seen, maps)]
-            texts += _pdf_strings(reader)
+            pages = _pdfium_texts(data)
+            if pages is None:
+                pages = [[page.extract_text() or ""] for page in reader.pages]
+            texts = [text for page_texts in pages for text in page_texts]
+            # PDFium reads an /ActualText instead of the glyphs it covers (Typst writes one for
+            # each Arabic glyph its font maps to no text): pypdf reads those glyphs, on each
+            # page that has one (or a property list not parsed), on all if a shared object has.
+            for page in reader.pages:
+                contents = page.get_contents()
+                actual: list[bool] = []
+                if contents is not None:
+                    texts += _marked_content_strings(contents.get_data(), actual)
+                if actual:
+                    texts.append(page.extract_text() or "")
+            actual = []
+            texts += _pdf_strings(reader, actual)
+            if actual:
+                texts += [page.extract_text() or "" for page in reader.pages]
             attached = [
                 Part(name, content)
                 for name, contents in reader.attachments.items()
@@ -264,9 +281,11 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     yield from attached
 
 
-def _pdf_strings(reader: Any) -> list[str]:
+def _pdf_strings(reader: Any, actual: list[bool] | None = None) -> list[str]:
     """Every text string of the file's objects (not names such as /Type: structure only, nor
-    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata)."""
+    the file's identifier: see ``_without_file_ids``), and the XML streams (XMP metadata).
+    Appends to ``actual`` where an object holds an /ActualText (see ``read_pdf``)."""
+    actual = [] if actual is None else actual
     from pypdf.generic import (
         ArrayObject,
         ByteStringObject,
@@ -290,7 +309,11 @@ def _pdf_strings(reader: Any) -> list[str]:
             node.get("/Type") == "/Metadata" or node.get("/Subtype") == "/XML"
         ):
             found.append(_TAG.sub(" ", node.get_data().decode("utf-8", errors="replace")))
+        if isinstance(node, StreamObject) and node.get("/Subtype") == "/Form":
+            found += _marked_content_strings(node.get_data(), actual)
         if isinstance(node, DictionaryObject):
+            if "/ActualText" in node:
+                actual.append(True)
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
@@ -320,121 +343,243 @@ def _without_file_ids(found: list[str], ids: Any) -> list[str]:
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def _page_texts(page: Any, maps: dict[int, dict[int, str]]) -> list[str]:
-    """A page's text three ways, so that a phrase is found however the PDF stores it: its text
-    runs glued line by line (as a reader copies them); the same runs spaced (pypdf glues
-    right-to-left words together where the space glyph comes first); and the same with each
-    right-to-left line's runs turned back into reading order (a PDF holds them in visual
-    order, last word first). Read by ``pdftext`` where Typst wrote the page, by pypdf (the
-    first way then as pypdf reads it) where anything else did."""
-    fast = page_text(page, maps)
-    if fast is None:
-        lines, read = _pypdf_lines(page)
-        properties: list[str] = []
-    else:
-        lines, properties = fast.lines, fast.properties
-        read = "\n".join("".join(line) for line in lines)
-    runs = "\n".join(" ".join(line) for line in lines)
-    reading = "\n".join(
-        " ".join(reversed(line) if any(_RIGHT_TO_LEFT.search(r) for r in line) else line)
-        for line in lines
+def _pdfium_texts(data: bytes) -> list[list[str]] | None:
+    """Each page's texts as PDFium reads them (in C, several times faster than pypdf, and as a
+    reader's software shows them), or None where PDFium cannot open the file. A page with
+    right-to-left text is read four ways, so that a phrase is found however it was written:
+    as PDFium reads it; with each ligature's letters in their order (see ``_glyph_order``);
+    the same with each run of left-to-right words inside a right-to-left line turned back into
+    reading order (PDFium gives an Arabic line in reading order, but the English words within
+    it last word first); and line by line from where each glyph stands on the page (see
+    ``_by_position``: PDFium keeps the order of the content stream, where a footer's page
+    number may come before the words around it)."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            return None
+        try:
+            return [_pdfium_page(page) for page in document]
+        except pdfium.PdfiumError:
+            return None
+        finally:
+            document.close()
+
+
+# PDFium is not thread-safe, and the build reads outputs in a pool of threads: one call at a
+# time, each page and text page closed inside it (not left to a finaliser in another thread).
+_PDFIUM = threading.Lock()
+
+
+def _pdfium_page(page: Any) -> list[str]:
+    try:
+        textpage = page.get_textpage()
+        try:
+            read = textpage.get_text_range()
+            if not _RIGHT_TO_LEFT.search(read):
+                return [read]
+            glyphs = _glyphs(textpage)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    ordered = _glyph_order(glyphs)
+    return [read, ordered, _left_to_right_in_order(ordered), _by_position(glyphs)]
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    """A character of a page as PDFium reads it: where it stands (None for a line break PDFium
+    adds), and its font size."""
+
+    char: str
+    origin: tuple[float, float] | None
+    size: float
+
+
+def _glyphs(textpage: Any) -> list[_Glyph]:
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    x, y = ctypes.c_double(), ctypes.c_double()
+    found: list[_Glyph] = []
+    for index in range(textpage.count_chars()):
+        char = chr(raw.FPDFText_GetUnicode(textpage, index))
+        if 0xDC00 <= ord(char) <= 0xDFFF and found and 0xD800 <= ord(found[-1].char) <= 0xDBFF:
+            last = found.pop()  # the second half of a character beyond the BMP: kept whole
+            char = (last.char + char).encode("utf-16", "surrogatepass").decode("utf-16")
+            found.append(_Glyph(char, last.origin, last.size))
+            continue
+        origin = None
+        if char not in "\r\n" and raw.FPDFText_GetCharOrigin(textpage, index, x, y):
+            origin = (x.value, y.value)
+        found.append(_Glyph(char, origin, raw.FPDFText_GetFontSize(textpage, index)))
+    return found
+
+
+def _glyph_order(glyphs: list[_Glyph]) -> str:
+    """A page's text with the letters of each right-to-left ligature in their order: PDFium
+    turns a right-to-left line around letter by letter, and with it the letters one glyph
+    stands for (lam-alef "لأ" comes out "أل"). Those letters share the glyph's origin; a
+    group of them holding right-to-left letters (and no combining mark, which may share its
+    letter's origin) is turned back."""
+    pieces: list[str] = []
+    at = 0
+    while at < len(glyphs):
+        end = at + 1
+        origin = glyphs[at].origin
+        while end < len(glyphs) and origin is not None and glyphs[end].origin == origin:
+            end += 1
+        group = "".join(glyph.char for glyph in glyphs[at:end])
+        if (
+            end - at > 1
+            and _RIGHT_TO_LEFT.search(group)
+            and not any(unicodedata.combining(c) for c in group)
+        ):
+            group = group[::-1]
+        pieces.append(group)
+        at = end
+    return "".join(pieces).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _by_position(glyphs: list[_Glyph]) -> str:
+    """A page's text line by line from where its glyphs stand: glyphs on one baseline (within
+    a fifth of their size) make a line, read left to right, with a space where a gap wider
+    than a glyph parts them; a line holding right-to-left letters is read from the right,
+    each left-to-right run in it from the left. A combining mark stays with its letter."""
+    clusters: list[tuple[str, float, float, float]] = []  # text, x, y, size
+    for glyph in glyphs:
+        if glyph.origin is None:
+            continue
+        if clusters and unicodedata.combining(glyph.char[0]):
+            text, x, y, size = clusters[-1]
+            clusters[-1] = (text + glyph.char, x, y, size)
+        else:
+            clusters.append((glyph.char, *glyph.origin, glyph.size))
+    clusters.sort(key=lambda cluster: -cluster[2])
+    lines: list[list[tuple[str, float, float, float]]] = []
+    for cluster in clusters:
+        if lines and lines[-1][0][2] - cluster[2] <= max(lines[-1][0][3], 1) / 5:
+            lines[-1].append(cluster)
+        else:
+            lines.append([cluster])
+    read: list[str] = []
+    for line in lines:
+        line.sort(key=lambda cluster: cluster[1])  # stable: a ligature's letters as PDFium gave
+        # Pieces parted by a gap wider than three glyphs (table cells) are read each alone.
+        cells: list[list[str]] = [[]]
+        for before, cluster in zip([None, *line], line, strict=False):
+            gap = cluster[1] - before[1] if before is not None else 0
+            if gap > 3 * max(before[3] if before else 1, 1):
+                cells.append([])
+            elif gap > 1.5 * max(before[3] if before else 1, 1):
+                cells[-1].append(" ")
+            cells[-1].append(cluster[0])
+        right_to_left = any(_RIGHT_TO_LEFT.search(c) for cell in cells for c in cell)
+        for pieces in cells[::-1] if right_to_left else cells:
+            if any(_RIGHT_TO_LEFT.search(piece) for piece in pieces):
+                pieces = _right_to_left(pieces[::-1])
+            read.append("".join(pieces))
+    return "\n".join(read)
+
+
+def _right_to_left(pieces: list[str]) -> list[str]:
+    """A right-to-left line's glyphs taken from the right, with each run of left-to-right
+    letters and digits (and the marks and spaces between them) turned back to the left."""
+    kinds = [
+        "R" if _RIGHT_TO_LEFT.search(p) else "L" if any(c.isalnum() for c in p) else "N"
+        for p in pieces
+    ]
+    at = 0
+    while at < len(pieces):
+        if kinds[at] != "L":
+            at += 1
+            continue
+        end = last = at
+        while end < len(pieces) and kinds[end] != "R":
+            if kinds[end] == "L":
+                last = end
+            end += 1
+        pieces[at : last + 1] = pieces[at : last + 1][::-1]
+        at = end
+    return pieces
+
+
+_LEFT_TO_RIGHT_RUN = re.compile(  # text between right-to-left letters, without its outer spaces
+    "[^\\s\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]"
+    "(?:[^\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]*[^\\s\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc])?"
+)
+_PIECE = re.compile(r"\d+(?:[.,:/-]\d+)*%?|\w+|\W")  # a number is one piece
+
+
+def _left_to_right_in_order(text: str) -> str:
+    """A right-to-left page's lines with their runs of left-to-right words turned back into
+    reading order, word by word and around the marks between them ("groups armed door-Closed"
+    within Arabic is read "Closed-door armed groups"; PDFium turns an English line of an Arabic
+    paragraph around too, so every line is; each number stays whole: "41,000")."""
+    return "\n".join(
+        _LEFT_TO_RIGHT_RUN.sub(lambda run: "".join(reversed(_PIECE.findall(run[0]))), line)
+        for line in text.splitlines()
     )
-    return [read, runs, reading, *properties]
 
 
-def _pypdf_lines(page: Any) -> tuple[list[list[str]], str]:
-    """pypdf's text of a page, and its text runs by line."""
-    lines: list[list[str]] = [[]]
+class _Strict:
+    """Stands for the file when pypdf parses a property list: strict, so that a list it cannot
+    read raises instead of coming back without the strings it could not read."""
 
-    def visit(text: str, *_: Any) -> None:
-        for index, piece in enumerate(text.split("\n")):
-            if index:
-                lines.append([])
-            if piece.strip():
-                lines[-1].append(piece)
-
-    read = page.extract_text(visitor_text=visit) or ""
-    return lines, read
+    strict = True
 
 
-class PageTexts:
-    """The texts of PDF pages already read, by a digest of everything a page's text is made
-    from: its content stream and every object its resources reach (fonts and their Unicode
-    maps, forms), its rotation and boxes. Reading a page is most of the cost of reading a PDF
-    (pypdf parses its content stream in Python); an edit changes the text of a few pages of a
-    document and leaves the others' bytes as they were, so a rebuild reads those few only.
+def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
+    """The strings of a content stream's inline property lists (``/Span <</Alt (...)>> BDC``,
+    ``/ActualText``, ``DP``): alternate text a screen reader speaks, which neither pypdf's nor
+    PDFium's page text holds. Every ``<<`` that may open a list holding a string is parsed by
+    pypdf; one that does not parse (a ``<<`` inside a string or inside image data, or a broken
+    list) is read as raw text up to the next marked-content operator instead, so that what is
+    written there is still read. Appends to ``actual`` where a list holds an /ActualText, or
+    could not be parsed (see ``read_pdf``)."""
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import read_object
 
-    Kept between builds by ``cache.OutputCache`` (0600, beside the build): the texts of pages
-    of the build's own outputs, which hold no more than those outputs do. A page no build has
-    read for ``KEPT_FOR`` builds is forgotten (a PDF kept unchanged is not read again, so its
-    pages must outlive one build; those of replaced PDFs must not pile up)."""
-
-    KEPT_FOR = 20  # builds
-
-    def __init__(self) -> None:
-        self.known: dict[str, list[str]] = {}
-        self.age: dict[str, int] = {}
-
-    def texts(self, page: Any, seen: dict[int, str], maps: dict[int, dict[int, str]]) -> list[str]:
-        key = _page_key(page, seen)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = _page_texts(page, maps)
-        self.age[key] = 0
-        return found
-
-    def load(self, stored: dict[str, Any]) -> None:
-        """What earlier builds read, instead of what this process read before (so that it
-        does not grow with every build), each a build older."""
-        pages, ages = stored.get("pages"), stored.get("age")
-        if not isinstance(pages, dict) or not isinstance(ages, dict):
-            pages, ages = {}, {}
-        self.known, self.age = {}, {}
-        for key, texts in pages.items():
-            age = ages.get(key)
-            readable = isinstance(texts, list) and all(isinstance(x, str) for x in texts)
-            if readable and isinstance(age, int) and age < self.KEPT_FOR:
-                self.known[key], self.age[key] = texts, age + 1
-
-    def stored(self) -> dict[str, Any]:
-        return {"pages": {k: self.known[k] for k in self.age}, "age": self.age}
+    found: list[str] = []
+    source = io.BytesIO(stream)
+    at = stream.find(b"<<")
+    while at != -1:
+        end = stream.find(b">>", at + 2)
+        head = stream[at + 2 : end if end != -1 else len(stream)]
+        if b"(" in head or b"<" in head:  # else no string, nor a list inside, before its end
+            source.seek(at)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    _direct_strings(read_object(source, _Strict()), found, actual)  # type: ignore[arg-type]
+            except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+                actual.append(True)
+                stops = [i for i in (stream.find(b"BDC", at), stream.find(b"DP", at)) if i != -1]
+                found.append(stream[at : min(stops, default=len(stream))].decode("latin-1"))
+        at = stream.find(b"<<", at + 2)
+    return found
 
 
-PDF_PAGES = PageTexts()
+def _direct_strings(node: Any, found: list[str], actual: list[bool]) -> None:
+    """Every string of a direct object (a content stream holds no references)."""
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, TextStringObject
 
-
-def _page_key(page: Any, seen: dict[int, str]) -> str:
-    from pypdf.generic import NameObject
-
-    digest = hashlib.sha256(b"pdf-page:1")
-    contents = page.get_contents()
-    digest.update(contents.get_data() if contents is not None else b"")
-    for name in ("/Resources", "/Rotate", "/MediaBox", "/CropBox", "/UserUnit"):
-        value = page.get(NameObject(name))
-        digest.update(f"{name}={_object_digest(value, seen)}".encode())
-    return digest.hexdigest()
-
-
-def _object_digest(node: Any, seen: dict[int, str]) -> str:
-    """A digest of a PDF object and of every object it reaches (decoded stream data included),
-    each indirect object once."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
-
-    if isinstance(node, IndirectObject):
-        if node.idnum not in seen:
-            seen[node.idnum] = f"cycle:{node.idnum}"
-            seen[node.idnum] = _object_digest(node.get_object(), seen)
-        return seen[node.idnum]
     if isinstance(node, DictionaryObject):
-        items = sorted((str(k), _object_digest(v, seen)) for k, v in node.items())
-        text = repr(items)
-        if isinstance(node, StreamObject):
-            text += hashlib.sha256(node.get_data()).hexdigest()
+        if "/ActualText" in node:
+            actual.append(True)
+        for value in node.values():
+            _direct_strings(value, found, actual)
     elif isinstance(node, ArrayObject):
-        text = repr([_object_digest(v, seen) for v in node])
-    else:
-        text = f"{type(node).__name__}:{node!r}"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        for value in node:
+            _direct_strings(value, found, actual)
+    elif isinstance(node, TextStringObject):
+        found.append(str(node))
+    elif isinstance(node, ByteStringObject):
+        found.append(bytes(node).decode("utf-8", errors="replace"))
 
 
 # -- the registry --------------------------------------------------------------------------------

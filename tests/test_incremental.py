@@ -6,13 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typst
 from click.testing import CliRunner
 
-from generator import formats
 from generator.audience import Audience
 from generator.build import build, publish_site
-from generator.cache import OutputCache
 from generator.cli import main
 from generator.layout import MARKER
 from generator.serve import Preview
@@ -184,33 +181,3 @@ def test_serve_rebuilds_only_the_pages_an_edit_changed(
     finally:
         preview.server.server_close()
         shutil.rmtree(preview.workdir)
-
-
-# -- the texts of PDF pages, kept between builds -------------------------------------------------
-def typst_pdf(pages: list[str]) -> bytes:
-    source = "\n#pagebreak()\n".join(pages)
-    return bytes(typst.compile(source.encode("utf-8"), format="pdf"))
-
-
-def test_a_pdf_page_is_read_again_only_when_its_bytes_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Pages kept from the last build are taken by digest; a changed page is read, so the leak
-    check sees its new text (never the old); the texts are stored for the owner only."""
-    read: list[int] = []
-    reader = formats._page_texts
-    monkeypatch.setattr(formats, "_page_texts", lambda page: read.append(1) or reader(page))
-    monkeypatch.setattr(formats, "PDF_PAGES", formats.PageTexts())
-    cache = OutputCache(tmp_path / "out", OP, tmp_path / "staging")
-    first = typst_pdf(["Alpha bravo charlie.", "Delta echo foxtrot."])
-    assert "Delta echo foxtrot" in " ".join(formats.extract("a.pdf", first).texts)
-    assert len(read) == 2
-    cache.save([])
-    record = tmp_path / "out" / ".cache" / f"{OP}.pdf-pages.json"
-    assert record.stat().st_mode & 0o777 == 0o600
-    OutputCache(tmp_path / "out", OP, tmp_path / "staging")  # the next build loads them
-    # The same letters (a new one would change the embedded font, and every page is read).
-    second = typst_pdf(["Alpha bravo charlie.", "Delta echo trofox."])
-    text = " ".join(formats.extract("a.pdf", second).texts)
-    assert "Delta echo trofox" in text and "foxtrot" not in text
-    assert len(read) == 3  # the first page was not read again

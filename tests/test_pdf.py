@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,8 @@ from generator.cli import main
 from generator.docmeta import is_draft
 from generator.documents import DOCUMENTS
 from generator.errors import BuildFailed
-from generator.formats import _page_texts, _without_file_ids, extract
+from generator.formats import _pdfium_texts, _without_file_ids, extract
 from generator.leaks import pdf_text, tokens, windows
-from generator.pdftext import _literal, _nested_string, page_text
 from generator.validate import load_and_validate
 from generator.writers.docx import DocxMeta
 from generator.writers.pdf import PdfMeta, fonts, write_pdf
@@ -242,6 +242,30 @@ def test_the_leak_check_reads_arabic_phrases_in_reading_order(tmp_path: Path) ->
     assert set(windows(tokens(sentence), 5)) <= found
 
 
+def test_the_leak_check_reads_english_words_within_arabic_in_reading_order(
+    tmp_path: Path,
+) -> None:
+    """PDFium reads an Arabic line in reading order but the English words within it last word
+    first; the leak check reads them as they were written too."""
+    english = "Closed-door advocacy with armed groups"
+    # An English paragraph of an Arabic document, over several lines, with numbers.
+    paragraph = (
+        "Train 2,600 teachers to run evacuation drills and explosive ordnance risk education, "
+        "and to refer distressed children to psychosocial support in 41,000 households. " * 3
+    )
+    target = tmp_path / "ar.pdf"
+    write_pdf(
+        f"# القسم\n\nالحد من الأضرار {english} في أعالي تارفان\n\n{paragraph}\n",
+        target,
+        PdfMeta(meta(lang="ar").document, "{page}"),
+        tmp_path,
+    )
+    read = tokens(pdf_text(target))
+    phrase = tuple(tokens(english))
+    assert phrase in set(windows(read, len(phrase)))
+    assert set(windows(tokens(paragraph), 5)) <= set(windows(read, 5))
+
+
 def test_content_text_cannot_run_typst_code(tmp_path: Path) -> None:
     """What pandoc writes from text is escaped: Typst code in content is printed, not run."""
     secret = tmp_path / "secret.txt"
@@ -313,53 +337,97 @@ def test_an_unreadable_pdf_stops_the_check(tmp_path: Path) -> None:
     assert found.unreadable and "PDF" in found.unreadable[0][1]  # a finding, never skipped
 
 
-# -- the leak check's own reader of the pages Typst writes -------------------------------------
-def test_every_page_typst_wrote_is_read_fast_and_as_fully_as_pypdf_reads_it(
+# -- the leak check reads pages with PDFium, and what PDFium leaves out with pypdf ---------------
+def test_every_page_is_read_by_pdfium_as_fully_as_pypdf_reads_it(
     example_build: BuildResult,
 ) -> None:
-    """No page of the example is left to pypdf's slow reader, and every three-word phrase
-    pypdf reads from a page, the leak check reads too."""
+    """Every page of the example is read by PDFium, and every three-word phrase pypdf reads
+    from a page, the leak check reads too."""
     for path in pdfs(example_build.op_dir):
-        maps: dict[int, dict[int, str]] = {}
-        for number, page in enumerate(PdfReader(path).pages, 1):
-            fast = page_text(page, maps)
-            assert fast is not None, f"{path.name}, page {number}: left to pypdf"
-            ours = set(windows(tokens(" ".join(_page_texts(page, maps))), 3))
+        pages = _pdfium_texts(path.read_bytes())
+        assert pages is not None, f"{path.name}: PDFium could not open it"
+        read = PdfReader(path).pages
+        assert len(pages) == len(read), path.name
+        for number, (texts, page) in enumerate(zip(pages, read, strict=True), 1):
+            ours = set(windows(tokens(" ".join(texts)), 3))
             theirs = set(windows(tokens(page.extract_text()), 3))
             assert theirs <= ours, f"{path.name}, page {number}: {sorted(theirs - ours)[:5]}"
 
 
-def test_a_page_typst_never_writes_is_read_by_pypdf(tmp_path: Path) -> None:
-    """An inline image (which only a hand-edited or foreign PDF holds) sends the page to pypdf:
-    its text is still read."""
+def test_pdfs_read_in_several_threads_read_as_one_after_another(
+    example_build: BuildResult,
+) -> None:
+    """The build reads its outputs in a pool of threads, and PDFium is not thread-safe (without
+    the lock this crashed the process): read at once, every PDF gives what it gives alone."""
+    datas = [path.read_bytes() for path in pdfs(example_build.op_dir)] * 3
+    alone = [_pdfium_texts(data) for data in datas]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(_pdfium_texts, datas)) == alone
+
+
+def test_a_page_with_an_inline_image_is_read(tmp_path: Path) -> None:
+    """An inline image (which only a hand-edited or foreign PDF holds) changes nothing: the
+    page's text is still read."""
     write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
     writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
     contents = writer.pages[0]["/Contents"].get_object()
     contents.set_data(contents.get_data() + b"\nq BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI Q\n")
     with (tmp_path / "edited.pdf").open("wb") as handle:
         writer.write(handle)
-    assert page_text(PdfReader(tmp_path / "edited.pdf").pages[0], {}) is None
     assert "A public sentence about the river." in words(pdf_text(tmp_path / "edited.pdf"))
 
 
 @pytest.mark.parametrize(
-    ("written", "read"),
+    "properties",
     [
-        (rb"(plain)", b"plain"),
-        (rb"(\000\001\0004\101)", b"\x00\x01\x004A"),
-        (rb"(a\(b\)c\\)", b"a(b)c\\"),
-        (b"(line\\\ncontinued\\n)", b"linecontinued\n"),
-        (rb"(\q\8)", b"q8"),  # an unknown escape is the character itself
-        (rb"(\777)", b"\xff"),  # an octal code beyond a byte keeps its low eight bits
+        b"/Alt (Closed-door advocacy with armed groups)",
+        b"/ActualText <FEFF0043006C006F007300650064002D0064006F006F0072> /Alt (advocacy)",
+        b"/Alt (a <<(Closed-door advocacy>> \\) with armed groups)",  # `<<` inside the string
+        b"/Alt (Closed-door advocacy with armed groups",  # never closed: read raw
     ],
 )
-def test_string_escapes_are_read_as_pdf_defines_them(written: bytes, read: bytes) -> None:
-    assert _literal(written) == read
+def test_marked_content_properties_of_a_page_are_read(tmp_path: Path, properties: bytes) -> None:
+    """Alternate and actual text written in a page's content stream (which a screen reader
+    speaks, and no page text holds) reach the leak check, however they are written."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    contents = writer.pages[0]["/Contents"].get_object()
+    contents.set_data(contents.get_data() + b"\n/Span <</MCID 99 " + properties + b">> BDC EMC\n")
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    read = tokens(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
+    assert "closed-door" in read or ("closed" in read and "door" in read)
+    assert "advocacy" in read
 
 
-def test_a_string_with_parentheses_inside_is_read_whole() -> None:
-    stream = b"(a(b)c) Tj"
-    assert _nested_string(stream, 0) == (b"(a(b)c)", 7)
+def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path) -> None:
+    """PDFium reads an /ActualText instead of the glyphs under it: text drawn on the page
+    cannot hide behind a harmless /ActualText."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    contents = writer.pages[0]["/Contents"].get_object()
+    data = contents.get_data()
+    covered = re.sub(
+        rb"BT.*?ET", rb"/Span <</ActualText (Nothing here)>> BDC \g<0> EMC", data, flags=re.S
+    )
+    contents.set_data(covered)
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    pages = _pdfium_texts((tmp_path / "edited.pdf").read_bytes())
+    assert pages is not None and "river" not in " ".join(pages[0])  # PDFium shows "Nothing here"
+    text = words(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
+    assert "A public sentence about the river." in text
+
+
+def test_a_pdf_pdfium_cannot_open_has_its_pages_read_by_pypdf(tmp_path: Path) -> None:
+    """PDFium refuses some files pypdf reads (here one whose header was rubbed out): their
+    pages are read by pypdf, never skipped."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    data = (tmp_path / "typst.pdf").read_bytes().replace(b"%PDF-", b"%XYZ-", 1)
+    assert _pdfium_texts(data) is None
+    found = extract("typst.pdf", data)
+    assert not found.unreadable
+    assert "A public sentence about the river." in words(" ".join(found.texts))
 
 
 def test_the_files_identifier_is_not_read_as_words() -> None:
