@@ -192,11 +192,21 @@ def test_hno_embeds_the_people_in_need_chart(example_build) -> None:
     assert (example_build.op_dir / "site/charts/people-in-need.png").is_file()
 
 
+def without_results(content: Path) -> None:
+    """Take the indicators' results out of monitoring.yaml and the example's results table."""
+    import yaml
+
+    monitoring = yaml.safe_load((content / "monitoring.yaml").read_text(encoding="utf-8"))
+    for indicator in monitoring["indicators"]:
+        indicator.pop("results", None)
+    (content / "monitoring.yaml").write_text(yaml.safe_dump(monitoring), encoding="utf-8")
+    for name in ("indicator-results.csv", "indicator-results.meta.yaml"):
+        (content / "data" / name).unlink()
+
+
 def test_export_hxl_round_trips(runner: CliRunner, content: Path, tmp_path: Path) -> None:
     """The exported table, put back in data/, gives the same results as the YAML did."""
     import csv
-
-    import yaml
 
     out = tmp_path / "out"
     result = runner.invoke(main, ["export", "--hxl", "--content", str(content), "--out", str(out)])
@@ -210,13 +220,7 @@ def test_export_hxl_round_trips(runner: CliRunner, content: Path, tmp_path: Path
         i: [(r["period"], r["value"]) for r in load_and_validate(content).index[i]["results"]]
         for i in ("I1", "I2", "I6")
     }
-    # Take the results out of monitoring.yaml and the old table, and read them from the export.
-    monitoring = yaml.safe_load((content / "monitoring.yaml").read_text(encoding="utf-8"))
-    for indicator in monitoring["indicators"]:
-        indicator.pop("results", None)
-    (content / "monitoring.yaml").write_text(yaml.safe_dump(monitoring), encoding="utf-8")
-    for name in ("indicator-results.csv", "indicator-results.meta.yaml"):
-        (content / "data" / name).unlink()
+    without_results(content)  # read them from the export instead
     (content / "data" / "exported.csv").write_bytes(exported.read_bytes())
     loaded = load_and_validate(content)
     assert loaded.errors == []
@@ -229,14 +233,7 @@ def test_an_exported_indicator_without_results_reads_back_as_none(
 ) -> None:
     """The export writes a row with no period and no value for an indicator that has no
     result yet; dropped into data/, that row is no result, not an error."""
-    import yaml
-
-    monitoring = yaml.safe_load((content / "monitoring.yaml").read_text(encoding="utf-8"))
-    for indicator in monitoring["indicators"]:
-        indicator.pop("results", None)
-    (content / "monitoring.yaml").write_text(yaml.safe_dump(monitoring), encoding="utf-8")
-    for name in ("indicator-results.csv", "indicator-results.meta.yaml"):
-        (content / "data" / name).unlink()
+    without_results(content)
     target = export_hxl(content, tmp_path / "out", Audience.PUBLIC)
     assert "\nI1," in target.read_text(encoding="utf-8")  # a row with no result
     (content / "data" / "exported.csv").write_bytes(target.read_bytes())
