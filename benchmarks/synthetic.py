@@ -38,6 +38,10 @@ def make(example: Path, target: Path, factor: int) -> Path:
     shutil.copytree(example, target, ignore=shutil.ignore_patterns("data"))
     ids = _all_ids(example)
     member_ids = {m["id"] for m in _read(example / "operation.yaml")["hct_members"]}
+    # Areas of responsibility are one per kind, so they are not repeated: what points at their
+    # objectives points at the one copy.
+    aors = _read(example / "analysis.yaml").get("areas_of_responsibility") or []
+    member_ids |= _all_ids_in(aors)
     for name, keys in LISTS.items():
         data = _read(example / name)
         for key in keys:
@@ -57,6 +61,13 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _all_ids(folder: Path) -> set[str]:
     found: set[str] = set()
+    for path in folder.glob("*.yaml"):
+        found |= _all_ids_in(_read(path))
+    return found
+
+
+def _all_ids_in(tree: Any) -> set[str]:
+    found: set[str] = set()
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
@@ -68,8 +79,7 @@ def _all_ids(folder: Path) -> set[str]:
             for item in node:
                 visit(item)
 
-    for path in folder.glob("*.yaml"):
-        visit(_read(path))
+    visit(tree)
     return found
 
 
