@@ -76,7 +76,7 @@ def build(
         written = executor.run(outputs)
         transaction.mark({**keys, **executor.keys})
         cache.keep_unchanged()
-        cache.keep_unchanged()
+        cache.store_made()
         transaction.carry_over(kept, content.languages)
         transaction.check(cache.checked)
         transaction.swap_in()

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,10 @@ from typing import Any
 from .resources import MKDOCS_YML, PACKAGE, TEMPLATES
 
 CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never published
+# A folder of outputs by fingerprint that many build folders share (as ccache's is for
+# compilers): set for a test suite or a CI job that builds the same content again and again in
+# fresh folders. Unset (a drafter's build), each build folder reuses only its own last build.
+STORE_VARIABLE = "PROTDOCS_OUTPUT_STORE"
 
 
 def fingerprint(*parts: Any) -> str:
@@ -88,6 +93,8 @@ class OutputCache:
         self.new: dict[str, str] = {}
         self.reused: list[Path] = []
         self.made: dict[str, Path] = {}
+        store = os.environ.get(STORE_VARIABLE) if enabled else None
+        self.store = Path(store) if store else None
 
     def _load(self) -> dict[str, Any]:
         return _read_json(self.record)
@@ -106,9 +113,29 @@ class OutputCache:
             self.reused.append(target)
         elif key in self.made and self.made[key].is_file():
             _link(self.made[key], target)
+        elif self.store is not None and (self.store / key).is_file():
+            # A copy, not a link: a test that alters its outputs leaves the store as it was.
+            # Not counted as reused: the leak check reads it as a file this build made.
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.store / key, target)
         else:
             make(target)
             self.made[key] = target
+
+    def store_made(self) -> None:
+        """Every output this build made, into the shared store if there is one (after the
+        executor has run: a chart's ``make`` only queues it for drawing). Written whole under
+        a temporary name, so that builds running at once never read half a file."""
+        if self.store is None:
+            return
+        self.store.mkdir(parents=True, exist_ok=True)
+        for key, path in self.made.items():
+            stored = self.store / key
+            if stored.is_file() or not path.is_file():
+                continue
+            tmp = self.store / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            shutil.copy2(path, tmp)
+            os.replace(tmp, stored)
 
     def reuse_tree(self, folder: Path, key: str, skip: Iterable[str] = ()) -> bool:
         """The same for a whole folder (a site), except the sub-folders named in ``skip``."""

@@ -25,7 +25,7 @@ from typing import Any
 from .anchors import anchored_view, document_marker, strip_anchors, with_marker
 from .assess import evaluate
 from .audience import Audience, view
-from .cache import OutputCache, file_digest, fingerprint, produce
+from .cache import OutputCache, code_digest, file_digest, fingerprint, produce
 from .charts import Drawer, write_charts
 from .docmeta import docx_meta, pdf_meta, tool_version
 from .documents import Document
@@ -217,7 +217,7 @@ class Executor:
         def key() -> str:
             charts = [file_digest(p) for p in job.charts]
             properties = {**asdict(meta), "timestamp": _time_key(self.info)}
-            return fingerprint("docx", job.markdown, properties, charts)
+            return fingerprint("docx", job.markdown, properties, charts, code_digest())
 
         produce(self.cache, job.target, key, lambda t: write_docx(job.markdown, t, meta, t.parent))
         self._check_made([job.target, job.target.with_suffix(".md")])
@@ -229,7 +229,7 @@ class Executor:
             charts = [file_digest(p) for p in job.charts]
             document = {**asdict(meta.document), "timestamp": _time_key(self.info)}
             properties = {**asdict(meta), "document": document, "fonts": asdict(fonts())}
-            return fingerprint("pdf", job.markdown, properties, charts)
+            return fingerprint("pdf", job.markdown, properties, charts, code_digest())
 
         produce(self.cache, job.target, key, lambda t: write_pdf(job.markdown, t, meta, t.parent))
         self._check_made([job.target])

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from generator.build import BuildResult, build
+from generator.cache import STORE_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def output_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One store of outputs by fingerprint for every build of the session, shared by the
+    pytest-xdist workers (as ccache is by a CI job's compilers): a Word file, PDF or chart
+    that another test already made from the same Markdown, properties and code is copied,
+    not made again, and the leak check still reads it. Tests about cold builds take the
+    ``cold`` fixture."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' basetemps are folders of one run's folder
+    store = root / "output-store"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STORE_VARIABLE, str(store))
+        yield store
+
+
+@pytest.fixture
+def cold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in this test make every output themselves, as on a drafter's first build."""
+    monkeypatch.delenv(STORE_VARIABLE, raising=False)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from docx import Document as WordDocument
 
 from generator.audience import Audience
 from generator.build import QUARANTINE_SUFFIX, BuildResult, build
+from generator.cache import STORE_VARIABLE
 from generator.cli import main
 from generator.documents import Document
 from generator.errors import LeakFound
@@ -79,6 +80,23 @@ def test_a_leak_only_in_the_site_is_caught(tmp_path: Path, monkeypatch) -> None:
     assert f"{OP}/site/search/search_index.json: text of T6" in message
     assert f"{OP}/public/" not in message, "the Word and Markdown files did not leak"
     assert not (tmp_path / "out" / OP).exists()
+
+
+def test_a_tampered_output_store_is_caught_by_the_leak_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output taken from the shared store is read by the leak check like one this build
+    made: a store whose public HNO was swapped for the internal analysis stops the build."""
+    store = tmp_path / "store"
+    monkeypatch.setenv(STORE_VARIABLE, str(store))
+    first = build(EXAMPLE, tmp_path / "first").op_dir
+    hno = (first / "public/hno-protection-analysis.docx").read_bytes()
+    (stored,) = [p for p in store.iterdir() if p.read_bytes() == hno]
+    stored.write_bytes((first / "internal/hct-protection-analysis.docx").read_bytes())
+    with pytest.raises(LeakFound) as caught:
+        build(EXAMPLE, tmp_path / "second")
+    assert f"{OP}/public/hno-protection-analysis.docx: text of" in caught.value.message
+    assert not (tmp_path / "second" / OP).exists()
 
 
 def test_wrong_template_keeps_previous_good_build(example_out: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from generator.cache import STORE_VARIABLE
 from tests.conftest import EXAMPLE
 
 ROOT = EXAMPLE.parent
@@ -100,7 +101,9 @@ def test_a_non_editable_install_builds_the_example_from_another_folder(tmp_path:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     content = shutil.copytree(EXAMPLE, elsewhere / "my-operation")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # No shared store of outputs: the installed copy makes every output itself.
+    skipped = ("PYTHONPATH", "VIRTUAL_ENV", STORE_VARIABLE)
+    env = {k: v for k, v in os.environ.items() if k not in skipped}
     run = subprocess.run(
         [str(venv / "bin" / "protdocs"), "build", "--content", content.name, "--out", "out"],
         cwd=elsewhere,

@@ -60,6 +60,7 @@ def git(repo: Path, *args: str, date: str = FIRST_COMMIT) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.usefixtures("cold")
 def test_two_builds_of_the_same_content_are_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
