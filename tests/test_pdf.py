@@ -14,6 +14,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -417,6 +418,30 @@ def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path) -> None:
     assert pages is not None and "river" not in " ".join(pages[0])  # PDFium shows "Nothing here"
     text = words(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
     assert "A public sentence about the river." in text
+
+
+@pytest.mark.parametrize("where", ["attachments", "annotation"])
+def test_a_file_attached_to_a_pdf_is_read(tmp_path: Path, where: str) -> None:
+    """A file attached to a PDF, listed with its attachments or only on a page's annotation
+    (which pypdf's list of attachments did not hold), is read through the registry by its
+    name: a reader's software opens it with a click."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    with pikepdf.open(tmp_path / "typst.pdf") as pdf:
+        spec = pikepdf.AttachedFileSpec(pdf, T6_TEXT.encode(), filename="notes.txt")
+        if where == "attachments":
+            pdf.attachments["notes.txt"] = spec
+        else:
+            annotation = pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.FileAttachment,
+                Rect=[0, 0, 10, 10],
+                FS=spec.obj,
+            )
+            pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([annotation]))
+        pdf.save(tmp_path / "edited.pdf")
+    found = extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes())
+    assert not found.unreadable
+    assert words(T6_TEXT) in words(" ".join(found.texts))
 
 
 def test_a_pdf_pdfium_cannot_open_has_its_pages_read_by_pypdf(tmp_path: Path) -> None:
