@@ -144,6 +144,11 @@ def run_by_needs(
                     finished(future, node)
                 else:
                     running[future] = node
+                # What finished meanwhile lets its dependents start before the rest of the
+                # queue: a node this thread makes (a document's text) can take a second, and
+                # a conversion waiting on a chart must not wait for every text to be rendered.
+                for done in [f for f in running if f.done()]:
+                    finished(done, running.pop(done))
             for future in wait(running, return_when=FIRST_COMPLETED).done if running else ():
                 finished(future, running.pop(future))
     except BaseException:

@@ -121,6 +121,25 @@ def test_what_becomes_ready_starts_before_the_rest_still_waiting() -> None:
     assert log == ["a.md", "a.docx", "b.md", "b.docx"]
 
 
+def test_what_a_finished_chart_lets_start_goes_before_the_texts_still_to_render() -> None:
+    """The HNO's conversion waits for its charts; once they are drawn it starts, while this
+    thread still has texts to render, not after all of them."""
+    needs = {"charts": [], "hno.md": [], "hno.docx": ["hno.md", "charts"]}
+    needs |= {f"annex-{n}.md": [] for n in range(5)}
+    log: list[str] = []
+    with LargestFirst(workers=1) as pool:
+        start, gates = _lanes(log, pool, {"charts"})
+        gates["charts"].set()
+
+        def slowly(name: str) -> Future[None]:
+            if name.startswith("annex"):
+                threading.Event().wait(0.05)  # a text taking a while to render
+            return start(name)
+
+        run_by_needs(list(needs), needs.__getitem__, slowly)
+    assert log.index("hno.docx") < log.index("annex-4.md")
+
+
 def test_a_failure_stops_the_run_and_what_needs_it_never_starts() -> None:
     needs = {"charts": [], "hno.docx": ["charts"], "annex.docx": []}
     started: list[str] = []
