@@ -293,11 +293,21 @@ def _covered_glyphs(pdf: Any, data: bytes) -> list[str]:
     (pypdf read them, at five times the cost of the rest of an Arabic PDF's check.)"""
     import pikepdf
 
+    kinds = pikepdf.ObjectType
     for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-            continue
-        if "/ActualText" in obj:
-            del obj["/ActualText"]
+        stack = [obj]
+        while stack:  # the object and the dictionaries and arrays written inside it
+            node = stack.pop()
+            kind = node._type_code
+            if kind == kinds.array:
+                children = list(node)
+            elif kind == kinds.dictionary or kind == kinds.stream:
+                if "/ActualText" in node:
+                    del node["/ActualText"]
+                children = list(node.values())
+            else:
+                continue
+            stack += [c for c in children if type(c) is pikepdf.Object and not c.is_indirect]
         if isinstance(obj, pikepdf.Stream) and (
             obj.get("/Subtype") == "/Form" or obj.get("/Type") not in ("/XObject", "/ObjStm")
         ):

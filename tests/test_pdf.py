@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from generator.build import BuildResult
 from generator.cli import main
@@ -442,6 +442,29 @@ def test_a_file_attached_to_a_pdf_is_read(tmp_path: Path, where: str) -> None:
     found = extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes())
     assert not found.unreadable
     assert words(T6_TEXT) in words(" ".join(found.texts))
+
+
+def test_glyphs_an_actual_text_of_a_named_property_list_covers_are_read_too(
+    tmp_path: Path,
+) -> None:
+    """The same /ActualText given in the page's resources (``/Span /P0 BDC``), inside another
+    dictionary rather than an object of its own: still not a hiding place."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    page = writer.pages[0]
+    contents = page["/Contents"].get_object()
+    covered = re.sub(rb"BT.*?ET", rb"/Span /P0 BDC \g<0> EMC", contents.get_data(), flags=re.S)
+    contents.set_data(covered)
+    resources = page["/Resources"].get_object()
+    resources[NameObject("/Properties")] = DictionaryObject(
+        {NameObject("/P0"): DictionaryObject({NameObject("/ActualText"): TextStringObject("Nil")})}
+    )
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    pages = _pdfium_texts((tmp_path / "edited.pdf").read_bytes())
+    assert pages is not None and "river" not in " ".join(pages[0])  # PDFium shows "Nil"
+    text = words(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
+    assert "A public sentence about the river." in text
 
 
 def test_a_pdf_pdfium_cannot_open_has_its_pages_read_by_pypdf(tmp_path: Path) -> None:
