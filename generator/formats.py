@@ -328,8 +328,19 @@ def _without_actual_text(stream: Any) -> None:
         content = stream.read_bytes()
     except pikepdf.PdfError:  # an image or font in a filter qpdf cannot decode: no content
         return
-    if b"/ActualText" in content:
-        stream.write(content.replace(b"/ActualText", b"/NoActualTxt"))
+    if b"#" in content or b"/ActualText" in content:
+        renamed = _PDF_NAME.sub(_not_actual_text, content)
+        if renamed != content:
+            stream.write(renamed)
+
+
+_PDF_NAME = re.compile(rb"/[^\s/\[\]<>(){}%]*")
+
+
+def _not_actual_text(name: re.Match[bytes]) -> bytes:
+    """/ActualText, however written (``/Actual#54ext`` is the same name), renamed."""
+    plain = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), name[0])
+    return b"/NoActualTxt" if plain == b"/ActualText" else name[0]
 
 
 def _page_contents(page: Any) -> bytes:

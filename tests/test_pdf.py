@@ -401,7 +401,8 @@ def test_marked_content_properties_of_a_page_are_read(tmp_path: Path, properties
     assert "advocacy" in read
 
 
-def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", [b"/ActualText", b"/Actual#54ext"])  # one name, two spellings
+def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path, name: bytes) -> None:
     """PDFium reads an /ActualText instead of the glyphs under it: text drawn on the page
     cannot hide behind a harmless /ActualText."""
     write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
@@ -409,7 +410,7 @@ def test_glyphs_an_actual_text_covers_are_read_too(tmp_path: Path) -> None:
     contents = writer.pages[0]["/Contents"].get_object()
     data = contents.get_data()
     covered = re.sub(
-        rb"BT.*?ET", rb"/Span <</ActualText (Nothing here)>> BDC \g<0> EMC", data, flags=re.S
+        rb"BT.*?ET", b"/Span <<" + name + rb" (Nothing here)>> BDC \g<0> EMC", data, flags=re.S
     )
     contents.set_data(covered)
     with (tmp_path / "edited.pdf").open("wb") as handle:
