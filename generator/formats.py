@@ -244,7 +244,6 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     check's time on PDFs. A page PDFium cannot read is read by pypdf; a PDF qpdf cannot open is
     a finding: the check fails closed."""
     import pikepdf
-    from pypdf.errors import PyPdfError
 
     try:
         with warnings.catch_warnings():
@@ -257,7 +256,6 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
                 texts, attached = _pdf_objects(pdf, data)
     except (
         pikepdf.PdfError,
-        PyPdfError,
         ValueError,
         KeyError,
         TypeError,
@@ -358,12 +356,16 @@ def _page_contents(page: Any) -> bytes:
 def _pypdf_page_texts(data: bytes) -> list[str]:
     """The text of every page as pypdf extracts it, glyph by glyph."""
     from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise Unreadable("encrypted PDF")
-    return [page.extract_text() or "" for page in reader.pages]
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Unreadable("encrypted PDF")
+        return [page.extract_text() or "" for page in reader.pages]
+    except PyPdfError as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
 
 
 def _object_strings(pdf: Any, actual: list[bool]) -> tuple[list[str], list[Part]]:
@@ -642,6 +644,18 @@ class _Strict:
     strict = True
 
 
+# A property list of plain entries only: each a key spelled without escapes and a number, a
+# name, or a string of printable ASCII without backslashes, its parentheses paired at most one
+# deep (so read as written: "4 (Extreme)"). Read without pypdf; any other list (nested,
+# escaped, hex strings, Unicode) is parsed by it.
+_PLAIN_CHAR = rb"[\x20-\x27\x2a-\x5b\x5d-\x7e]"
+_PLAIN_TEXT = rb"(?:" + _PLAIN_CHAR + rb"|\(" + _PLAIN_CHAR + rb"*\))*"
+_PLAIN_LIST = re.compile(
+    rb"(?:\s*/[A-Za-z0-9]+\s*(?:-?\d+(?:\.\d+)?|/[A-Za-z0-9]+|\(" + _PLAIN_TEXT + rb"\)))*\s*"
+)
+_PLAIN_STRING = re.compile(rb"/([A-Za-z0-9]+)\s*\((" + _PLAIN_TEXT + rb")\)")
+
+
 def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
     """The strings of a content stream's inline property lists (``/Span <</Alt (...)>> BDC``,
     ``/ActualText``, ``DP``): alternate text a screen reader speaks, which neither pypdf's nor
@@ -649,17 +663,22 @@ def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
     pypdf; one that does not parse (a ``<<`` inside a string or inside image data, or a broken
     list) is read as raw text up to the next marked-content operator instead, so that what is
     written there is still read. Appends to ``actual`` where a list holds an /ActualText, or
-    could not be parsed (see ``read_pdf``)."""
-    from pypdf.errors import PyPdfError
-    from pypdf.generic import read_object
-
+    could not be parsed (see ``read_pdf``). pypdf is imported only for a list to parse (a
+    sixth of a second: most of a rebuild's start when the PDFs hold none)."""
     found: list[str] = []
     source = io.BytesIO(stream)
     at = stream.find(b"<<")
     while at != -1:
         end = stream.find(b">>", at + 2)
         head = stream[at + 2 : end if end != -1 else len(stream)]
-        if b"(" in head or b"<" in head:  # else no string, nor a list inside, before its end
+        if end != -1 and _PLAIN_LIST.fullmatch(head):  # what Typst writes: /MCID 3/Lang(en)
+            for key, text in _PLAIN_STRING.findall(head):
+                found.append(text.decode("ascii"))
+                actual.extend([True] if key == b"ActualText" else [])
+        elif b"(" in head or b"<" in head:  # else no string, nor a list inside, before its end
+            from pypdf.errors import PyPdfError
+            from pypdf.generic import read_object
+
             source.seek(at)
             try:
                 with warnings.catch_warnings():

@@ -8,6 +8,7 @@ XMP metadata (PDF/UA identification, title), /Lang, page size, page text and alt
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import shutil
 import subprocess
@@ -443,6 +444,30 @@ def test_a_file_attached_to_a_pdf_is_read(tmp_path: Path, where: str) -> None:
     found = extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes())
     assert not found.unreadable
     assert words(T6_TEXT) in words(" ".join(found.texts))
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        b"/MCID 3/Lang(en)",
+        b"/MCID 31/Alt(Severity by area: Upper Tarvan 4 (Extreme); Marisk 3 (Severe))",
+        b"/ActualText (Nothing here) /MCID 4",
+        b" /Type /Pagination /Subtype /Footer ",
+    ],
+)
+def test_plain_property_lists_are_read_as_pypdf_reads_them(plain: bytes) -> None:
+    """What Typst writes is read without pypdf (whose import was most of a rebuild's start),
+    and gives the strings, and the /ActualText, that pypdf's parser gives."""
+    from pypdf.generic import read_object
+
+    from generator.formats import _direct_strings, _marked_content_strings
+
+    ours: list[bool] = []
+    theirs: list[bool] = []
+    expected: list[str] = []
+    _direct_strings(read_object(io.BytesIO(b"<<" + plain + b">>"), None), expected, theirs)
+    assert _marked_content_strings(b"/Span <<" + plain + b">> BDC EMC", ours) == expected
+    assert ours == theirs
 
 
 def test_glyphs_an_actual_text_of_a_named_property_list_covers_are_read_too(
