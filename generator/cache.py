@@ -28,6 +28,8 @@ CACHE_FOLDER = ".cache"  # under the build folder, beside build/OP/, never publi
 # A folder of outputs by fingerprint that many build folders share (as ccache's is for
 # compilers): set for a test suite or a CI job that builds the same content again and again in
 # fresh folders. Unset (a drafter's build), each build folder reuses only its own last build.
+# What it holds is published as it is (after the leak check): a folder only its owner can
+# open (0700), never one that others write to.
 STORE_VARIABLE = "PROTDOCS_OUTPUT_STORE"
 
 
@@ -128,7 +130,8 @@ class OutputCache:
         a temporary name, so that builds running at once never read half a file."""
         if self.store is None:
             return
-        self.store.mkdir(parents=True, exist_ok=True)
+        self.store.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.store.chmod(0o700)
         for key, path in self.made.items():
             stored = self.store / key
             if stored.is_file() or not path.is_file():
