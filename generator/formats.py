@@ -380,6 +380,8 @@ def _object_strings(pdf: Any, actual: list[bool]) -> tuple[list[str], list[Part]
     attached: dict[tuple[int, int], Part] = {}
     kinds = pikepdf.ObjectType
     for top in [pdf.trailer, *pdf.objects]:
+        if _nothing_to_read(top, kinds):
+            continue
         stack = [top]
         while stack:
             node = stack.pop()
@@ -400,6 +402,21 @@ def _object_strings(pdf: Any, actual: list[bool]) -> tuple[list[str], list[Part]
             # back as Python's own.
             stack += [c for c in children if type(c) is pikepdf.Object and not c.is_indirect]
     return _without_file_ids(found, pdf.trailer.get("/ID")), list(attached.values())
+
+
+def _nothing_to_read(obj: Any, kinds: Any) -> bool:
+    """An object (not a stream) whose PDF syntax, as qpdf writes it, holds no string (literal
+    or hex), no /ActualText and no embedded file: half of a Typst PDF's objects (structure
+    elements, fonts' dictionaries), skipped without walking them in Python."""
+    if obj._type_code == kinds.stream or not obj.is_indirect:
+        return False
+    syntax = obj.unparse(resolved=True)
+    return (
+        b"(" not in syntax
+        and b"<" not in syntax.replace(b"<<", b"")
+        and b"/ActualText" not in syntax
+        and b"/EF" not in syntax
+    )
 
 
 def _string_texts(string: Any) -> list[str]:
