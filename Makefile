@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml uv.lock requirements.txt
 # protdocs' own modules compiled too (uv compiles the installed packages, not the project they
 # install as editable): where Python may not write __pycache__ (PYTHONDONTWRITEBYTECODE, set on
 # this project's machines), every protdocs process and test worker compiled them again, about
-# 0.3 s each. Up-to-date files are skipped.
+# 0.2 s each. Up-to-date files are skipped.
 setup: $(STAMP) ## create .venv (or bring it back to uv.lock) and install protdocs
 	@$(SYNC)
 	@$(BIN)/python -m compileall -q generator
