@@ -293,19 +293,9 @@ def _covered_glyphs(pdf: Any, data: bytes) -> list[str]:
 
     kinds = pikepdf.ObjectType
     for obj in pdf.objects:
-        stack = [obj]
-        while stack:  # the object and the dictionaries and arrays written inside it
-            node = stack.pop()
-            kind = node._type_code
-            if kind == kinds.array:
-                children = list(node)
-            elif kind == kinds.dictionary or kind == kinds.stream:
-                if "/ActualText" in node:
-                    del node["/ActualText"]
-                children = list(node.values())
-            else:
-                continue
-            stack += [c for c in children if type(c) is pikepdf.Object and not c.is_indirect]
+        for node in _written_inside(obj):
+            if node._type_code in (kinds.dictionary, kinds.stream) and "/ActualText" in node:
+                del node["/ActualText"]
         if isinstance(obj, pikepdf.Stream) and (
             obj.get("/Subtype") == "/Form" or obj.get("/Type") not in ("/XObject", "/ObjStm")
         ):
@@ -382,26 +372,37 @@ def _object_strings(pdf: Any, actual: list[bool]) -> tuple[list[str], list[Part]
     for top in [pdf.trailer, *pdf.objects]:
         if _nothing_to_read(top, kinds):
             continue
-        stack = [top]
-        while stack:
-            node = stack.pop()
-            # The type code, not isinstance(node, pikepdf.String): pikepdf's type classes
-            # check through a metaclass, which took half of this loop's time.
+        for node in _written_inside(top):
             kind = node._type_code
             if kind == kinds.string:
                 found += _string_texts(node)
-                continue
-            if kind == kinds.array:
-                children = list(node)
             elif kind == kinds.dictionary or kind == kinds.stream:
-                children = list(node.values())
                 found += _dictionary_texts(node, actual, attached)
-            else:
-                continue
-            # Indirect objects are in pdf.objects, read there once; numbers and booleans come
-            # back as Python's own.
-            stack += [c for c in children if type(c) is pikepdf.Object and not c.is_indirect]
     return _without_file_ids(found, pdf.trailer.get("/ID")), list(attached.values())
+
+
+def _written_inside(obj: Any) -> Iterator[Any]:
+    """An object and every string, array and dictionary written inside it (not the indirect
+    objects it points to: those are in pdf.objects, each read there once). Each is yielded
+    before its contents are listed, so that a caller may take a key out of it."""
+    import pikepdf
+
+    kinds = pikepdf.ObjectType
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        yield node
+        # The type code, not isinstance(node, pikepdf.Array): pikepdf's type classes check
+        # through a metaclass, which took half of this walk's time.
+        kind = node._type_code
+        if kind == kinds.array:
+            children = list(node)
+        elif kind == kinds.dictionary or kind == kinds.stream:
+            children = list(node.values())
+        else:
+            continue
+        # Numbers and booleans come back as Python's own.
+        stack += [c for c in children if type(c) is pikepdf.Object and not c.is_indirect]
 
 
 def _nothing_to_read(obj: Any, kinds: Any) -> bool:
