@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .audience import Audience, view
-from .cache import OutputCache, remember_inputs
+from .cache import CACHE_FOLDER, OutputCache, remember_inputs
 from .docmeta import docx_meta as docx_meta  # where `diff` used to find it
 from .docmeta import is_draft
 from .docmeta import tool_version as tool_version
@@ -68,7 +68,7 @@ def build(
     languages, keys = _languages_to_build(content, final, lang)
     outputs = plan(content.languages, languages, documents)
     kept = plan(content.languages, [x for x in content.languages if x not in languages], documents)
-    checker = LeakChecker(content, template_dir)
+    checker = LeakChecker(content, template_dir, kept=_words_record(out_dir, final.name))
     transaction = Transaction(final, checker)
     with transaction.staged():
         cache = OutputCache(out_dir, final.name, transaction.staging)
@@ -81,11 +81,17 @@ def build(
         transaction.check(cache.checked)
         transaction.swap_in()
         cache.save(checker.clean)
+        checker.keep_words()
     result = _result(final, transaction.staging, written, cache.reused)
     _report(result, final, progress)
     if inputs_key is not None:
         remember_inputs(content_dir, out_dir, final, inputs_key, [str(w) for w in content.warnings])
     return result
+
+
+def _words_record(out_dir: Path, op_id: str) -> Path:
+    """Where the leak check keeps each record's words for the next build (``leaks``)."""
+    return out_dir / CACHE_FOLDER / f"{op_id}.words"
 
 
 def _languages_to_build(
@@ -158,7 +164,8 @@ def publish_site(
     others = [x for x in content.languages if x not in languages]
     kept = site_plan(content.languages, others, audience)
     info = current_build(tool_version())
-    checker = LeakChecker(content)
+    kept_words = _words_record(op_dir.parent, op_dir.name) if reuse else None
+    checker = LeakChecker(content, kept=kept_words)
     transaction = Transaction(op_dir, checker, parts=(outputs[0].path.parts[0],))
     guard(content.folder, op_dir.parent, op_dir)
     with transaction.staged():
@@ -181,6 +188,7 @@ def publish_site(
         transaction.check(cache.checked)
         transaction.swap_in()
         cache.save(checker.clean)
+        checker.keep_words()
     return _result(op_dir, transaction.staging, pages, cache.reused)
 
 

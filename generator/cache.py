@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import threading
@@ -210,6 +211,57 @@ class OutputCache:
         self.pages.unlink(missing_ok=True)
 
 
+class Memo:
+    """Values worked out from parts of the content (the leak check's words of each record),
+    by a digest of what each is made from, kept between builds in a private cache record:
+    an edit works out again only the values of the parts it changed.
+
+    ``salt`` is everything else the values depend on (the code, the templates): a record
+    written with another salt is ignored whole. Only the entries a build asked for are written
+    back, so the record follows the content and never grows. Stored with ``marshal``, which
+    loads tuples, sets and strings ten times faster than JSON; like the other cache records it
+    is a file of the build folder, which only the drafter writes (0700): a damaged one is
+    ignored, and a changed one is what a damaged ``.venv`` would be."""
+
+    _MAGIC = b"protdocs-memo 1\n"
+
+    def __init__(self, path: Path | None, salt: str) -> None:
+        self.path, self.salt = path, salt
+        self._old: dict[str, Any] = self._load() if path is not None else {}
+        self._used: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, Any]:
+        assert self.path is not None
+        try:
+            data = self.path.read_bytes()
+            if not data.startswith(self._MAGIC):
+                return {}
+            salt, entries = marshal.loads(data[len(self._MAGIC) :])
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        return entries if salt == self.salt and isinstance(entries, dict) else {}
+
+    def get(self, key: str, make: Callable[[], Any]) -> Any:
+        """The value kept for ``key``, or ``make()``'s, kept for the next build."""
+        with self._lock:
+            if key in self._used:
+                return self._used[key]
+        value = self._old[key] if key in self._old else make()
+        with self._lock:
+            self._used[key] = value
+        return value
+
+    @property
+    def reused(self) -> int:
+        return sum(key in self._old for key in self._used)
+
+    def save(self) -> None:
+        if self.path is not None:
+            data = marshal.dumps((self.salt, self._used))
+            write_private(self.path, self._MAGIC + data)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -218,16 +270,17 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def write_private(target: Path, text: str) -> None:
+def write_private(target: Path, text: str | bytes) -> None:
     """A cache record: readable by its owner only (0600) in a folder only its owner can list
     (0700), written whole or not at all. It names outputs, and warnings that quote content."""
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     target.parent.chmod(0o700)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -19,16 +19,18 @@ import hashlib
 import html
 import json
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import schema as s
 from .audience import Audience
+from .cache import Memo, code_digest, fingerprint, tree_digest
 from .documents import DOCUMENTS
 from .formats import SEPARATOR, extract
 from .i18n import translated_strings
@@ -81,6 +83,49 @@ class Secret:
     field: str
     where: str
     phrases: frozenset[tuple[str, ...]]
+
+
+class RecordWords(NamedTuple):
+    """What the check takes from one record's own fields (level None: from the wording every
+    output may hold): a plain tuple, so that a build can keep it for the next (``Memo``)."""
+
+    level: int | None
+    label: str
+    where: str
+    grams: frozenset[tuple[str, ...]]  # every run of 1 to SHINGLE words of its strings
+    numbers: frozenset[str]  # the distinctive numbers of its strings and values
+    field_numbers: tuple[tuple[str, str], ...]  # (field, number), as ``number_secrets`` names
+    field_words: tuple[tuple[str, tuple[str, ...]], ...]  # (field, words) of its free text
+
+
+def record_words(record: dict[str, Any]) -> tuple[Any, ...]:
+    """A record's ``RecordWords``, as a plain tuple."""
+    field_numbers = tuple(_record_numbers(record))
+    _, _, _, grams, numbers, _, _ = _words_of(
+        list(_own_strings(record)), {n for _field, n in field_numbers}
+    )
+    field_words = tuple((field, tuple(w)) for field, w in _record_texts(record))
+    where = (_label(record), _where(record))
+    return (record["_level"], *where, grams, numbers, field_numbers, field_words)
+
+
+def _words_of(texts: list[str], numbers: set[str] | None = None) -> tuple[Any, ...]:
+    """The word sequences and numbers of texts every output may hold (level None)."""
+    grams: set[tuple[str, ...]] = set()
+    for text in texts:
+        words = tokens(text)
+        for n in range(1, SHINGLE + 1):
+            grams.update(windows(words, n))
+    found = {n for text in texts for n in numbers_in(text)} | (numbers or set())
+    return (None, "", "", frozenset(grams), frozenset(found), (), ())
+
+
+def _record_key(record: dict[str, Any]) -> str:
+    """What a record's words are made from: its own fields (its level, place and label too),
+    not the records nested in it. Its ``repr``: the content holds only plain values
+    (strings, numbers, lists, mappings), and it is three times faster than JSON."""
+    own = {k: v for k, v in record.items() if not _is_record_or_records(v)}
+    return hashlib.blake2b(repr(own).encode("utf-8"), digest_size=16).hexdigest()
 
 
 PhraseIndex = tuple[set[tuple[str, ...]], dict[tuple[str, ...], list["Secret"]]]
@@ -140,11 +185,16 @@ LeakFinding = Finding | CannotRead | ForeignImage
 
 
 class LeakChecker:
-    """Built once per content; checks any number of output folders."""
+    """Built once per content; checks any number of output folders. ``kept``: where the
+    records' words are kept between builds (``keep_words``), so that an edit works out only
+    those of the records it changed."""
 
-    def __init__(self, content: Content, template_dir: Path = TEMPLATES) -> None:
+    def __init__(
+        self, content: Content, template_dir: Path = TEMPLATES, kept: Path | None = None
+    ) -> None:
         self.content = content
         self.template_dir = template_dir
+        self._kept = kept
         self._preparing: threading.Thread | None = None
         self._preparation = threading.RLock()  # the phrase caches are filled by one thread
         self._early: dict[str, list[LeakFinding]] = {}  # file key -> findings (check_early)
@@ -183,36 +233,53 @@ class LeakChecker:
         return {}
 
     @cached_property
-    def _grams_by_level(self) -> dict[int | None, set[tuple[str, ...]]]:
-        """The word sequences of each level's records, and (None) of the wording every output
-        may hold: each text is cut into sequences once, whichever audiences are checked."""
-        texts = self._texts_by_level
-        grams: dict[int | None, set[tuple[str, ...]]] = {}
-        for level, group in texts.items():
-            found = grams[level] = set()
-            for text in group:
-                words = tokens(text)
-                for n in range(1, SHINGLE + 1):
-                    found.update(windows(words, n))
-        return grams
+    def _memo(self) -> Memo:
+        """Each record's words, kept between builds (``kept``): the salt is everything else
+        they depend on, so that new code, templates or catalogues start afresh."""
+        salt = fingerprint(
+            "leak-words", READER_VERSION, SHINGLE, MIN_DIGITS, code_digest(),
+            tree_digest(self.template_dir), sys.version, unicodedata.unidata_version,
+        )  # fmt: skip
+        return Memo(self._kept, salt)
+
+    def words_reused(self) -> int:
+        """How many records' words were kept from the last build (none changed since)."""
+        with self._preparation:
+            _ = self._words
+        return self._memo.reused if self._kept is not None else 0
+
+    def keep_words(self) -> None:
+        """After a build that passed: the records' words, for the next build to start from."""
+        if "_memo" in self.__dict__:
+            self._memo.save()
 
     @cached_property
-    def _texts_by_level(self) -> dict[int | None, list[str]]:
-        texts: dict[int | None, list[str]] = {None: list(self.fixed_wording)}
-        texts[None].extend(_strings(_public_metadata(self.content.operation)))
+    def _words(self) -> list[RecordWords]:
+        """The words of wording every output may hold (level None), then of each record:
+        each worked out again only when it changed since the last build."""
+        fixed = self._memo.get("fixed", lambda: _words_of(self.fixed_wording))
+        operation = list(_strings(_public_metadata(self.content.operation)))
+        key = fingerprint("operation", operation)
+        found = [fixed, self._memo.get(key, partial(_words_of, operation))]
         for record in self._records:
-            texts.setdefault(record["_level"], []).extend(_own_strings(record))
-        return texts
+            found.append(self._memo.get(_record_key(record), partial(record_words, record)))
+        return [RecordWords._make(words) for words in found]
+
+    @cached_property
+    def _grams_by_level(self) -> dict[int | None, set[tuple[str, ...]]]:
+        """The word sequences of each level's records, and (None) of the wording every output
+        may hold."""
+        grams: dict[int | None, set[tuple[str, ...]]] = {}
+        for words in self._words:
+            grams.setdefault(words.level, set()).update(words.grams)
+        return grams
 
     @cached_property
     def _numbers_by_level(self) -> dict[int | None, set[str]]:
         """The distinctive numbers each level's records hold, as values or in their text."""
-        found: dict[int | None, set[str]] = {
-            level: {n for text in group for n in numbers_in(text)}
-            for level, group in self._texts_by_level.items()
-        }
-        for record in self._records:
-            found.setdefault(record["_level"], set()).update(_own_numbers(record))
+        found: dict[int | None, set[str]] = {}
+        for words in self._words:
+            found.setdefault(words.level, set()).update(words.numbers)
         return found
 
     def allowed_numbers(self, audience: Audience) -> set[str]:
@@ -227,16 +294,18 @@ class LeakChecker:
         """Each distinctive number of the items above ``audience``, and the items that hold it."""
         allowed = self.allowed_numbers(audience)
         found: dict[str, list[Secret]] = {}
-        for record in self._records:
-            if record["_level"] <= audience.value:
-                continue
-            for field, number in _record_numbers(record):
+        for level, words in self._above(audience):
+            for field, number in words.field_numbers:
                 if number not in allowed:
-                    secret = Secret(
-                        _label(record), record["_level"], field, _where(record), frozenset()
-                    )
+                    secret = Secret(words.label, level, field, words.where, frozenset())
                     found.setdefault(number, []).append(secret)
         return found
+
+    def _above(self, audience: Audience) -> Iterator[tuple[int, RecordWords]]:
+        """The words of the records above ``audience``, with their level."""
+        for words in self._words:
+            if words.level is not None and words.level > audience.value:
+                yield words.level, words
 
     @cached_property
     def _records(self) -> list[dict[str, Any]]:
@@ -246,15 +315,11 @@ class LeakChecker:
         """The distinctive wording of every item above ``audience``."""
         allowed = self.allowed(audience)
         found = []
-        for record in self._records:
-            if record["_level"] <= audience.value:
-                continue
-            for field, words in _record_texts(record):
-                phrases = _distinctive(words, allowed)
+        for level, words in self._above(audience):
+            for field, tokens_ in words.field_words:
+                phrases = _distinctive(list(tokens_), allowed)
                 if phrases:
-                    found.append(
-                        Secret(_label(record), record["_level"], field, _where(record), phrases)
-                    )
+                    found.append(Secret(words.label, level, field, words.where, phrases))
         return found
 
     def prepare(self, audiences: Collection[Audience] = tuple(Audience)) -> None:

@@ -99,6 +99,44 @@ def test_a_tampered_output_store_is_caught_by_the_leak_check(
     assert not (tmp_path / "second" / OP).exists()
 
 
+def _search(checker: LeakChecker) -> list[str]:
+    """What a check searches for, by audience: a digest of its phrases and numbers."""
+    return [checker.phrases_key(audience) for audience in Audience]
+
+
+def test_words_kept_between_builds_search_for_what_a_fresh_check_does(tmp_path: Path) -> None:
+    """Each record's words are kept between builds, so that an edit works out only those of
+    the records it changed; after an internal text is edited and a public one is made
+    internal, the check searches for exactly what one that kept nothing does."""
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    kept = tmp_path / "out" / ".cache" / "words"
+    first = LeakChecker(load_and_validate(content), kept=kept)
+    first.prepare()
+    first.keep_words()
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    analysis = content / "analysis.yaml"
+    text = analysis.read_text(encoding="utf-8")
+    text = text.replace("and some of those taken remain unaccounted for", "and none came back")
+    d2 = "  - id: D2\n    classification: "
+    text = text.replace(f"{d2}public", f"{d2}internal")  # its words as they were
+    analysis.write_text(text, encoding="utf-8")
+    second = LeakChecker(load_and_validate(content), kept=kept)
+    fresh = LeakChecker(load_and_validate(content))
+    assert _search(second) == _search(fresh)
+    assert _search(second) != _search(first), "the edits change what is searched for"
+    assert second.words_reused() == len(second._words) - 2, "T6's and D2's words alone again"
+
+
+@pytest.mark.parametrize("damage", [b"", b"protdocs-memo 1\n\x00\xff", b"not a memo at all"])
+def test_damaged_kept_words_are_ignored(tmp_path: Path, damage: bytes) -> None:
+    kept = tmp_path / "words"
+    kept.write_bytes(damage)
+    checker = LeakChecker(load_and_validate(EXAMPLE), kept=kept)
+    assert _search(checker) == _search(LeakChecker(load_and_validate(EXAMPLE)))
+    assert checker.words_reused() == 0
+
+
 def test_wrong_template_keeps_previous_good_build(example_out: Path) -> None:
     out = example_out
     good = out / OP / "public/hrp-protection-section.docx"

@@ -127,6 +127,7 @@ def _pandoc(
                 format=MARKDOWN_FORMAT,
                 outputfile=str(out),
                 sandbox=True,
+                verify_format=False,  # not `pandoc --list-*-formats` twice a conversion
                 extra_args=[
                     "--reference-doc",
                     str(REFERENCE_DOC),

@@ -100,6 +100,7 @@ def typst_source(markdown: str) -> str:
                 "typst",
                 format=MARKDOWN_FORMAT,
                 sandbox=True,
+                verify_format=False,  # not `pandoc --list-*-formats` twice a conversion
                 extra_args=[
                     "--standalone",
                     f"--template={PDF_TEMPLATE}",
