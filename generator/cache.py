@@ -92,12 +92,13 @@ class OutputCache:
         self.pages = out_dir / CACHE_FOLDER / f"{op_id}.pdf-pages.json"
         stored = self._load() if enabled else {}
         self.old: dict[str, str] = stored.get("outputs", {})
-        self.checked: set[str] = set(stored.get("checked", []))
         self.new: dict[str, str] = {}
         self.reused: list[Path] = []
         self.made: dict[str, Path] = {}
+        self.trees: dict[str, tuple[Path, tuple[str, ...]]] = {}  # made by this build
         store = os.environ.get(STORE_VARIABLE) if enabled else None
         self.store = Path(store) if store else None
+        self.checked = Verdicts(stored.get("checked", []), self.store)
 
     def _load(self) -> dict[str, Any]:
         return _read_json(self.record)
@@ -140,21 +141,45 @@ class OutputCache:
             tmp = self.store / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
             shutil.copy2(path, tmp)
             os.replace(tmp, stored)
+        for key, (folder, skipped) in self.trees.items():
+            self._store_tree(key, folder, skipped)
+
+    def _store_tree(self, key: str, folder: Path, skipped: tuple[str, ...]) -> None:
+        """A folder made by this build, into the store whole: copied aside, then renamed."""
+        assert self.store is not None
+        stored = self.store / f"tree-{key}"
+        if stored.is_dir() or not folder.is_dir():
+            return
+        tmp = self.store / f".tree-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        for path in _tree(folder, skipped):
+            target = tmp / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        try:
+            os.rename(tmp, stored)
+        except OSError:  # another build stored the same folder meanwhile
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def reuse_tree(self, folder: Path, key: str, skip: Iterable[str] = ()) -> bool:
         """The same for a whole folder (a site), except the sub-folders named in ``skip``."""
         rel = self.relative(folder) + "/"
         self.new[rel] = key
         old = self.previous / rel
-        if not self.enabled or self.old.get(rel) != key or not old.is_dir():
-            return False
         skipped = tuple(skip)
-        for path in sorted(old.rglob("*")):
-            inner = path.relative_to(old)
-            if path.is_file() and not (inner.parts and inner.parts[0] in skipped):
-                _link(path, folder / inner)
-                self.reused.append(folder / inner)
-        return True
+        if self.enabled and self.old.get(rel) == key and old.is_dir():
+            for path in _tree(old, skipped):
+                _link(path, folder / path.relative_to(old))
+                self.reused.append(folder / path.relative_to(old))
+            return True
+        stored = self.store / f"tree-{key}" if self.store is not None else None
+        if stored is not None and stored.is_dir():  # copied, and read by the leak check
+            for path in _tree(stored, ()):
+                target = folder / path.relative_to(stored)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+            return True
+        self.trees[key] = (folder, skipped)
+        return False
 
     def unchanged_pages(self, folder: Path, frame: str, pages: dict[str, str]) -> set[str]:
         """A site's pages (by source name) that the last build made from the same Markdown in
@@ -203,12 +228,44 @@ class OutputCache:
                 self.reused.append(path)
 
     def save(self, checked: Iterable[str]) -> None:
-        """After a successful swap: what this build wrote, and which files passed the check."""
+        """After a successful swap: what this build wrote, and which files passed the check
+        (also into the shared store, if there is one)."""
         if not self.enabled:
             return
-        data = {"outputs": self.new, "checked": sorted(set(checked))}
+        clean = sorted(set(checked))
+        data = {"outputs": self.new, "checked": clean}
         write_private(self.record, json.dumps(data, sort_keys=True, indent=0))
         self.pages.unlink(missing_ok=True)
+        self.checked.share(clean)
+
+
+class Verdicts(set[str]):
+    """The leak check's verdicts known clean (``LeakChecker.file_key``: a file's bytes, its
+    audience's phrases, the reader's version): the last build's, and with a shared store,
+    those of every build that used it. A key names the same bytes checked for the same
+    phrases, so its verdict holds wherever those bytes are; a file changed by one byte, or
+    checked for other phrases, is read again."""
+
+    def __init__(self, keys: Iterable[str], store: Path | None) -> None:
+        super().__init__(keys)
+        self.folder = store / "clean" if store is not None else None
+
+    def __contains__(self, key: object) -> bool:
+        if super().__contains__(key):
+            return True
+        return self.folder is not None and isinstance(key, str) and self._marker(key).is_file()
+
+    def _marker(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    def share(self, clean: Iterable[str]) -> None:
+        """Clean verdicts of a build whose check passed, for the others sharing the store."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for key in clean:
+            self._marker(key).touch()
 
 
 class Memo:
@@ -260,6 +317,14 @@ class Memo:
         if self.path is not None:
             data = marshal.dumps((self.salt, self._used))
             write_private(self.path, self._MAGIC + data)
+
+
+def _tree(root: Path, skipped: tuple[str, ...]) -> Iterator[Path]:
+    """The files below ``root``, but for those of its sub-folders named in ``skipped``."""
+    for path in sorted(root.rglob("*")):
+        inner = path.relative_to(root)
+        if path.is_file() and not (inner.parts and inner.parts[0] in skipped):
+            yield path
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -234,6 +234,14 @@ def read_jpeg(_name: str, data: bytes) -> Iterator[str | Part]:
     raise Unreadable("JPEG image without pixels")
 
 
+# The PDF libraries are imported on first need, by whichever thread of the build reads a PDF
+# first: two threads importing one package at once can each get the other's half-made module
+# (CPython breaks its import locks' deadlock so). pypdf's circular imports made builds fail so
+# ("cannot import name 'IndirectObject' from partially initialized module"), when two PDFs
+# were read at once on a busy machine. One import at a time.
+_IMPORTING = threading.Lock()
+
+
 def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     """Everything a PDF reader, a screen reader or a search engine gets out of a PDF: each
     page's text as PDFium (Chrome's PDF library) reads it (see ``_pdfium_texts``), every string
@@ -243,7 +251,9 @@ def read_pdf(_name: str, data: bytes) -> Iterator[str | Part]:
     objects are read by qpdf (pikepdf), in C++: pypdf, in Python, took four fifths of the leak
     check's time on PDFs. A page PDFium cannot read is read by pypdf; a PDF qpdf cannot open is
     a finding: the check fails closed."""
-    import pikepdf
+    with _IMPORTING:
+        import pikepdf
+        import pypdfium2  # noqa: F401 - imported here for the page readers, under the lock
 
     try:
         with warnings.catch_warnings():
@@ -345,8 +355,9 @@ def _page_contents(page: Any) -> bytes:
 
 def _pypdf_page_texts(data: bytes) -> list[str]:
     """The text of every page as pypdf extracts it, glyph by glyph."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    with _IMPORTING:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -694,8 +705,9 @@ def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
                 found.append(text.decode("ascii"))
                 actual.extend([True] if key == b"ActualText" else [])
         elif b"(" in head or b"<" in head:  # else no string, nor a list inside, before its end
-            from pypdf.errors import PyPdfError
-            from pypdf.generic import read_object
+            with _IMPORTING:
+                from pypdf.errors import PyPdfError
+                from pypdf.generic import read_object
 
             source.seek(at)
             try:
@@ -712,7 +724,8 @@ def _marked_content_strings(stream: bytes, actual: list[bool]) -> list[str]:
 
 def _direct_strings(node: Any, found: list[str], actual: list[bool]) -> None:
     """Every string of a direct object (a content stream holds no references)."""
-    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, TextStringObject
+    with _IMPORTING:
+        from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, TextStringObject
 
     if isinstance(node, DictionaryObject):
         if "/ActualText" in node:

@@ -91,11 +91,27 @@ def test_a_tampered_output_store_is_caught_by_the_leak_check(
     monkeypatch.setenv(STORE_VARIABLE, str(store))
     first = build(EXAMPLE, tmp_path / "first").op_dir
     hno = (first / "public/hno-protection-analysis.docx").read_bytes()
-    (stored,) = [p for p in store.iterdir() if p.read_bytes() == hno]
+    (stored,) = [p for p in store.iterdir() if p.is_file() and p.read_bytes() == hno]
     stored.write_bytes((first / "internal/hct-protection-analysis.docx").read_bytes())
     with pytest.raises(LeakFound) as caught:
         build(EXAMPLE, tmp_path / "second")
     assert f"{OP}/public/hno-protection-analysis.docx: text of" in caught.value.message
+    assert not (tmp_path / "second" / OP).exists()
+
+
+def test_a_tampered_site_in_the_output_store_is_caught_by_the_leak_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a site the store holds whole: an internal threat written into its stored
+    HNO page stops the next build that takes the site from the store."""
+    store = tmp_path / "store"
+    monkeypatch.setenv(STORE_VARIABLE, str(store))
+    build(EXAMPLE, tmp_path / "first")
+    (page,) = store.glob("tree-*/hno-protection-analysis.html")
+    page.write_text(page.read_text(encoding="utf-8") + f"<p>{T6_TEXT}</p>", encoding="utf-8")
+    with pytest.raises(LeakFound) as caught:
+        build(EXAMPLE, tmp_path / "second")
+    assert f"{OP}/site/hno-protection-analysis.html: text of T6" in caught.value.message
     assert not (tmp_path / "second" / OP).exists()
 
 

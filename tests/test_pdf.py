@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -400,6 +401,48 @@ def test_marked_content_properties_of_a_page_are_read(tmp_path: Path, properties
     read = tokens(" ".join(extract("edited.pdf", (tmp_path / "edited.pdf").read_bytes()).texts))
     assert "closed-door" in read or ("closed" in read and "door" in read)
     assert "advocacy" in read
+
+
+_READ_AT_ONCE = """
+import sys, threading
+from generator.formats import extract
+assert "pypdf" not in sys.modules, "imported before the threads start"
+data = open(sys.argv[1], "rb").read()
+start, failures = threading.Barrier(8), []
+def read():
+    start.wait()
+    try:
+        extract("edited.pdf", data)
+    except Exception as exc:
+        failures.append(repr(exc))
+threads = [threading.Thread(target=read) for _ in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(failures or "read")
+"""
+
+
+def test_pdfs_read_at_once_by_a_fresh_process_import_pypdf_whole(tmp_path: Path) -> None:
+    """The first PDFs a build reads are read on several threads at once, and a property list
+    that is not Typst's plain one is parsed by pypdf, imported on first need: two threads
+    importing it at once each got the other's half-imported module (a build failed so, on a
+    busy machine). Eight threads reading such a PDF in a new process all read it."""
+    write_pdf(MARKDOWN, tmp_path / "typst.pdf", meta(), tmp_path)
+    writer = PdfWriter(clone_from=tmp_path / "typst.pdf")
+    contents = writer.pages[0]["/Contents"].get_object()
+    properties = b"/ActualText <FEFF0043006C006F007300650064> /Alt (advocacy)"
+    contents.set_data(contents.get_data() + b"\n/Span <</MCID 99 " + properties + b">> BDC EMC\n")
+    with (tmp_path / "edited.pdf").open("wb") as handle:
+        writer.write(handle)
+    for _attempt in range(3):
+        run = subprocess.run(
+            [sys.executable, "-c", _READ_AT_ONCE, str(tmp_path / "edited.pdf")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "read"
 
 
 def assert_covered_glyphs_are_read(writer: PdfWriter, path: Path) -> None:
