@@ -81,7 +81,6 @@ def build(
         transaction.check(cache.checked)
         transaction.swap_in()
         cache.save(checker.clean)
-        checker.keep_words()
     result = _result(final, transaction.staging, written, cache.reused)
     _report(result, final, progress)
     if inputs_key is not None:
@@ -188,7 +187,6 @@ def publish_site(
         transaction.check(cache.checked)
         transaction.swap_in()
         cache.save(checker.clean)
-        checker.keep_words()
     return _result(op_dir, transaction.staging, pages, cache.reused)
 
 

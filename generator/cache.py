@@ -287,6 +287,7 @@ class Memo:
         self._old: dict[str, Any] = self._load() if path is not None else {}
         self._used: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.reused = 0  # values taken from the record
 
     def _load(self) -> dict[str, Any]:
         assert self.path is not None
@@ -304,19 +305,19 @@ class Memo:
         with self._lock:
             if key in self._used:
                 return self._used[key]
-        value = self._old[key] if key in self._old else make()
+        kept = key in self._old
+        value = self._old[key] if kept else make()
         with self._lock:
             self._used[key] = value
+            self.reused += kept
         return value
 
-    @property
-    def reused(self) -> int:
-        return sum(key in self._old for key in self._used)
-
     def save(self) -> None:
+        """Write what was asked for, and let go of it all (a build asks once)."""
         if self.path is not None:
             data = marshal.dumps((self.salt, self._used))
             write_private(self.path, self._MAGIC + data)
+        self._old, self._used = {}, {}
 
 
 def _tree(root: Path, skipped: tuple[str, ...]) -> Iterator[Path]:
