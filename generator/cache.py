@@ -70,6 +70,13 @@ def _files_below(root: Path) -> Iterator[Path]:
                 yield path
 
 
+def user_cache() -> Path:
+    """protdocs' folder in the user's cache (compiled templates, parsed tables, the code's
+    digest): written only by protdocs, like __pycache__, and safe to delete."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "protdocs"
+
+
 @cache
 def code_digest() -> str:
     """The tool itself: its code, vocabulary, catalogues, templates, Word styles, site settings."""

@@ -238,9 +238,10 @@ class LeakChecker:
         they depend on, so that new code, templates or catalogues start afresh."""
         if self._kept is None:
             return Memo(None, "")
+        templates = None if self.template_dir == TEMPLATES else tree_digest(self.template_dir)
         salt = fingerprint(
-            "leak-words", READER_VERSION, SHINGLE, MIN_DIGITS, code_digest(),
-            tree_digest(self.template_dir), sys.version, unicodedata.unidata_version,
+            "leak-words", READER_VERSION, SHINGLE, MIN_DIGITS, code_digest(), templates,
+            sys.version, unicodedata.unidata_version,
         )  # fmt: skip
         return Memo(self._kept, salt)
 

@@ -19,6 +19,7 @@ import jinja2
 from . import columns, i18n
 from . import schema as s
 from .anchors import strip_anchors
+from .cache import user_cache
 from .charts import Labels, alt_text, severity_alt_text
 from .documents import Document
 from .errors import BuildFailed
@@ -107,8 +108,7 @@ def bytecode_cache(kind: str = "templates") -> jinja2.BytecodeCache | None:
     whole rebuild. Keyed by each template's source, so an edited template is compiled again.
     ``kind`` keeps apart the site theme's and each language's: Jinja folds constant
     expressions such as ``"threat" | label("area")`` into the compiled code, in one language."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "protdocs" / f"jinja-{jinja2.__version__}" / kind
+    folder = user_cache() / f"jinja-{jinja2.__version__}" / kind
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

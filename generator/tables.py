@@ -22,7 +22,7 @@ from typing import Any
 
 from . import pin
 from . import schema as s
-from .cache import code_digest, file_digest, fingerprint
+from .cache import code_digest, file_digest, fingerprint, user_cache
 from .errors import Problem, Severity, did_you_mean
 from .load import YMap, load_file
 
@@ -37,8 +37,7 @@ _PERIOD = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
 
 def _parse_cache_file(key: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "protdocs" / "tables" / f"{key}.pickle"
+    return user_cache() / "tables" / f"{key}.pickle"
 
 
 def _parse_cache(key: str) -> tuple[Table | None, list[Problem]] | None:
