@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,11 +75,25 @@ def edit() -> Callable[..., int]:
     return replace_in
 
 
+@contextmanager
+def taking_turns(lock: Path) -> Iterator[None]:
+    """One pytest-xdist worker at a time in this block (a lock file all of them see)."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """The example operation built once for all read-only end-to-end tests."""
+def example_build(tmp_path_factory: pytest.TempPathFactory, output_store: Path) -> BuildResult:
+    """The example operation built once (per worker) for all read-only end-to-end tests. The
+    workers take turns: the first makes every output, the next take them from the store
+    rather than all making them at once on the same cores."""
     out = tmp_path_factory.mktemp("build")
-    return build(EXAMPLE, out)
+    with taking_turns(output_store.parent / "example-build.lock"):
+        return build(EXAMPLE, out)
 
 
 def copy_of_build(built: BuildResult, out: Path) -> Path:
