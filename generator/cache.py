@@ -71,8 +71,8 @@ def _files_below(root: Path) -> Iterator[Path]:
 
 
 def user_cache() -> Path:
-    """protdocs' folder in the user's cache (compiled templates, parsed tables, the code's
-    digest): written only by protdocs, like __pycache__, and safe to delete."""
+    """protdocs' folder in the user's cache (compiled templates, parsed tables): written only
+    by protdocs, like __pycache__, and safe to delete."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "protdocs"
 
@@ -282,10 +282,10 @@ class Memo:
 
     ``salt`` is everything else the values depend on (the code, the templates): a record
     written with another salt is ignored whole. Only the entries a build asked for are written
-    back, so the record follows the content and never grows. Stored with ``marshal``, which
-    loads tuples, sets and strings ten times faster than JSON; like the other cache records it
-    is a file of the build folder, which only the drafter writes (0700): a damaged one is
-    ignored, and a changed one is what a damaged ``.venv`` would be."""
+    back, so the record follows the content and never grows. Stored with ``marshal`` (tuples,
+    sets and strings as they are, loaded in C); like the other cache records it is private to
+    the drafter (0600 in a 0700 folder). A damaged one is ignored; changing one on purpose
+    takes the access that changing protdocs' own code would."""
 
     _MAGIC = b"protdocs-memo 1\n"
 
