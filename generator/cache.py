@@ -158,10 +158,7 @@ class OutputCache:
         if stored.is_dir() or not folder.is_dir():
             return
         tmp = self.store / f".tree-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        for path in _tree(folder, skipped):
-            target = tmp / path.relative_to(folder)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+        _copy_tree(folder, tmp, skipped)
         try:
             os.rename(tmp, stored)
         except OSError:  # another build stored the same folder meanwhile
@@ -180,10 +177,7 @@ class OutputCache:
             return True
         stored = self.store / f"tree-{key}" if self.store is not None else None
         if stored is not None and stored.is_dir():  # copied, and read by the leak check
-            for path in _tree(stored, ()):
-                target = folder / path.relative_to(stored)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
+            _copy_tree(stored, folder, ())
             return True
         self.trees[key] = (folder, skipped)
         return False
@@ -333,6 +327,14 @@ def _tree(root: Path, skipped: tuple[str, ...]) -> Iterator[Path]:
         inner = path.relative_to(root)
         if path.is_file() and not (inner.parts and inner.parts[0] in skipped):
             yield path
+
+
+def _copy_tree(source: Path, target: Path, skipped: tuple[str, ...]) -> None:
+    """Copies (not links: the store stays as it was whatever a build does with them)."""
+    for path in _tree(source, skipped):
+        copy = target / path.relative_to(source)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
