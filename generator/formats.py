@@ -548,6 +548,8 @@ def _glyphs(textpage: Any) -> list[_Glyph]:
     found: list[_Glyph] = []
     for index in range(textpage.count_chars()):
         char = chr(raw.FPDFText_GetUnicode(textpage, index))
+        if unicodedata.category(char) == "Cf":
+            continue  # a bidi isolate or other invisible mark: no glyph, and no place of its own
         if 0xDC00 <= ord(char) <= 0xDFFF and found and 0xD800 <= ord(found[-1].char) <= 0xDBFF:
             last = found.pop()  # the second half of a character beyond the BMP: kept whole
             char = (last.char + char).encode("utf-16", "surrogatepass").decode("utf-16")

@@ -34,6 +34,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 
 from .audience import Audience
+from .bidi import isolated
 from .cache import OutputCache, code_digest, file_digest, fingerprint, tree_digest
 from .charts import charts_folder, write_charts
 from .documents import DOCUMENTS, Document
@@ -118,6 +119,8 @@ def _whole_build(config: MkDocsConfig, site_dir: Path, view: dict[str, Any]) -> 
     run_mkdocs(config)
     prune_theme(site_dir, view["lang"])
     mark_languages(site_dir, skip=view["languages"])
+    if is_right_to_left(view["lang"]):
+        isolate_latin_text(site_dir, skip=view["languages"])
     sanitise_site(site_dir, skip=view["languages"])
 
 
@@ -176,6 +179,8 @@ def _partial_build(
     cache.link_missing(site_dir, skip=view["languages"])
     fresh = [p for p in written if p.suffix == ".html" and p.exists()]
     mark_languages(site_dir, skip=view["languages"], only=fresh)
+    if is_right_to_left(view["lang"]):
+        isolate_latin_text(site_dir, skip=view["languages"], only=fresh)
     sanitise_site(site_dir, skip=view["languages"], only=fresh)
     return True
 
@@ -249,6 +254,69 @@ def mark_languages(site_dir: Path, skip: list[str], only: Iterable[Path] | None 
         marked = without_marks(marked)
         if marked != text:
             write_text(path, marked)
+
+
+def isolate_latin_text(site_dir: Path, skip: list[str], only: Iterable[Path] | None = None) -> None:
+    """A right-to-left site: the Latin stretches of every paragraph, heading, list item and table
+    cell of each page's content, and of each title of its navigation, between LRI and PDI, as in
+    the Word files and PDFs (``bidi``): "2027.1-draft" no longer shows as "draft-2027.1", nor an
+    English sentence with its full stop first. The search index keeps its text without them.
+    ``skip`` and ``only`` as for ``mark_languages``."""
+    skipped = set(skip)
+    for path in sorted(site_dir.rglob("*.html")) if only is None else sorted(only):
+        if skipped.intersection(path.relative_to(site_dir).parts[:1]):
+            continue
+        text = path.read_text(encoding="utf-8")
+        isolated_ = _ARTICLE.sub(
+            lambda m: m.group(1) + _isolated_html(m.group(2)) + m.group(3), text, count=1
+        )
+        isolated_ = _TITLE_SPAN.sub(
+            lambda m: m.group(1) + _isolated_text(m.group(2)) + m.group(3), isolated_
+        )
+        if isolated_ != text:
+            write_text(path, isolated_)
+
+
+# The navigation's and header's titles: text alone in the theme's span.
+_TITLE_SPAN = re.compile(r'(<span class="md-ellipsis">)([^<]*)(</span>)')
+_BLOCKS = frozenset(
+    {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "caption"}
+    | {"figcaption", "summary", "div", "table", "thead", "tbody", "tfoot", "tr", "ul", "ol"}
+    | {"dl", "blockquote", "details", "figure", "pre", "nav", "section", "article", "aside"}
+    | {"header", "footer"}
+)
+
+
+def _isolated_text(escaped: str) -> str:
+    (text,) = isolated([html.unescape(escaped)])
+    return html.escape(text, quote=False)
+
+
+def _isolated_html(fragment: str) -> str:
+    """Each block of an HTML fragment with its text isolated across its inline elements (a
+    sentence half in italics stays one stretch); a block inside a block is its own paragraph."""
+    lead = fragment[: len(fragment) - len(fragment.lstrip())]  # which the parser drops
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    for block in root.iter(*_BLOCKS):
+        slots: list[tuple[Any, str]] = []
+        _html_text_slots(block, slots)
+        pieces = [getattr(node, slot) or "" for node, slot in slots]
+        for (node, slot), text in zip(slots, isolated(pieces), strict=True):
+            if text != (getattr(node, slot) or ""):
+                setattr(node, slot, text)
+    head = html.escape(root.text or "", quote=False)
+    return lead + head + "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
+
+
+def _html_text_slots(element: Any, slots: list[tuple[Any, str]]) -> None:
+    """(element, "text" or "tail") of each piece of text a block shows, in order, not going into
+    the blocks inside it (a comment's own text is not shown, its tail is)."""
+    if isinstance(element.tag, str):
+        slots.append((element, "text"))
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _BLOCKS:
+            _html_text_slots(child, slots)
+        slots.append((child, "tail"))
 
 
 def copy_charts(folders: list[Path], target: Path) -> None:

@@ -7,6 +7,7 @@ translated, built once for the module; the catalogue tests need no build.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pypandoc
 import pytest
 import yaml
 from babel.messages.catalog import Catalog
@@ -22,11 +24,13 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from docx import Document
+from lxml import html as lxml_html
 from PIL import Image
 from pypdf import PdfReader
 
 from generator import i18n
 from generator.audience import Audience, view
+from generator.bidi import isolate_left_to_right_in_ast
 from generator.build import BuildResult, build
 from generator.cli import main
 from generator.documents import DOCUMENTS
@@ -34,6 +38,7 @@ from generator.leaks import audience_of, pdf_text
 from generator.render import environment
 from generator.schema import vocabulary
 from generator.validate import validated
+from generator.writers.pdf import typst_source
 from tests.conftest import EXAMPLE, ROOT, copy_of_build, line_of, replace_in
 from tests.docx_text import headings, visible
 from tests.paper import broken_words, office, print_to_pdf, printed_text
@@ -483,6 +488,52 @@ def test_latin_text_in_arabic_documents_is_isolated(built: BuildResult) -> None:
     assert all(not t.startswith(".") for t in texts)
 
 
+def test_latin_text_in_arabic_pdfs_is_isolated_as_in_word(built: BuildResult) -> None:
+    """The PDF is laid out by Typst from the same Markdown as the Word file, its Latin stretches
+    isolated the same way: "2027.1-draft" keeps its order, an English sentence its full stop."""
+    markdown = (built.op_dir / "public/hrp-protection-section.ar.md").read_text(encoding="utf-8")
+    source = typst_source(markdown, right_to_left=True)
+    assert "\u20662027.1-draft\u2069" in source
+    assert re.search(r"\u2066By the end of 2027,[^\u2069]* half of 2026\.\u2069", source)
+    assert "\u2066" not in typst_source(markdown)  # left to right: nothing to isolate
+    reader = PdfReader(built.op_dir / "public/hrp-protection-section.ar.pdf")
+    assert "\u2066" in "".join(page.extract_text() for page in reader.pages)  # built so
+    english = PdfReader(built.op_dir / "public/hrp-protection-section.pdf")
+    assert "\u2066" not in "".join(page.extract_text() for page in english.pages)
+
+
+def test_a_stretch_across_emphasis_and_a_link_is_isolated_once() -> None:
+    """Across italics, a link and spaces, one stretch: LRI on its first word, PDI after its last."""
+    tree = json.loads(
+        pypandoc.convert_text(
+            "\u0646\u0635 *Office of the* [Humanitarian](https://example.org) Coordinator. \u0646\u0635",
+            "json",
+            format="markdown",
+        )
+    )
+    isolate_left_to_right_in_ast(tree["blocks"])
+    assert words(tree) == [
+        "\u0646\u0635",
+        "\u2066Office",
+        "of",
+        "the",
+        "Humanitarian",
+        "Coordinator.\u2069",
+        "\u0646\u0635",
+    ]  # a Latin sentence (three words or more) keeps its full stop inside
+
+
+def words(node: object) -> list[str]:
+    """The words (pandoc's Str elements) of a JSON tree, in order."""
+    if isinstance(node, list):
+        return [w for item in node for w in words(item)]
+    if isinstance(node, dict):
+        if node.get("t") == "Str":
+            return [node["c"]]
+        return [w for value in node.values() for w in words(value)]
+    return []
+
+
 def test_arabic_styles_name_an_arabic_font_and_complex_script_sizes(built: BuildResult) -> None:
     doc = Document(str(built.op_dir / "public/hrp-protection-section.ar.docx"))
     for name in ("Normal", "Heading 1", "Heading 2", "Title", "Compact"):
@@ -515,6 +566,24 @@ def test_arabic_site_is_right_to_left(built: BuildResult) -> None:
         encoding="utf-8"
     )
     assert '<html lang="en"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_latin_text_on_the_arabic_site_is_isolated_as_in_word(built: BuildResult) -> None:
+    """The site's Arabic pages isolate their Latin stretches as the Word files and PDFs do, in
+    the content (cells, sentences) and in the navigation's titles; the search index keeps its
+    words plain, and the pages of the left-to-right languages have no isolate."""
+    site = built.op_dir / "site"
+    page = lxml_html.fromstring((site / "ar/hrp-protection-section.html").read_bytes())
+    cells = [cell.text_content() for cell in page.iter("td")]
+    assert any("\u20662027.1-draft\u2069" in cell for cell in cells)
+    sentence = next(c for c in cells if "By the end of 2027" in c)
+    assert sentence.strip().startswith("\u2066By the end of 2027")
+    assert sentence.strip().endswith("2026.\u2069")
+    titles = [t.text_content().strip() for t in page.find_class("md-ellipsis")]
+    assert any(t.startswith("\u2066SP1.1:") and t.endswith(".\u2069") for t in titles), titles
+    assert "\u2066" not in (site / "ar/search/search_index.json").read_text(encoding="utf-8")
+    for other in ("hrp-protection-section.html", "fr/hrp-protection-section.html"):
+        assert "\u2066" not in (site / other).read_text(encoding="utf-8")
 
 
 # -- warnings and the translators' list ---------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import unicodedata
 from pathlib import Path
 
 import pypandoc
@@ -18,7 +20,7 @@ from generator.cache import STORE_VARIABLE
 from generator.cli import main
 from generator.documents import Document
 from generator.errors import LeakFound
-from generator.leaks import Finding, ForeignImage, LeakChecker
+from generator.leaks import Finding, ForeignImage, LeakChecker, tokens
 from generator.validate import load_and_validate
 from tests.conftest import EXAMPLE, FIXTURES, copy_of_build
 
@@ -210,6 +212,27 @@ def test_finds_a_copied_clause_not_just_whole_text(checker: LeakChecker, built: 
     clause = " ".join(T6_TEXT.split()[8:16])
     (built / "public" / "notes.md").write_text(f"Some public text. {clause}.\n", encoding="utf-8")
     assert [f.secret.item for f in checker.check(built)] == ["T6"]
+
+
+def test_invisible_characters_inside_words_hide_no_clause(
+    checker: LeakChecker, built: Path
+) -> None:
+    """A zero-width space, a soft hyphen, a joiner or a bidi isolate inside a word is not seen
+    by a reader ("smug\u200bgling" reads "smuggling"), so it splits no word of the check."""
+    words = T6_TEXT.split()[8:16]
+    hidden = ["\u200b", "\u00ad", "\u2060", "\u2066", "\u200d", "\ufeff", "\u2069", "\u061c"]
+    clause = " ".join(w[:2] + mark + w[2:] for w, mark in zip(words, hidden, strict=True))
+    (built / "public" / "notes.md").write_text(f"Some public text. {clause}.\n", encoding="utf-8")
+    assert [f.secret.item for f in checker.check(built)] == ["T6"]
+
+
+def test_every_invisible_character_is_dropped_before_words_are_split() -> None:
+    """The list of format characters the check drops is Unicode's whole category Cf."""
+    from generator.leaks import _INVISIBLE
+
+    invisible = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert [hex(ord(c)) for c in invisible if not _INVISIBLE.fullmatch(c)] == []
+    assert tokens("abc\u2069\u0634\u2066def 12\u200b345") == ["abc\u0634def", "12345"]
 
 
 def test_finds_actor_names_in_a_search_index(checker: LeakChecker, built: Path) -> None:

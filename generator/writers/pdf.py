@@ -18,6 +18,7 @@ machine makes the same PDF.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 import pypandoc
 import typst
 
+from ..bidi import isolate_left_to_right_in_ast
 from ..errors import BuildFailed
 from ..resources import TEMPLATES
 from . import write_atomically
@@ -88,17 +90,23 @@ def _font_book() -> typst.Fonts:
     )
 
 
-def typst_source(markdown: str) -> str:
-    """The document as Typst markup, laid out by the PDF template."""
+def typst_source(markdown: str, right_to_left: bool = False) -> str:
+    """The document as Typst markup, laid out by the PDF template. Right to left, the Latin
+    stretches of each paragraph are isolated first (``rtl.isolate_left_to_right_in_ast``), as
+    they are in the Word file: "2027.1-draft" would print "draft-2027.1", and an English
+    sentence not yet translated would print its full stop at its start."""
     # As for Word: the front matter reaches pandoc as a metadata file we write (block syntax is
     # off in MARKDOWN_FORMAT, so content can open none), and pandoc runs in its sandbox.
     front, body = split_front_matter(markdown)
+    reader = MARKDOWN_FORMAT
     try:
+        if right_to_left:
+            body, reader = _isolated_json(body), "json"
         with tempfile.TemporaryDirectory(prefix="protdocs-typst-") as tmp:
             source = pypandoc.convert_text(
                 body,
                 "typst",
-                format=MARKDOWN_FORMAT,
+                format=reader,
                 sandbox=True,
                 verify_format=False,  # not `pandoc --list-*-formats` twice a conversion
                 extra_args=[
@@ -120,6 +128,17 @@ def typst_source(markdown: str) -> str:
     return source
 
 
+def _isolated_json(body: str) -> str:
+    """The Markdown as pandoc reads it (its JSON), its left-to-right stretches isolated."""
+    tree = json.loads(
+        pypandoc.convert_text(
+            body, "json", format=MARKDOWN_FORMAT, sandbox=True, verify_format=False
+        )
+    )
+    isolate_left_to_right_in_ast(tree["blocks"])
+    return json.dumps(tree, ensure_ascii=False)
+
+
 def pdf_inputs(meta: PdfMeta) -> dict[str, str]:
     """What the template reads as sys.inputs: plain strings, never markup."""
     doc = meta.document
@@ -139,7 +158,7 @@ def pdf_inputs(meta: PdfMeta) -> dict[str, str]:
 def write_pdf(markdown: str, target: Path, meta: PdfMeta, resources: Path) -> None:
     """``resources`` is the folder the Markdown's images are relative to, and all Typst may
     read: a path out of it (``../``, an absolute one) is refused by the compiler."""
-    source = typst_source(markdown)
+    source = typst_source(markdown, meta.document.right_to_left)
 
     def produce(tmp: Path) -> None:
         try:

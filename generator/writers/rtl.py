@@ -9,7 +9,6 @@ come out in the default size, not bold, in whatever font the theme names.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator, Sequence
 
 from docx.document import Document as WordDocument
@@ -17,6 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from ..bidi import isolated, strong
 from ..model import language_tag
 from ..reference_doc import FONT
 
@@ -82,78 +82,22 @@ def make_right_to_left(doc: WordDocument) -> None:
     _complex_script_styles(doc)
 
 
-# Unicode's isolates: LRI opens a left-to-right stretch that the paragraph's right-to-left order
-# treats as one unbreakable word; PDI closes it. Word (2016 and later) and LibreOffice apply them.
-LRI, PDI = "\u2066", "\u2069"
-_RIGHT_TO_LEFT = frozenset({"R", "AL"})
-_LEFT_TO_RIGHT = frozenset({"L", "EN"})
-
-
-def _strong(char: str) -> str:
-    direction = unicodedata.bidirectional(char)
-    return "rtl" if direction in _RIGHT_TO_LEFT else "ltr" if direction in _LEFT_TO_RIGHT else ""
-
-
 def _reads_right_to_left(text: str) -> bool:
     """Arabic letters, or nothing strong at all (spaces, punctuation: they follow the paragraph)."""
-    kinds = {_strong(c) for c in text} - {""}
+    kinds = {strong(c) for c in text} - {""}
     return "rtl" in kinds or not kinds
-
-
-def left_to_right_stretches(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each stretch from a Latin letter or digit to the last one before the next
-    Arabic letter: "2027.1-draft", "(2026-12" + ")", "2027-H1", a partner's whole name. What
-    trails it (a full stop, a colon, a space) stays outside and follows the Arabic sentence; a
-    paragraph with no Arabic at all (text not yet translated) is one stretch, its full stop
-    included, so that it does not jump to the start of the line."""
-    if not any(_strong(c) == "rtl" for c in text):
-        stripped = text.strip()
-        return [(text.index(stripped), text.index(stripped) + len(stripped))] if stripped else []
-    stretches: list[tuple[int, int]] = []
-    start = last = None
-    for i, char in enumerate(text):
-        kind = _strong(char)
-        if kind == "ltr" or (char == "%" and last == i - 1):
-            start = i if start is None else start
-            last = i
-        elif kind == "rtl" and start is not None and last is not None:
-            stretches.append((start, last + 1))
-            start = last = None
-    if start is not None and last is not None:
-        stretches.append((start, last + 1))
-    return [_with_closing_punctuation(text, a, b) for a, b in stretches]
-
-
-def _with_closing_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
-    """Keep "(2026-12)" whole: a bracket opened inside the stretch closes inside it too. A Latin
-    sentence (three words or more) keeps its own full stop, question or exclamation mark."""
-    inside = text[start:end]
-    if inside.count("(") > inside.count(")") and text[end : end + 1] == ")":
-        end += 1
-    if len(inside.split()) >= 3 and text[end : end + 1] in (".", "!", "?"):
-        end += 1
-    return start, end
 
 
 def isolate_left_to_right(paragraph: BaseOxmlElement) -> None:
     """Wrap each left-to-right stretch of a paragraph in LRI ... PDI, across runs: a sentence in
     italics and roman stays one stretch, so its words keep their order."""
     nodes = [t for t in paragraph.iter(qn("w:t")) if t.text]
-    text = "".join(t.text for t in nodes)
-    if not any(_strong(c) == "ltr" for c in text):
+    pieces = [t.text for t in nodes]
+    if not any(strong(c) == "ltr" for piece in pieces for c in piece):
         return
-    stretches = left_to_right_stretches(text)
-    opens = {start for start, _ in stretches}
-    closes = {end - 1 for _, end in stretches}  # after the stretch's last character, same run
-    offset = 0
-    for node in nodes:
-        original = node.text
-        node.text = "".join(
-            (LRI if offset + i in opens else "") + char + (PDI if offset + i in closes else "")
-            for i, char in enumerate(original)
-        )
+    for node, text in zip(nodes, isolated(pieces), strict=True):
+        node.text = text
         node.set(_XML_SPACE, "preserve")
-        offset += len(original)
 
 
 def _run_text(run: BaseOxmlElement) -> str:
