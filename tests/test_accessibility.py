@@ -1,20 +1,15 @@
-"""Accessibility of the outputs a reader meets: every preview-site page under axe-core, and the
-charts' colours against WCAG's contrast ratios.
-
-The site tests reuse the browser and the hostile-content build of test_site_browser (public and
-internal previews, each language's pages), and fail on any serious or critical violation.
-"""
+"""Accessibility of the outputs a reader meets: the charts' colours against WCAG's contrast
+ratios, and Word's alt text, language, headings and header rows. Every preview-site page is
+checked under axe-core in test_site_browser.py, with that module's browser and build (made
+once for both)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from axe_selenium_python import Axe
 from docx import Document as WordDocument
-from selenium.webdriver.remote.webdriver import WebDriver
 
 from generator import charts
 from generator.audience import Audience
@@ -23,48 +18,6 @@ from generator.leaks import LeakChecker
 from generator.validate import load_and_validate
 from tests.conftest import EXAMPLE
 from tests.test_leaks import T6_TEXT
-from tests.test_site_browser import (  # noqa: F401 - fixtures shared with the browser tests
-    browser,
-    built,
-    open_page,
-    serve_folder,
-)
-
-SERIOUS = {"serious", "critical"}
-
-
-def site_pages(site: Path) -> list[str]:
-    """Every page of a site, theme files aside, by its path from the site's root."""
-    return sorted(
-        p.relative_to(site).as_posix()
-        for p in site.rglob("*.html")
-        if "assets" not in p.relative_to(site).parts
-    )
-
-
-@pytest.mark.parametrize("folder", ["site", "site-internal"])
-def test_every_site_page_passes_axe(
-    browser: WebDriver,  # noqa: F811
-    built: Path,  # noqa: F811
-    serve_folder: Callable[[Path], str],  # noqa: F811
-    folder: str,
-) -> None:
-    """axe-core's WCAG 2.x A/AA rules and best practices on each page; none serious or worse."""
-    site = built / folder
-    pages = site_pages(site)
-    assert "index.html" in pages and len(pages) >= 4
-    base = serve_folder(site)
-    problems = []
-    for page in pages:
-        open_page(browser, base + page)
-        axe = Axe(browser)
-        axe.inject()
-        results = axe.run()
-        for violation in results["violations"]:
-            if violation["impact"] in SERIOUS:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                problems.append(f"{page}: {violation['id']} ({violation['impact']}): {targets}")
-    assert problems == [], "\n".join(problems)
 
 
 # -- chart colours -----------------------------------------------------------------------------

@@ -84,17 +84,34 @@ def test_a_leak_only_in_the_site_is_caught(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "out" / OP).exists()
 
 
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A private store filled by one build of the example: (the store, that build's folder).
+    Each test tampers with a copy of it."""
+    root = tmp_path_factory.mktemp("private-store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STORE_VARIABLE, str(root / "store"))
+        first = build(EXAMPLE, root / "first").op_dir
+    return root / "store", first
+
+
+def store_copy(stored: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the private store (real files: the tampering must not reach the original),
+    set as the store of this test's builds."""
+    store = shutil.copytree(stored[0], tmp_path / "store")
+    monkeypatch.setenv(STORE_VARIABLE, str(store))
+    return store
+
+
 def test_a_tampered_output_store_is_caught_by_the_leak_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stored: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An output taken from the shared store is read by the leak check like one this build
     made: a store whose public HNO was swapped for the internal analysis stops the build."""
-    store = tmp_path / "store"
-    monkeypatch.setenv(STORE_VARIABLE, str(store))
-    first = build(EXAMPLE, tmp_path / "first").op_dir
+    store, first = store_copy(stored, tmp_path, monkeypatch), stored[1]
     hno = (first / "public/hno-protection-analysis.docx").read_bytes()
-    (stored,) = [p for p in store.iterdir() if p.is_file() and p.read_bytes() == hno]
-    stored.write_bytes((first / "internal/hct-protection-analysis.docx").read_bytes())
+    (kept,) = [p for p in store.iterdir() if p.is_file() and p.read_bytes() == hno]
+    kept.write_bytes((first / "internal/hct-protection-analysis.docx").read_bytes())
     with pytest.raises(LeakFound) as caught:
         build(EXAMPLE, tmp_path / "second")
     assert f"{OP}/public/hno-protection-analysis.docx: text of" in caught.value.message
@@ -102,13 +119,11 @@ def test_a_tampered_output_store_is_caught_by_the_leak_check(
 
 
 def test_a_tampered_site_in_the_output_store_is_caught_by_the_leak_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stored: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same for a site the store holds whole: an internal threat written into its stored
     HNO page stops the next build that takes the site from the store."""
-    store = tmp_path / "store"
-    monkeypatch.setenv(STORE_VARIABLE, str(store))
-    build(EXAMPLE, tmp_path / "first")
+    store = store_copy(stored, tmp_path, monkeypatch)
     (page,) = store.glob("tree-*/hno-protection-analysis.html")
     page.write_text(page.read_text(encoding="utf-8") + f"<p>{T6_TEXT}</p>", encoding="utf-8")
     with pytest.raises(LeakFound) as caught:

@@ -1,7 +1,8 @@
 """The preview site in a real browser: Debian's headless Chromium, driven through ChromeDriver.
 
 The example operation, with markup injected into public content, is built with `protdocs site`
-and served on 127.0.0.1. Nothing here downloads a browser: without /usr/bin/chromium the tests
+and served on 127.0.0.1; every page of its public and internal previews also goes through
+axe-core (accessibility: no serious or critical violation). Nothing here downloads a browser: without /usr/bin/chromium the tests
 are skipped locally (`make browser` installs it) and fail under CI, where it must be present.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from axe_selenium_python import Axe
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -326,3 +328,41 @@ def test_error_banner_lists_errors_escaped_and_sends_the_rest_to_the_terminal() 
     assert "a warning" not in banner
     other = error_banner_html(BuildFailed("pandoc failed: <b>")).decode()
     assert "The preview could not be rebuilt" in other and "pandoc failed: &lt;b&gt;" in other
+
+
+# -- accessibility: axe-core on every page of both previews -------------------------------------
+SERIOUS = {"serious", "critical"}
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a site, theme files aside, by its path from the site's root."""
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if "assets" not in p.relative_to(site).parts
+    )
+
+
+@pytest.mark.parametrize("folder", ["site", "site-internal"])
+def test_every_site_page_passes_axe(
+    browser: WebDriver,
+    built: Path,
+    serve_folder: Callable[[Path], str],
+    folder: str,
+) -> None:
+    """axe-core's WCAG 2.x A/AA rules and best practices on each page; none serious or worse."""
+    site = built / folder
+    pages = site_pages(site)
+    assert "index.html" in pages and len(pages) >= 4
+    base = serve_folder(site)
+    problems = []
+    for page in pages:
+        open_page(browser, base + page)
+        axe = Axe(browser)
+        axe.inject()
+        results = axe.run()
+        for violation in results["violations"]:
+            if violation["impact"] in SERIOUS:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{page}: {violation['id']} ({violation['impact']}): {targets}")
+    assert problems == [], "\n".join(problems)
