@@ -92,7 +92,7 @@ def _font_book() -> typst.Fonts:
 
 def typst_source(markdown: str, right_to_left: bool = False) -> str:
     """The document as Typst markup, laid out by the PDF template. Right to left, the Latin
-    stretches of each paragraph are isolated first (``rtl.isolate_left_to_right_in_ast``), as
+    stretches of each paragraph are isolated first (``bidi.isolate_left_to_right_in_ast``), as
     they are in the Word file: "2027.1-draft" would print "draft-2027.1", and an English
     sentence not yet translated would print its full stop at its start."""
     # As for Word: the front matter reaches pandoc as a metadata file we write (block syntax is
