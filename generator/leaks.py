@@ -32,7 +32,7 @@ from . import schema as s
 from .audience import Audience
 from .cache import Memo, code_digest, fingerprint, tree_digest
 from .documents import DOCUMENTS
-from .formats import SEPARATOR, extract
+from .formats import INVISIBLE, SEPARATOR, extract
 from .i18n import translated_strings
 from .layout import CHARTS, folder_audience
 from .model import Content
@@ -49,17 +49,6 @@ _NUMBER = re.compile(r"\d{1,3}(?:[ ,.'\u00a0\u202f\u066c]\d{3})+(?!\d)|\d+")
 # Raised whenever the readers change what they get out of a file: a verdict cached by an earlier
 # version of the check is then not trusted.
 READER_VERSION = "3"
-# Unicode's format characters (category Cf): bidi isolates and marks, zero-width spaces and
-# joiners, the soft hyphen. A reader does not see them, so "smug\u200bgling" reads "smuggling":
-# both the content and the outputs are read without them, and neither the isolates the build puts
-# around Latin words in Arabic documents (writers/rtl.py) nor a character pasted into a word
-# splits a phrase the check looks for. (Unicode 14's list, Python 3.11's; a test keeps it whole.)
-_INVISIBLE = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f]"
-)
 
 
 def pdf_text(path: Path) -> str:
@@ -70,9 +59,9 @@ def pdf_text(path: Path) -> str:
 
 def tokens(text: str) -> list[str]:
     """Words as a reader sees them: entities decoded, case and Unicode forms folded, invisible
-    characters dropped (``_INVISIBLE``)."""
+    characters dropped (``INVISIBLE``)."""
     folded = unicodedata.normalize("NFKC", html.unescape(text))
-    return _WORD.findall(_INVISIBLE.sub("", folded).casefold())
+    return _WORD.findall(INVISIBLE.sub("", folded).casefold())
 
 
 def ngrams(words: list[str], sizes: Iterable[int]) -> set[tuple[str, ...]]:
@@ -525,7 +514,7 @@ def chart_audience(relative: Path) -> Audience:
 def numbers_in(text: str) -> set[str]:
     """The distinctive numbers of a text, as digits only (12 345 and ١٢٣٤٥ are 12345)."""
     found = set()
-    for match in _NUMBER.finditer(_INVISIBLE.sub("", text)):
+    for match in _NUMBER.finditer(INVISIBLE.sub("", text)):
         digits = str(int("".join(ch for ch in match.group() if ch.isdecimal())))
         if len(digits) >= MIN_DIGITS:
             found.add(digits)

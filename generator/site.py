@@ -242,11 +242,9 @@ def mark_languages(site_dir: Path, skip: list[str], only: Iterable[Path] | None 
     """Text in another language (a translation not yet given) becomes <span lang="en-GB"> in
     each page's content; its marks are dropped everywhere else (titles, navigation, search).
     ``only``: the pages a partial build made (the search index is always done)."""
-    skipped = set(skip)
-    pages = sorted(site_dir.rglob("*.html")) if only is None else sorted(only)
-    for path in [*pages, *sorted(site_dir.glob("search/*.json"))]:
-        if skipped.intersection(path.relative_to(site_dir).parts[:1]):
-            continue  # another language's site, marked by its own build
+    for path in _own_files(
+        site_dir, skip, [*_pages(site_dir, only), *site_dir.glob("search/*.json")]
+    ):
         text = path.read_text(encoding="utf-8")
         marked = _ARTICLE.sub(
             lambda m: m.group(1) + marks_to_html(m.group(2)) + m.group(3), text, count=1
@@ -256,16 +254,25 @@ def mark_languages(site_dir: Path, skip: list[str], only: Iterable[Path] | None 
             write_text(path, marked)
 
 
+def _pages(site_dir: Path, only: Iterable[Path] | None) -> Iterable[Path]:
+    """Every page of the folder, or ``only`` those (the pages a partial build made)."""
+    return site_dir.rglob("*.html") if only is None else only
+
+
+def _own_files(site_dir: Path, skip: Iterable[str], paths: Iterable[Path]) -> list[Path]:
+    """``paths`` in order, without those of the other languages' sites in its folders
+    (``skip``: site/fr/, site/ar/), which their own builds mark, isolate and clean."""
+    skipped = set(skip)
+    return sorted(p for p in paths if not skipped.intersection(p.relative_to(site_dir).parts[:1]))
+
+
 def isolate_latin_text(site_dir: Path, skip: list[str], only: Iterable[Path] | None = None) -> None:
     """A right-to-left site: the Latin stretches of every paragraph, heading, list item and table
     cell of each page's content, and of each title of its navigation, between LRI and PDI, as in
     the Word files and PDFs (``bidi``): "2027.1-draft" no longer shows as "draft-2027.1", nor an
     English sentence with its full stop first. The search index keeps its text without them.
     ``skip`` and ``only`` as for ``mark_languages``."""
-    skipped = set(skip)
-    for path in sorted(site_dir.rglob("*.html")) if only is None else sorted(only):
-        if skipped.intersection(path.relative_to(site_dir).parts[:1]):
-            continue
+    for path in _own_files(site_dir, skip, _pages(site_dir, only)):
         text = path.read_text(encoding="utf-8")
         isolated_ = _ARTICLE.sub(
             lambda m: m.group(1) + _isolated_html(m.group(2)) + m.group(3), text, count=1
@@ -442,11 +449,8 @@ def sanitise_site(
     ``skip``: the folders of the other languages' sites, cleaned by their own build; ``only``:
     the pages a partial build made (the others are the last build's, cleaned by it).
     """
-    skipped = set(skip)
     problems: list[str] = []
-    for page in sorted(site_dir.rglob("*.html")) if only is None else sorted(only):
-        if skipped.intersection(page.relative_to(site_dir).parts[:1]):
-            continue
+    for page in _own_files(site_dir, skip, _pages(site_dir, only)):
         text = page.read_text(encoding="utf-8")
         clean, found = _ARTICLE.subn(
             lambda m: m.group(1) + _CONTENT.clean(m.group(2)) + m.group(3), text, count=1

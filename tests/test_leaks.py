@@ -243,10 +243,10 @@ def test_invisible_characters_inside_words_hide_no_clause(
 
 def test_every_invisible_character_is_dropped_before_words_are_split() -> None:
     """The list of format characters the check drops is Unicode's whole category Cf."""
-    from generator.leaks import _INVISIBLE
+    from generator.formats import INVISIBLE
 
     invisible = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
-    assert [hex(ord(c)) for c in invisible if not _INVISIBLE.fullmatch(c)] == []
+    assert [hex(ord(c)) for c in invisible if not INVISIBLE.fullmatch(c)] == []
     assert tokens("abc\u2069\u0634\u2066def 12\u200b345") == ["abc\u0634def", "12345"]
 
 
