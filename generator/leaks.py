@@ -22,7 +22,8 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -71,9 +72,67 @@ def ngrams(words: list[str], sizes: Iterable[int]) -> set[tuple[str, ...]]:
     return found
 
 
-def windows(words: list[str], n: int) -> Iterator[tuple[str, ...]]:
+def windows(words: Sequence[str], n: int) -> Iterator[tuple[str, ...]]:
     """Every run of ``n`` consecutive words, made in C by zip: files can hold a million words."""
     return zip(*(words[i:] for i in range(n)), strict=False)
+
+
+class Reading(NamedTuple):
+    """One output as the check reads it (``formats.extract``, then ``tokens``)."""
+
+    unreadable: tuple[tuple[str, str], ...]  # (part, why)
+    images: tuple[tuple[str, str], ...]  # (part, sha256)
+    text: str
+    words: tuple[str, ...]
+
+
+def read_output(name: str, data: bytes) -> Reading:
+    """The file ``name`` holding ``data``, read; the same bytes under the same name are read
+    once per process (``_READINGS``): a reading depends on nothing else, and the check's
+    verdicts, which depend on the phrases too, are not kept here. A build reads each output
+    once, but ``serve`` and a test suite read the same theme files, charts and PDFs again in
+    build after build, for other phrases."""
+    key = (name, hashlib.sha256(data).hexdigest())
+    kept = _READINGS.get(key)
+    if kept is not None:
+        return kept
+    found = extract(name, data)
+    text = " ".join(found.texts)
+    reading = Reading(tuple(found.unreadable), tuple(found.images), text, tuple(tokens(text)))
+    _READINGS.put(key, reading)
+    return reading
+
+
+class _Kept:
+    """The readings read last, up to ``budget`` characters of text in all (a build of the
+    example reads about 1.2 million characters; a large operation tens of millions): the
+    oldest are let go first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[tuple[str, str], Reading] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Reading | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], reading: Reading) -> None:
+        with self._lock:
+            if key in self._entries or len(reading.text) > self.budget:
+                return
+            self._entries[key] = reading
+            self._size += len(reading.text)
+            while self._size > self.budget:
+                _, oldest = self._entries.popitem(last=False)
+                self._size -= len(oldest.text)
+
+
+_READINGS = _Kept(budget=4_000_000)
 
 
 @dataclass(frozen=True)
@@ -421,15 +480,14 @@ class LeakChecker:
         """Read one output through the format registry: what it cannot read, images the build
         did not draw, then each phrase length once over its words (set lookups done in C)
         and its distinctive numbers."""
-        found = extract(path.name, path.read_bytes())
+        found = read_output(path.name, path.read_bytes())
         for part, reason in found.unreadable:
             yield CannotRead(path, _inner(path, part), reason)
         for part, digest in found.images:
             if digest not in self.images[audience] and digest not in _theme_images():
                 yield ForeignImage(path, _inner(path, part))
-        text = " ".join(found.texts)
-        yield from self._number_findings(path, text, audience)
-        words = tokens(text)
+        yield from self._number_findings(path, found.text, audience)
+        words = found.words
         vendored = "assets" in path.parts  # theme files: only phrases of three words or more
         hits: dict[int, Secret] = {}
         for n, (phrases, owners) in self._phrases_by_length(audience).items():

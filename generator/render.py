@@ -116,10 +116,14 @@ def bytecode_cache(kind: str = "templates") -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+@cache
 def environment(
     template_dir: Path = TEMPLATES, lang: str = i18n.SOURCE_LANGUAGE
 ) -> jinja2.Environment:
-    """Templates whose ``_()`` strings and vocabulary labels come out in ``lang``."""
+    """Templates whose ``_()`` strings and vocabulary labels come out in ``lang``: one per
+    folder and language for the whole process, so that a build's forty renders (and a
+    ``serve`` session's builds) load each template once. Jinja checks a template's file
+    before each use (``auto_reload``), so an edited template is still compiled again."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,

@@ -229,6 +229,23 @@ def test_finds_a_copied_clause_not_just_whole_text(checker: LeakChecker, built: 
     assert [f.secret.item for f in checker.check(built)] == ["T6"]
 
 
+def test_a_file_read_before_is_read_again_once_it_changes(
+    checker: LeakChecker, built: Path
+) -> None:
+    """A process keeps what it read of each file by its bytes (``read_output``): a public
+    file read clean, then given an internal clause under the same name, is found; read
+    again once put back, it is clean again. A kept reading never stands for other bytes."""
+    hno = built / "public" / "hno-protection-analysis.md"
+    original = hno.read_bytes()
+    clause = " ".join(T6_TEXT.split()[8:16])
+    assert checker.check(built) == []
+    hno.write_bytes(original + f"\n{clause}.\n".encode())
+    found = checker.check(built)
+    assert [(f.secret.item, f.output) for f in found if isinstance(f, Finding)] == [("T6", hno)]
+    hno.write_bytes(original)
+    assert checker.check(built) == []
+
+
 def test_invisible_characters_inside_words_hide_no_clause(
     checker: LeakChecker, built: Path
 ) -> None:
