@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import shutil
@@ -18,6 +19,12 @@ from generator.cache import STORE_VARIABLE
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Every build of a test session is dated the same day and second, as a CI job's builds are:
+# what one test made, the output store serves to any other that builds the same Markdown, and
+# a rebuild compared with a cold build sees the same dates. 1 April 2027 falls inside the
+# example's plan, after some of its actions were due (the annexes show them overdue).
+BUILD_DAY = dt.date(2027, 4, 1)
+EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,13 +33,14 @@ def output_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     pytest-xdist workers (as ccache is by a CI job's compilers): a Word file, PDF or chart
     that another test already made from the same Markdown, properties and code is copied,
     not made again, and the leak check still reads it. Tests about cold builds take the
-    ``cold`` fixture."""
+    ``cold`` fixture. Every build of the session has the same build time (``EPOCH``)."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the workers' basetemps are folders of one run's folder
     store = root / "output-store"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(STORE_VARIABLE, str(store))
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # see EPOCH; a test about dates sets its own
         yield store
 
 

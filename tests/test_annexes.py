@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,28 +16,26 @@ from PIL import Image
 
 from generator.assess import Status, evaluate
 from generator.audience import Audience, view
-from generator.build import build
+from generator.build import BuildResult
 from generator.charts import BAR, PARALLEL_FROM, write_indicator_chart, write_indicator_charts
 from generator.documents import DOCUMENTS
 from generator.leaks import audience_of
 from generator.render import BuildInfo, render
 from generator.validate import validated
 from generator.writers.docx import HIGHLIGHT_FILL, DocxMeta, write_docx
-from tests.conftest import EXAMPLE
+from tests.conftest import BUILD_DAY, EXAMPLE
 from tests.docx_text import all_text, table_with_header
 from tests.paper import broken_words, print_to_pdf
 
-BUILD_DAY = dt.date(2027, 4, 1)
-EPOCH = str(int(dt.datetime.combine(BUILD_DAY, dt.time(), dt.UTC).timestamp()))
 PUBLIC_INDICATORS = ["I1", "I2", "I3", "I4", "I5", "I6", "I8", "I9", "I10", "I12"]
 ANNEXES = [d for d in DOCUMENTS if d.slug.startswith("annex-")]
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        yield build(EXAMPLE, tmp_path_factory.mktemp("annexes")).op_dir
+def out(example_build: BuildResult) -> Path:
+    """The example's build, dated BUILD_DAY as every build of the session is (the overdue
+    actions below depend on it)."""
+    return example_build.op_dir
 
 
 def docx_of(out: Path, folder: str, slug: str) -> Path:
